@@ -1,0 +1,75 @@
+import { Command, CommanderError, Option } from "commander";
+import { toolVersion } from "../version.js";
+import { targetVersions, type TargetVersion } from "../vocab/targets.js";
+import { exitCodes, UsageError, type CliIo } from "./io.js";
+import { parseFormat } from "./diagnostics-output.js";
+import { runCheck } from "./command-check.js";
+import { runCompile } from "./command-compile.js";
+
+function targetOption(): Option {
+  return new Option("--target <version>", "override the file's target Prosody version").choices([...targetVersions]);
+}
+
+/**
+ * Builds the command-line program over the library. Commands record their exit status in
+ * `status`; `runCli` maps errors to statuses in one place.
+ */
+export function createCli(io: CliIo, status: { code: number }): Command {
+  const program = new Command("stanzafw")
+    .description("Typed firewall rules for Prosody's mod_firewall: check, compile, simulate, test.")
+    .version(toolVersion)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError();
+
+  program
+    .command("check")
+    .description("report every error and warning in .sfw and .pfw files (directories are searched)")
+    .argument("[paths...]", "files or directories", [])
+    .option("--format <format>", "text, json or sarif", "text")
+    .addOption(targetOption())
+    .action((paths: string[], opts: { format: string; target?: TargetVersion }) => {
+      status.code = runCheck(io, paths, { format: parseFormat(opts.format), ...(opts.target ? { target: opts.target } : {}) });
+    });
+
+  program
+    .command("compile")
+    .description("compile a .sfw rule set to a mod_firewall script")
+    .argument("<file>", "the .sfw file")
+    .option("-o, --output <file>", "write the .pfw here (atomically) instead of standard output")
+    .option("--config", "print the prosody.cfg.lua lines that load the script")
+    .option("--script-path <path>", "where the .pfw will be installed, for --config")
+    .option("--format <format>", "diagnostics as text, json or sarif", "text")
+    .addOption(targetOption())
+    .action((file: string, opts: { output?: string; config?: boolean; scriptPath?: string; format: string; target?: TargetVersion }) => {
+      status.code = runCompile(io, file, {
+        config: opts.config === true,
+        format: parseFormat(opts.format),
+        ...(opts.output ? { output: opts.output } : {}),
+        ...(opts.scriptPath ? { scriptPath: opts.scriptPath } : {}),
+        ...(opts.target ? { target: opts.target } : {}),
+      });
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const status = { code: exitCodes.ok as number };
+  const program = createCli(io, status);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return status.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit with 0; every other commander error is a usage problem.
+      return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`stanzafw: ${e.message}\n`);
+      return exitCodes.usage;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,16 @@
+/** What the CLI may touch of the outside world: injected so tests run it in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly cwd: string;
+  /** Standard input as text (for `-`), when available. */
+  readonly readStdin?: () => Promise<string>;
+  /** Whether stderr is a terminal (colour, progress). */
+  readonly stderrIsTty?: boolean;
+}
+
+/** Exit statuses: 0 success (warnings allowed), 1 errors found (or tests failed), 2 usage or I/O problems. */
+export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A problem with the command line or the file system, mapped to exit status 2. */
+export class UsageError extends Error {}

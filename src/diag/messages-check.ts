@@ -1,0 +1,48 @@
+import type { MessageEntry } from "./message-entry.js";
+
+/** SFW2xx names and types, SFW3xx rule structure and reachability, SFW4xx target features. */
+export const checkMessages = {
+  // ---- names
+  SFW201: { severity: "error", message: "unknown {what} '{name}'", doc: "A name that no declaration, chain or built-in defines." },
+  SFW202: { severity: "error", message: "{what} '{name}' is already defined", doc: "Two declarations, chains or rules of one chain share a name." },
+  SFW203: { severity: "error", message: "{message}", doc: "A value of the wrong type for where it is used (e.g. a pattern where a list is expected)." },
+  SFW204: { severity: "error", message: "a {kind} stanza never has type '{type}'", doc: "The rule requires a stanza kind that cannot carry the stanza type it tests." },
+  SFW205: { severity: "error", message: "'{name}' is not a valid {what} name: {why}", doc: "A name mod_firewall cannot use (definitions and marks: a letter, then letters, digits or '_'; rates used by 'exceeds': letters and digits only)." },
+  SFW206: { severity: "error", message: "'{name}' expects {expected}", doc: "A predicate or action used with the wrong number or kind of arguments." },
+  SFW207: { severity: "error", message: "invalid Lua pattern: {error}", doc: "mod_firewall uses Lua patterns; this one is malformed." },
+  SFW208: { severity: "error", message: "invalid time range: {why}", doc: "Time ranges are written [HH:MM..HH:MM] on a 24-hour clock." },
+  SFW209: { severity: "error", message: "unknown day '{name}'", doc: "Day names are mon, tue, wed, thu, fri, sat, sun." },
+  SFW210: { severity: "error", message: "{why}", doc: "A rate must be positive and let at least one stanza through." },
+  SFW211: { severity: "error", message: "invalid JID '{text}': {why}", doc: "A JID (or domain) that is malformed." },
+  SFW212: { severity: "warning", message: "JID '{text}' is not normalised; Prosody compares normalised JIDs, so it would never match. Write '{normal}'", doc: "Prosody lower-cases node and domain before any chain runs." },
+  SFW213: { severity: "error", message: "this text cannot be written safely into a mod_firewall script: {why}", doc: "mod_firewall has no quoting: line breaks, a trailing backslash or an expression marker in literal text would change the script." },
+  SFW214: { severity: "error", message: "invalid stanza path '{text}': {why}", doc: "Stanza paths are /-separated element names with optional {namespace}, ending in # (text) or @attr." },
+  SFW215: { severity: "error", message: "invalid XML for inject: {why}", doc: "inject takes one element in the simple XML mod_firewall's INJECT understands." },
+  SFW216: { severity: "error", message: "values can only be joined with '+' where mod_firewall substitutes expressions (log, ==, contains, add, exceeds … per); not in {where}", doc: "Expressions are substituted only in some mod_firewall arguments." },
+  SFW217: { severity: "error", message: "unknown error condition '{name}'", doc: "bounce takes an RFC 6120 stanza error condition." },
+  SFW218: { severity: "error", message: "{message}", doc: "An invalid option or value in a declaration." },
+  SFW219: { severity: "warning", message: "{message}", doc: "A declaration that works but probably not as intended." },
+  SFW220: { severity: "error", message: "unsafe_lua code cannot be checked: {why}", doc: "unsafe_lua code is inserted into the server's Lua unchanged; it must at least be balanced." },
+  SFW221: { severity: "info", message: "unsafe_lua runs arbitrary Lua inside the server", doc: "A reminder that code expressions bypass every check of stanzafw." },
+  // ---- structure and reachability
+  SFW301: { severity: "error", message: "rule '{name}' has no action", doc: "Every rule needs at least one action after 'then'." },
+  SFW302: { severity: "warning", message: "this action never runs: '{terminal}' before it always ends the chain", doc: "Actions after a terminal action (pass, drop, default, return, bounce, redirect, jump_event) are dead." },
+  SFW303: { severity: "warning", message: "rule '{name}' can never fire: rule '{earlier}' always decides first", doc: "An earlier rule without conditions ends the chain for every stanza." },
+  SFW304: { severity: "warning", message: "rule '{name}' can never fire: whenever its conditions hold, rule '{earlier}' has already decided", doc: "The rule's conditions include all conditions of an earlier terminal rule." },
+  SFW305: { severity: "warning", message: "'{name}' reads the recipient's roster, but in chain '{chain}' the recipient {why}", doc: "Roster conditions only make sense where the recipient is a local account (the deliver chain)." },
+  SFW306: { severity: "warning", message: "chain '{name}' is never jumped to", doc: "A custom chain runs only through jump." },
+  SFW307: { severity: "error", message: "jump cycle: {cycle}", doc: "mod_firewall has no recursion guard: a chain that reaches itself through jumps overflows the stack." },
+  SFW308: { severity: "warning", message: "{what} '{name}' is never used", doc: "A declaration no rule refers to." },
+  SFW309: { severity: "error", message: "{message}", doc: "A condition that cannot be lowered to mod_firewall rules without evaluating a rate limit twice or changing what an action does." },
+  SFW310: { severity: "warning", message: "rate test '{text}' appears in {count} rules of chain '{chain}': mod_firewall evaluates it once per stanza, before the first of them, even when that rule's other conditions are false", doc: "mod_firewall hoists conditions repeated in a chain." },
+  SFW311: { severity: "error", message: "a file can declare only one target", doc: "More than one target declaration." },
+  SFW312: { severity: "warning", message: "chain '{name}' has no rules", doc: "An empty chain does nothing." },
+  SFW313: { severity: "error", message: "condition too complex: it lowers to {count} mod_firewall rules (limit {limit})", doc: "Conditions are lowered to disjunctive normal form; this one explodes." },
+  SFW314: { severity: "error", message: "{message}", doc: "A combination of actions mod_firewall compiles into failing Lua." },
+  // ---- target
+  SFW401: { severity: "error", message: "{feature} is not available in the target ({target})", doc: "The declared target's mod_firewall does not have this feature." },
+  SFW402: { severity: "error", message: "{feature} does not work in the target: {why}", doc: "The feature exists in the target but fails at run time or never matches." },
+  SFW403: { severity: "warning", message: "{message}", doc: "A feature whose real behaviour in mod_firewall differs from its documentation." },
+  SFW404: { severity: "error", message: "unknown target '{text}'", doc: "Targets are prosody \"0.12\" (Debian prosody-modules 2023-02) and prosody \"13\"." },
+  SFW405: { severity: "info", message: "{message}", doc: "A feature that needs an extra module or option in prosody.cfg.lua (shown by compile --config)." },
+} as const satisfies Record<string, MessageEntry>;

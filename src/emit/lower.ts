@@ -1,0 +1,126 @@
+import type { Diagnostic } from "../diag/diagnostic.js";
+import { diag } from "../diag/diagnostic.js";
+import type { CheckedChain, CheckedFile, CheckedRule, Literal } from "../check/model.js";
+import { literalKey } from "../check/model.js";
+import { toDnf, type Conjunction, type SignedLiteral } from "../check/formula.js";
+import { isTerminal } from "../check/report-dead-actions.js";
+import type { LoweredAction, LoweredChain, LoweredCondition, LoweredRule, LoweredScript, RuleOrigin } from "./lowered.js";
+
+/** Largest number of mod_firewall rules one `.sfw` rule may lower to. */
+export const maxConjunctions = 64;
+
+/**
+ * Lowers the checked model to mod_firewall rules. mod_firewall ANDs the conditions of a rule, so
+ * a condition with `or`/`not` becomes its disjunctive normal form: one rule per conjunction when
+ * the actions end the chain (the first rule that fires decides), or, when they do not, a jump to a
+ * helper chain holding one rule per conjunction, each ending in RETURN, so the actions run once.
+ * Rate tests (LIMIT) count every time they are evaluated and mod_firewall evaluates a condition
+ * repeated in a chain once, before its first use; lowering never changes how often one runs.
+ */
+export function lower(model: CheckedFile): { script: LoweredScript; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const chains: LoweredChain[] = [];
+  const helpers: LoweredChain[] = [];
+  for (const chain of model.chains) {
+    const rules: LoweredRule[] = [];
+    for (const rule of chain.rules) rules.push(...lowerRule(chain, rule, helpers, diagnostics));
+    chains.push({ name: chain.pfwName, rules, helperFor: undefined });
+  }
+  return { script: { definitions: model.definitions, chains: [...chains, ...helpers] }, diagnostics };
+}
+
+function origin(rule: CheckedRule, part?: string): RuleOrigin {
+  return { span: rule.span, ruleName: rule.name, part };
+}
+
+function toCondition(s: SignedLiteral): LoweredCondition {
+  return { name: s.literal.name, negated: s.negated, argument: s.literal.argument };
+}
+
+function lowerRule(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain[], diagnostics: Diagnostic[]): LoweredRule[] {
+  const actions: LoweredAction[] = rule.actions.map((a) => ({ name: a.name, argument: a.argument }));
+  if (!rule.condition) return [{ conditions: [], actions, origin: origin(rule) }];
+  const dnf = toDnf(rule.condition, maxConjunctions);
+  if (!dnf) {
+    diagnostics.push(diag("SFW313", rule.span, { count: `more than ${maxConjunctions}`, limit: maxConjunctions }));
+    return [];
+  }
+  if (dnf.length === 0) {
+    diagnostics.push(diag("SFW309", rule.span, { message: `the condition of rule '${rule.name}' can never be true, so the rule is left out` }, { severity: "warning" }));
+    return [];
+  }
+  if (!rateTestsLowerable(rule, dnf, diagnostics)) return [];
+  if (dnf.length === 1) return [{ conditions: dnf[0]!.map(toCondition), actions, origin: origin(rule) }];
+
+  if (actions.some((a) => isTerminal(a.name))) {
+    return dnf.map((c, i) => ({ conditions: c.map(toCondition), actions, origin: origin(rule, `${i + 1} of ${dnf.length}`) }));
+  }
+
+  // Non-terminal actions: run them once, from a helper chain.
+  const prefix = commonPrefix(dnf);
+  const rest = dnf.map((c) => c.slice(prefix.length));
+  const rateInRest = rest.flat().find((s) => s.literal.sideEffect);
+  if (rateInRest) {
+    diagnostics.push(
+      diag("SFW309", rateInRest.literal.span, {
+        message: `this rate test is inside an 'or' whose actions do not end the chain; mod_firewall would need a helper chain with its own rate buckets. Test the rate first ('${rateInRest.literal.argument} and (…)') or end the actions with a terminal action`,
+      }),
+    );
+    return [];
+  }
+  const helperName = `user/sfw:${chain.name}:${rule.name}`;
+  const helperRules: LoweredRule[] = [];
+  for (const [i, c] of rest.entries()) {
+    helperRules.push({ conditions: c.map(toCondition), actions: [...actions, { name: "RETURN", argument: undefined }], origin: origin(rule, `${i + 1} of ${rest.length}`) });
+    if (c.length === 0) break; // every later conjunction is absorbed by this one
+  }
+  helpers.push({ name: helperName, rules: helperRules, helperFor: origin(rule) });
+  return [{ conditions: prefix.map(toCondition), actions: [{ name: "JUMP CHAIN", argument: helperName }], origin: origin(rule, "jump to helper") }];
+}
+
+/** The literals (by identity and sign) that start every conjunction. */
+function commonPrefix(dnf: readonly Conjunction[]): SignedLiteral[] {
+  const first = dnf[0]!;
+  const prefix: SignedLiteral[] = [];
+  for (let i = 0; i < first.length; i++) {
+    const s = first[i]!;
+    if (dnf.every((c) => c[i] !== undefined && c[i]!.literal === s.literal && c[i]!.negated === s.negated)) prefix.push(s);
+    else break;
+  }
+  return prefix;
+}
+
+/**
+ * A rate test may be shared by several conjunctions only as the same source occurrence at the
+ * start of each (mod_firewall's hoisting then evaluates it once, as the source does); two
+ * occurrences of one rate test in a rule would be hoisted into one evaluation.
+ */
+function rateTestsLowerable(rule: CheckedRule, dnf: readonly Conjunction[], diagnostics: Diagnostic[]): boolean {
+  const problems: Diagnostic[] = [];
+  const byKey = new Map<string, Literal[]>();
+  const misplaced = new Set<Literal>();
+  for (const c of dnf) {
+    c.forEach((s, index) => {
+      if (!s.literal.sideEffect) return;
+      const same = byKey.get(literalKey(s.literal)) ?? [];
+      if (!same.includes(s.literal)) same.push(s.literal);
+      byKey.set(literalKey(s.literal), same);
+      const shared = dnf.filter((d) => d.some((x) => x.literal === s.literal)).length > 1;
+      if (index > 0 && shared && !misplaced.has(s.literal)) {
+        misplaced.add(s.literal);
+        problems.push(
+          diag("SFW309", s.literal.span, {
+            message: `in rule '${rule.name}' this rate test would also be evaluated for stanzas the 'or' before it does not select (mod_firewall evaluates a condition repeated across rules before the first of them); move it to the front: '${s.literal.argument} and (…)'`,
+          }),
+        );
+      }
+    });
+  }
+  for (const [key, literals] of byKey) {
+    if (literals.length > 1) {
+      problems.push(diag("SFW309", literals[1]!.span, { message: `rule '${rule.name}' tests '${key}' more than once; mod_firewall would evaluate it only once per stanza` }));
+    }
+  }
+  diagnostics.push(...problems);
+  return problems.length === 0;
+}

@@ -1,0 +1,126 @@
+import type { CstNode, IRecognitionException, IToken, ILexingError } from "chevrotain";
+import { diag, type Diagnostic } from "../diag/diagnostic.js";
+import { didYouMean } from "../diag/did-you-mean.js";
+import type { Code } from "../diag/messages.js";
+import { positionAt, type Span } from "../diag/span.js";
+import type { SfwFile } from "./ast.js";
+import { buildAst, type ParsedItem } from "./build-ast.js";
+import { decodeDetail, describeToken } from "./error-messages.js";
+import { sfwParser } from "./parser.js";
+import { splitChain, splitItems } from "./segments.js";
+import * as T from "./tokens.js";
+
+/** Result of parsing a `.sfw` file: an AST (possibly partial where syntax errors were recovered) and every syntax diagnostic. */
+export interface ParseResult {
+  readonly ast: SfwFile;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const exceptionCodes: Readonly<Record<string, Code>> = {
+  MismatchedTokenException: "SFW102",
+  NoViableAltException: "SFW103",
+  EarlyExitException: "SFW104",
+  NotAllInputParsedException: "SFW105",
+};
+
+const actionWords = ["pass", "drop", "default", "return", "unsubscribe_sender", "bounce", "redirect", "copy", "forward", "reply", "inject", "event", "jump_event", "ruledep", "log", "strip", "mark", "unmark", "add", "jump", "report_to", "tag_trace"];
+const topWords = ["target", "zone", "list", "rate", "pattern", "search", "chain"];
+const conditionWords = ["exceeds", "origin_marked", "user_marked", "scan", "count", "has", "and", "or", "not", "in", "then", "when", "matches", "contains", "group"];
+
+/** Parses `.sfw` source text. Never throws for bad input: all problems come back as SFW1xx diagnostics. */
+export function parse(text: string, file: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const report = (d: Diagnostic): void => {
+    diagnostics.push(d);
+  };
+  const lexed = T.sfwLexer.tokenize(text);
+  for (const error of lexed.errors) report(lexError(error, text, file));
+  const tokens = lexed.tokens.map((t) => repairUnterminated(t, text, file, report));
+  const ctx: SegmentContext = { text, file, report, seen: new Set() };
+
+  const parsed: ParsedItem[] = [];
+  const items = splitItems(tokens);
+  items.forEach((item, i) => {
+    const after = items[i + 1]?.[0];
+    const chain = splitChain(item);
+    if (!chain) {
+      parsed.push({ kind: "item", cst: parseSegment(ctx, item, after, "file") });
+      return;
+    }
+    const closing = chain.header[chain.header.length - 1]?.tokenType === T.RCurly ? chain.header[chain.header.length - 1] : undefined;
+    const header = parseSegment(ctx, chain.header, after, "file");
+    for (const run of chain.stray) {
+      const t = run[0]!;
+      report(withHint(diag("SFW103", tokenSpan(t, text, file), { expected: "'rule' or '}'", found: describeToken(t) }), t, "ruleStart"));
+    }
+    const rules = chain.rules.map((rule, r) => parseSegment(ctx, rule, chain.rules[r + 1]?.[0] ?? closing ?? after, "ruleDecl"));
+    parsed.push({ kind: "chain", header, rules });
+  });
+  const ast = buildAst(parsed, file, text, report);
+  return { ast, diagnostics };
+}
+
+interface SegmentContext {
+  readonly text: string;
+  readonly file: string;
+  readonly report: (d: Diagnostic) => void;
+  /** Offsets already reported: recovery can report the same token more than once. */
+  readonly seen: Set<number>;
+}
+
+/** Parses a run of tokens with a start rule; `after` is the token that follows the run in the file (for "found …"). */
+function parseSegment(ctx: SegmentContext, tokens: readonly IToken[], after: IToken | undefined, start: "file" | "ruleDecl"): CstNode {
+  sfwParser.input = [...tokens];
+  const cst = start === "file" ? sfwParser.file() : sfwParser.ruleDecl();
+  for (const error of sfwParser.errors) {
+    const d = parseError(ctx, error, after, start);
+    if (ctx.seen.has(d.span.start.offset)) continue;
+    ctx.seen.add(d.span.start.offset);
+    ctx.report(d);
+  }
+  return cst;
+}
+
+function lexError(error: ILexingError, text: string, file: string): Diagnostic {
+  const start = positionAt(text, error.offset);
+  const length = Math.max(1, error.length);
+  const end = positionAt(text, error.offset + length);
+  const shown = text.slice(error.offset, error.offset + length);
+  return diag("SFW101", { file, start, end }, { text: JSON.stringify(shown) });
+}
+
+/** Reports an unterminated string and hands the parser a normal string token, so parsing goes on. */
+function repairUnterminated(t: IToken, text: string, file: string, report: (d: Diagnostic) => void): IToken {
+  const replacement = t.tokenType === T.UnterminatedString ? T.StringLiteral : t.tokenType === T.UnterminatedPrefixedString ? T.PrefixedString : undefined;
+  if (!replacement) return t;
+  report(diag("SFW106", tokenSpan(t, text, file)));
+  return { ...t, tokenType: replacement, tokenTypeIdx: replacement.tokenTypeIdx! };
+}
+
+function tokenSpan(t: IToken | undefined, text: string, file: string): Span {
+  if (!t || Number.isNaN(t.startOffset)) {
+    const end = positionAt(text, text.length);
+    return { file, start: end, end };
+  }
+  return { file, start: positionAt(text, t.startOffset), end: positionAt(text, (t.endOffset ?? t.startOffset) + 1) };
+}
+
+function parseError(ctx: SegmentContext, error: IRecognitionException, after: IToken | undefined, start: "file" | "ruleDecl"): Diagnostic {
+  const detail = decodeDetail(error.message) ?? { expected: "something else", found: "this", ruleName: "" };
+  // The end of a segment is not the end of the file: name what really comes next.
+  const atSegmentEnd = Number.isNaN(error.token.startOffset);
+  const token = atSegmentEnd ? after : error.token;
+  const found = atSegmentEnd ? describeToken(after) : detail.found;
+  // At the top level, "expected the end of the file" means the text starts no item.
+  const code = start === "file" && detail.expected === "the end of the file" ? "SFW105" : (exceptionCodes[error.name] ?? "SFW102");
+  const d = diag(code, tokenSpan(token, ctx.text, ctx.file), { expected: detail.expected, found });
+  return token ? withHint(d, token, code === "SFW105" ? "item" : detail.ruleName) : d;
+}
+
+/** Adds "did you mean" for a misspelt word of the language. */
+function withHint(d: Diagnostic, token: IToken, ruleName: string): Diagnostic {
+  if (token.tokenType !== T.Identifier) return d;
+  const candidates = ruleName === "action" ? actionWords : ruleName === "item" || ruleName === "file" ? topWords : ruleName === "ruleStart" ? ["rule"] : [...conditionWords, ...actionWords, ...topWords, "rule"];
+  const guess = didYouMean(token.image, candidates);
+  return guess && guess !== token.image ? { ...d, hint: `did you mean '${guess}'?` } : d;
+}

@@ -1,0 +1,60 @@
+import { diagnosticCases, ruleSource } from "../helpers/diagnostic-cases.js";
+
+// Line 4 holds `    when …` (the condition starts at column 10); line 5 holds `    then …` (actions at column 10).
+
+diagnosticCases("unknown names (SFW201)", {
+  valid: [
+    ruleSource("kind == message and type in [chat, normal]", "drop"),
+    ruleSource("from.host in blocked", "drop", 'list blocked: set<domain> = file("/etc/b.txt")'),
+  ],
+  invalid: [
+    { name: "misspelt stanza kind", source: ruleSource("kind == mesage", "drop"), diagnostics: [{ code: "SFW201", line: 4, column: 18, endColumn: 24, message: "unknown stanza kind 'mesage'", hint: "did you mean 'message'?" }] },
+    { name: "misspelt list", source: ruleSource("from.host in blocked_domain", "drop", 'list blocked_domains: set<domain> = memory'), diagnostics: [{ code: "SFW201", line: 4, column: 23, message: "unknown list 'blocked_domain'", hint: "did you mean 'blocked_domains'?" }] },
+    { name: "misspelt predicate", source: ruleSource("in_rooster", "drop"), diagnostics: [{ code: "SFW201", line: 4, column: 10, message: "unknown condition 'in_rooster'", hint: "did you mean 'in_roster'?" }] },
+    { name: "unknown chain in jump", source: ruleSource(undefined, "jump contnet") + "chain content { rule x { then drop } }\n", diagnostics: [{ code: "SFW201", line: 5, column: 15, message: "unknown chain 'contnet'", hint: "did you mean 'content'?" }] },
+    { name: "unknown JID part", source: ruleSource("from.domain == \"x.org\"", "drop"), diagnostics: [{ code: "SFW201", line: 4, column: 15, message: "unknown JID part 'domain'" }] },
+    { name: "unknown rate unit", source: "rate r = 5 per minut\n" + ruleSource("exceeds r", "drop"), diagnostics: [{ code: "SFW201", line: 1, column: 16, message: "unknown time unit 'minut'", hint: "did you mean 'minute'?" }] },
+    { name: "unknown log level", source: ruleSource(undefined, 'log warning "x"'), diagnostics: [{ code: "SFW201", line: 5, column: 14, message: "unknown log level 'warning'", hint: "did you mean 'warn'?" }] },
+  ],
+});
+
+diagnosticCases("duplicates (SFW202)", {
+  valid: [],
+  invalid: [
+    { name: "two declarations", source: 'list a = memory\nlist a = memory\n' + ruleSource("from in a", "drop"), diagnostics: [{ code: "SFW202", line: 2, column: 6, message: "list 'a' is already defined" }] },
+    { name: "two rules of one name", source: "chain deliver {\n  rule r { then drop }\n  rule r { then pass }\n}\n", diagnostics: [{ code: "SFW202", line: 3, column: 8, message: "rule 'r' is already defined" }] },
+  ],
+});
+
+diagnosticCases("types (SFW203, SFW204)", {
+  valid: [ruleSource("kind == iq and type in [get, set]", "drop")],
+  invalid: [
+    { name: "type impossible for kind", source: ruleSource("kind == iq and type == chat", "drop"), diagnostics: [{ code: "SFW204", line: 4, column: 33, message: "a iq stanza never has type 'chat'" }] },
+    { name: "domain list tested with a bare JID", source: ruleSource("from.bare in blocked", "drop", 'list blocked: set<domain> = memory'), diagnostics: [{ code: "SFW203", line: 4, column: 10, message: "list 'blocked' holds domains, but this value is a bare jid", hint: "use .host" }] },
+    { name: "a rate used as a list", source: ruleSource("from in r", "drop", "rate r = 1 per second"), diagnostics: [{ code: "SFW203", line: 4, column: 18, message: "'r' is a rate, but a list is expected here" }] },
+    { name: "zone with in", source: ruleSource("from in partners", "drop", 'zone partners = ["p.example"]'), diagnostics: [{ code: "SFW203", line: 4, column: 10, message: "zones are tested with entering/leaving" }] },
+    { name: "concatenation where nothing is substituted", source: ruleSource(undefined, 'reply "hi " + from'), diagnostics: [{ code: "SFW216", line: 5, column: 16 }] },
+    { name: "regex instead of Lua pattern", source: ruleSource('body matches "https?://"', "drop"), diagnostics: [{ code: "SFW203", line: 4, column: 23, message: "mod_firewall uses Lua patterns" }] },
+  ],
+});
+
+diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW217)", {
+  valid: [ruleSource("time in [22:00..06:00]", "drop"), ruleSource(undefined, 'bounce not-allowed type auth "No"')],
+  invalid: [
+    { name: "rate name with underscore", source: "rate per_user = 1 per second\n" + ruleSource("exceeds per_user", "drop"), diagnostics: [{ code: "SFW205", line: 1, column: 6, message: "LIMIT only accepts rate names made of letters and digits" }] },
+    { name: "invalid Lua pattern", source: 'pattern p = lua"[a-z"\n' + ruleSource("body matches p", "drop"), diagnostics: [{ code: "SFW207", line: 1, column: 17, message: "invalid Lua pattern: malformed pattern (missing ']')" }] },
+    { name: "time with minutes", source: ruleSource("time in [09:30..17:00]", "drop"), diagnostics: [{ code: "SFW402", line: 4, column: 19, message: "mod_firewall's TIME raises an error" }] },
+    { name: "empty time range", source: ruleSource("time in [09:00..09:00]", "drop"), diagnostics: [{ code: "SFW208", line: 4, column: 19, message: "start and end are the same hour" }] },
+    { name: "unknown day", source: ruleSource("day in [mon..friday]", "drop"), diagnostics: [{ code: "SFW209", line: 4, column: 23, message: "unknown day 'friday'", hint: "did you mean 'fri'?" }] },
+    { name: "zero rate", source: "rate r = 0 per second\n" + ruleSource("exceeds r", "drop"), diagnostics: [{ code: "SFW210", line: 1, column: 10, message: "a rate must be positive" }] },
+    { name: "rate that never lets a stanza through", source: "rate r = 0.5 per second\n" + ruleSource("exceeds r", "drop"), diagnostics: [{ code: "SFW210", line: 1, column: 10, message: "can never let one through" }] },
+    { name: "malformed JID", source: ruleSource(undefined, 'redirect "a@@b"'), diagnostics: [{ code: "SFW211", line: 5, column: 19, message: "invalid JID 'a@@b'" }] },
+    { name: "JID not normalised", source: ruleSource('from == "Bob@Example.com"', "drop"), diagnostics: [{ code: "SFW212", line: 4, column: 18, message: "Write 'bob@example.com'" }] },
+    { name: "line break in reply", source: ruleSource(undefined, 'reply "a\\nDROP."'), diagnostics: [{ code: "SFW213", line: 5, column: 16, message: "line break" }] },
+    { name: "trailing backslash", source: ruleSource(undefined, 'log "C:\\\\"'), diagnostics: [{ code: "SFW213", line: 5, column: 14, message: "ends with a backslash" }] },
+    { name: "expression marker in log text", source: ruleSource(undefined, 'log "$(os.exit())"'), diagnostics: [{ code: "SFW213", line: 5, column: 14, message: "'$(' or '$<'" }] },
+    { name: "compared path without # or @", source: ruleSource('path"body" == "x"', "drop"), diagnostics: [{ code: "SFW214", line: 4, column: 15, message: "must end in '#'" }] },
+    { name: "inject attribute with a 2", source: ruleSource(undefined, "inject xml\"<x xmlns='urn:x:2'/>\""), diagnostics: [{ code: "SFW215", line: 5, column: 21, message: "because its value contains the character '2'" }] },
+    { name: "unknown error condition", source: ruleSource(undefined, "bounce policy-violaton"), diagnostics: [{ code: "SFW217", line: 5, column: 17, hint: "did you mean 'policy-violation'?" }] },
+  ],
+});

@@ -1,0 +1,66 @@
+import { diagnosticCases, ruleSource } from "../helpers/diagnostic-cases.js";
+
+diagnosticCases("dead actions (SFW302)", {
+  valid: [ruleSource(undefined, 'log "x"; drop')],
+  invalid: [{ name: "action after drop", source: ruleSource(undefined, 'drop; log "never"'), diagnostics: [{ code: "SFW302", line: 5, column: 16, message: "'drop' before it always ends the chain" }] }],
+});
+
+diagnosticCases("unreachable and shadowed rules (SFW303, SFW304)", {
+  valid: [
+    "chain deliver {\n  rule a { when kind == message then drop }\n  rule b { when kind == presence then drop }\n}\n",
+    "chain deliver {\n  rule a { when kind == message and in_roster then drop }\n  rule b { when kind == message then drop }\n}\n",
+  ],
+  invalid: [
+    { name: "after an unconditional terminal rule", source: "chain deliver {\n  rule a { then pass }\n  rule b { when kind == message then drop }\n}\n", diagnostics: [{ code: "SFW303", line: 3, column: 3, message: "rule 'b' can never fire: rule 'a' always decides first" }] },
+    { name: "conditions include an earlier rule's", source: "chain deliver {\n  rule a { when kind == message then drop }\n  rule b { when kind == message and in_roster then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3, message: "rule 'b' can never fire" }] },
+    { name: "each alternative covered", source: "chain deliver {\n  rule a { when kind == message or kind == iq then drop }\n  rule b { when (kind == iq or kind == message) and in_roster then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3 }] },
+  ],
+});
+
+diagnosticCases("roster conditions where the recipient is remote (SFW305)", {
+  valid: [ruleSource("in_roster", "drop")],
+  invalid: [
+    { name: "in deliver_remote", source: "chain deliver_remote {\n  rule r { when subscribed then pass }\n}\n", diagnostics: [{ code: "SFW305", line: 2, column: 17, message: "the recipient is on a remote server" }] },
+    { name: "in a custom chain reached from preroute", source: "chain preroute {\n  rule r { then jump c }\n}\nchain c {\n  rule x { when in_roster then pass }\n}\n", diagnostics: [{ code: "SFW305", line: 5, column: 17, message: "may be on a remote server" }] },
+  ],
+});
+
+diagnosticCases("chains (SFW306, SFW307, SFW312)", {
+  valid: ["chain deliver {\n  rule r { then jump c }\n}\nchain c {\n  rule x { then pass }\n}\n"],
+  invalid: [
+    { name: "never jumped to", source: "chain deliver {\n  rule r { then pass }\n}\nchain c {\n  rule x { then pass }\n}\n", diagnostics: [{ code: "SFW306", line: 4, column: 1, message: "chain 'c' is never jumped to" }] },
+    { name: "jump cycle", source: "chain deliver {\n  rule r { then jump a }\n}\nchain a {\n  rule x { then jump b }\n}\nchain b {\n  rule y { then jump a }\n}\n", diagnostics: [{ code: "SFW307", line: 8, column: 17, message: "jump cycle: a → b → a" }] },
+    { name: "empty chain", source: "chain deliver {\n}\n", diagnostics: [{ code: "SFW312", line: 1, column: 7 }] },
+  ],
+});
+
+diagnosticCases("unused declarations (SFW308)", {
+  valid: [],
+  invalid: [{ name: "unused rate", source: "rate r = 1 per second\n" + ruleSource(undefined, "drop"), diagnostics: [{ code: "SFW308", line: 1, column: 6, message: "rate 'r' is never used" }] }],
+});
+
+diagnosticCases("rate tests and lowering (SFW309, SFW310, SFW313, SFW314)", {
+  valid: [
+    ruleSource("exceeds r and (kind == message or kind == iq)", 'log "x"', "rate r = 5 per second"),
+    ruleSource("exceeds r or in_roster", "drop", "rate r = 5 per second"),
+  ],
+  invalid: [
+    { name: "rate test after an or", source: ruleSource("(kind == message or kind == iq) and exceeds r", "drop", "rate r = 5 per second"), diagnostics: [{ code: "SFW309", line: 4, column: 46, message: "move it to the front" }] },
+    { name: "rate test inside an or with non-terminal actions", source: ruleSource("exceeds r or in_roster", 'log "x"', "rate r = 5 per second"), diagnostics: [{ code: "SFW309", line: 4, column: 10, message: "helper chain with its own rate buckets" }] },
+    { name: "same rate twice in one rule", source: ruleSource("(exceeds r and kind == iq) or (exceeds r and kind == message)", "drop", "rate r = 5 per second"), diagnostics: [{ code: "SFW309", line: 4, column: 41, message: "more than once" }] },
+    { name: "same rate in two rules", source: "rate r = 5 per second\nchain deliver {\n  rule a { when kind == iq and exceeds r then drop }\n  rule b { when exceeds r then bounce }\n}\n", diagnostics: [{ code: "SFW310", line: 3, column: 32, message: "appears in 2 rules" }] },
+    { name: "explosive condition", source: ruleSource(Array.from({ length: 7 }, (_, i) => `(payload "a${i}" or payload "b${i}")`).join(" and "), "drop"), diagnostics: [{ code: "SFW313", line: 3, column: 3 }] },
+    { name: "log right after event", source: ruleSource(undefined, 'event "x"; log "y"'), diagnostics: [{ code: "SFW314", line: 3, column: 3, message: "'log' right after 'event'" }] },
+  ],
+});
+
+diagnosticCases("targets (SFW401, SFW402, SFW404, SFW311)", {
+  valid: ['target prosody "13"\n' + ruleSource('may "xmpp:federate"', "drop")],
+  invalid: [
+    { name: "role condition on 0.12", source: 'target prosody "0.12"\n' + ruleSource('to_role "prosody:admin"', "drop"), diagnostics: [{ code: "SFW402", line: 5, column: 10, message: "get_jid_role does not exist" }] },
+    { name: "newer condition on 0.12", source: ruleSource('from_ip "10.0.0.1"', "drop"), diagnostics: [{ code: "SFW401", line: 4, column: 10, message: "the condition FROM IP is not available" }] },
+    { name: "admin condition removed in 13", source: 'target prosody "13"\n' + ruleSource("from_admin", "drop"), diagnostics: [{ code: "SFW401", line: 5, column: 10 }] },
+    { name: "unknown target", source: 'target prosody "0.11"\n' + ruleSource(undefined, "drop"), diagnostics: [{ code: "SFW404", line: 1, column: 16 }] },
+    { name: "two targets", source: 'target prosody "0.12"\ntarget prosody "13"\n' + ruleSource(undefined, "drop"), diagnostics: [{ code: "SFW311", line: 2, column: 1 }] },
+  ],
+});
