@@ -23,7 +23,9 @@ export interface SfwAnalysis {
 export function analyzeSfw(text: string, file: string, options: CheckOptions = {}): SfwAnalysis {
   const parsed = parse(text, file);
   const checked = check(parsed.ast, options);
-  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
+  // After a syntax error, warnings about what is unused or unreachable are mostly its echoes.
+  const syntaxErrors = hasErrors(parsed.diagnostics);
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics.filter((d) => !syntaxErrors || d.severity === "error")];
   if (hasErrors(diagnostics) || !checked.model) return { diagnostics, model: undefined, lowered: undefined };
   const lowered = lower(checked.model);
   diagnostics.push(...lowered.diagnostics, ...reportCodegenHazards(lowered.script));

@@ -2,6 +2,8 @@ import type { Diagnostic } from "../diag/diagnostic.js";
 import { hasErrors } from "../diag/diagnostic.js";
 import { analyzeSfw } from "../pipeline.js";
 import { readPfw } from "../pfw/read.js";
+import { checkPfwLoad } from "../sim/load-check.js";
+import { defaultTarget } from "../vocab/targets.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { displayPath, findRuleFiles, readText } from "./files.js";
 import { formatDiagnostics, type DiagnosticFormat } from "./diagnostics-output.js";
@@ -22,7 +24,10 @@ export function runCheck(io: CliIo, paths: readonly string[], options: CheckComm
     const name = displayPath(io.cwd, path);
     const text = readText(io.cwd, path);
     sources.set(name, text);
-    if (name.endsWith(".pfw")) diagnostics.push(...readPfw(text, name, options.target ? { target: options.target } : {}).diagnostics);
+    if (name.endsWith(".pfw")) {
+      const read = readPfw(text, name, options.target ? { target: options.target } : {});
+      diagnostics.push(...read.diagnostics, ...checkPfwLoad(read.script, options.target ?? defaultTarget));
+    }
     else diagnostics.push(...analyzeSfw(text, name, options.target ? { target: options.target } : {}).diagnostics);
   }
   const out = formatDiagnostics(diagnostics, sources, options.format, options.format === "text" && io.stderrIsTty === true);

@@ -5,6 +5,7 @@ import { exitCodes, UsageError, type CliIo } from "./io.js";
 import { parseFormat } from "./diagnostics-output.js";
 import { runCheck } from "./command-check.js";
 import { runCompile } from "./command-compile.js";
+import { runSim } from "./command-sim.js";
 
 function targetOption(): Option {
   return new Option("--target <version>", "override the file's target Prosody version").choices([...targetVersions]);
@@ -47,6 +48,28 @@ export function createCli(io: CliIo, status: { code: number }): Command {
         format: parseFormat(opts.format),
         ...(opts.output ? { output: opts.output } : {}),
         ...(opts.scriptPath ? { scriptPath: opts.scriptPath } : {}),
+        ...(opts.target ? { target: opts.target } : {}),
+      });
+    });
+
+  program
+    .command("sim")
+    .description("simulate rule sets (.sfw or .pfw) on sample stanzas: verdict and deciding rule for each")
+    .argument("<rules...>", "rule files, loaded in this order like firewall_scripts")
+    .option("--traffic <files...>", "XML files of stanzas (standard input when absent)")
+    .option("--world <file>", "world JSON: hosts, accounts, rosters, groups, marks, lists, time zone (docs/world.md)")
+    .option("--format <format>", "text or json (one JSON object per stanza)", "text")
+    .option("--trace", "show every condition evaluated")
+    .option("--chain <chain>", "run every stanza through this chain only, instead of routing it")
+    .addOption(targetOption())
+    .action(async (rules: string[], opts: { traffic?: string[]; world?: string; format: string; trace?: boolean; chain?: string; target?: TargetVersion }) => {
+      if (opts.format !== "text" && opts.format !== "json") throw new UsageError(`unknown format '${opts.format}' (expected text or json)`);
+      status.code = await runSim(io, rules, {
+        traffic: opts.traffic ?? [],
+        format: opts.format,
+        trace: opts.trace === true,
+        ...(opts.world ? { world: opts.world } : {}),
+        ...(opts.chain ? { chain: opts.chain } : {}),
         ...(opts.target ? { target: opts.target } : {}),
       });
     });

@@ -35,8 +35,13 @@ export function parse(text: string, file: string): ParseResult {
   };
   const lexed = T.sfwLexer.tokenize(text);
   for (const error of lexed.errors) report(lexError(error, text, file));
-  const tokens = lexed.tokens.map((t) => repairUnterminated(t, text, file, report));
-  const ctx: SegmentContext = { text, file, report, seen: new Set() };
+  const repaired = new Set<IToken>();
+  const tokens = lexed.tokens.map((t) => {
+    const r = repairUnterminated(t, text, file, report);
+    if (r !== t) repaired.add(r);
+    return r;
+  });
+  const ctx: SegmentContext = { text, file, report, seen: new Set(), repaired };
 
   const parsed: ParsedItem[] = [];
   const items = splitItems(tokens);
@@ -56,8 +61,15 @@ export function parse(text: string, file: string): ParseResult {
     const rules = chain.rules.map((rule, r) => parseSegment(ctx, rule, chain.rules[r + 1]?.[0] ?? closing ?? after, "ruleDecl"));
     parsed.push({ kind: "chain", header, rules });
   });
-  const ast = buildAst(parsed, file, text, report);
+  const ast = withoutBrokenRules(buildAst(parsed, file, text, report), diagnostics);
   return { ast, diagnostics };
+}
+
+/** Rules with a syntax error inside are left out, so the checker does not report what follows from it. */
+function withoutBrokenRules(ast: SfwFile, diagnostics: readonly Diagnostic[]): SfwFile {
+  if (diagnostics.length === 0) return ast;
+  const broken = (span: Span): boolean => diagnostics.some((d) => d.span.start.offset > span.start.offset && d.span.start.offset < span.end.offset);
+  return { ...ast, items: ast.items.map((item) => (item.kind === "chain" ? { ...item, rules: item.rules.filter((r) => !broken(r.span)) } : item)) };
 }
 
 interface SegmentContext {
@@ -66,14 +78,18 @@ interface SegmentContext {
   readonly report: (d: Diagnostic) => void;
   /** Offsets already reported: recovery can report the same token more than once. */
   readonly seen: Set<number>;
+  /** Unterminated strings, already reported: what they swallowed is not reported again. */
+  readonly repaired: ReadonlySet<IToken>;
 }
 
 /** Parses a run of tokens with a start rule; `after` is the token that follows the run in the file (for "found …"). */
 function parseSegment(ctx: SegmentContext, tokens: readonly IToken[], after: IToken | undefined, start: "file" | "ruleDecl"): CstNode {
   sfwParser.input = [...tokens];
   const cst = start === "file" ? sfwParser.file() : sfwParser.ruleDecl();
+  const swallowed = tokens.some((t) => ctx.repaired.has(t));
   for (const error of sfwParser.errors) {
-    const d = parseError(ctx, error, after, start);
+    if (swallowed && Number.isNaN(error.token.startOffset)) continue;
+    const d = parseError(ctx, error, after, start, tokens);
     if (ctx.seen.has(d.span.start.offset)) continue;
     ctx.seen.add(d.span.start.offset);
     ctx.report(d);
@@ -105,8 +121,14 @@ function tokenSpan(t: IToken | undefined, text: string, file: string): Span {
   return { file, start: positionAt(text, t.startOffset), end: positionAt(text, (t.endOffset ?? t.startOffset) + 1) };
 }
 
-function parseError(ctx: SegmentContext, error: IRecognitionException, after: IToken | undefined, start: "file" | "ruleDecl"): Diagnostic {
-  const detail = decodeDetail(error.message) ?? { expected: "something else", found: "this", ruleName: "" };
+function parseError(ctx: SegmentContext, error: IRecognitionException, after: IToken | undefined, start: "file" | "ruleDecl", tokens: readonly IToken[]): Diagnostic {
+  let detail = decodeDetail(error.message) ?? { expected: "something else", found: "this", ruleName: "" };
+  if (detail.ruleName === "ruleDecl" && detail.expected === "'}'") {
+    // Where a rule could go on, say how: with `then` before any action, with `;` after one.
+    const at = Number.isNaN(error.token.startOffset) ? Infinity : error.token.startOffset;
+    const hasThen = tokens.some((t) => t.tokenType === T.Then && t.startOffset < at);
+    detail = { ...detail, expected: hasThen ? "';' or '}'" : "'then' or '}'" };
+  }
   // The end of a segment is not the end of the file: name what really comes next.
   const atSegmentEnd = Number.isNaN(error.token.startOffset);
   const token = atSegmentEnd ? after : error.token;

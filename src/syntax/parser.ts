@@ -148,16 +148,19 @@ export class SfwParser extends CstParser {
       this.CONSUME(T.When);
       this.SUBRULE(this.condition);
     });
-    this.CONSUME(T.Then);
-    this.SUBRULE(this.action);
-    this.MANY({
-      GATE: () => this.LA(2).tokenType !== T.RCurly,
-      DEF: () => {
-        this.CONSUME(T.Semicolon);
-        this.SUBRULE2(this.action);
-      },
+    // A rule without `then` parses, so the checker can say "rule has no action" in its own words.
+    this.OPTION3(() => {
+      this.CONSUME(T.Then);
+      this.SUBRULE(this.action);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RCurly,
+        DEF: () => {
+          this.CONSUME(T.Semicolon);
+          this.SUBRULE2(this.action);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Semicolon));
     });
-    this.OPTION2(() => this.CONSUME2(T.Semicolon));
     this.CONSUME(T.RCurly);
   });
 

@@ -58,3 +58,22 @@ diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW21
     { name: "unknown error condition", source: ruleSource(undefined, "bounce policy-violaton"), diagnostics: [{ code: "SFW217", line: 5, column: 17, hint: "did you mean 'policy-violation'?" }] },
   ],
 });
+
+diagnosticCases("arguments and declarations (SFW206, SFW218–SFW221)", {
+  valid: [ruleSource(undefined, 'log "x"; drop', 'list l: set<string> = file("/etc/l.txt", missing: ignore)\nchain other { rule x { when from in l then drop } }')],
+  invalid: [
+    { name: "argument to a predicate without one", source: ruleSource('in_roster "x"', "drop"), diagnostics: [{ code: "SFW206", line: 4, column: 20, message: "'in_roster' expects no argument" }] },
+    { name: "list option value with a comma", source: ruleSource("from in l", "drop", 'list l: set<string> = http("https://x.example/l", pattern: lua"[a,b]+")'), diagnostics: [{ code: "SFW218", line: 1, column: 60, message: "splits list options" }] },
+    { name: "relative list path", source: ruleSource("from.host in l", "drop", 'list l: set<domain> = file("lists/l.txt")'), diagnostics: [{ code: "SFW219", line: 1, column: 28, message: "relative list path" }] },
+    { name: "unbalanced unsafe_lua", source: ruleSource(undefined, 'log "x" + unsafe_lua"session.ip)"'), diagnostics: [{ code: "SFW220", line: 5, column: 31 }] },
+    { name: "unsafe_lua is flagged", source: ruleSource(undefined, 'log "x" + unsafe_lua"session.ip"'), diagnostics: [{ code: "SFW221", line: 5, column: 20, message: "arbitrary Lua" }] },
+  ],
+});
+
+diagnosticCases("behaviour that differs from the documentation (SFW403, SFW405)", {
+  valid: [],
+  invalid: [
+    { name: "DAY compares the day of the month", source: ruleSource("day in [mon..fri]", "drop"), diagnostics: [{ code: "SFW403", line: 4, column: 10, message: "day of the MONTH" }] },
+    { name: "user marks need an option", source: ruleSource("user_marked spammer", "drop"), diagnostics: [{ code: "SFW405", line: 4, column: 10, message: "firewall_experimental_user_marks" }] },
+  ],
+});

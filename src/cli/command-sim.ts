@@ -1,0 +1,116 @@
+import { resolve } from "node:path";
+import type { Diagnostic } from "../diag/diagnostic.js";
+import { hasErrors } from "../diag/diagnostic.js";
+import { Simulator, type ScriptSource } from "../sim/engine.js";
+import { loadRules } from "../sim/load-rules.js";
+import { jsonLine, ReplaySummary, textLine, textLoadReports, textSummary, textTrace } from "../sim/output.js";
+import { replay } from "../sim/replay.js";
+import { readTrafficFile, readTrafficText, type TrafficItem } from "../sim/traffic.js";
+import { validateWorld, World, type WorldData } from "../sim/world.js";
+import type { TargetVersion } from "../vocab/targets.js";
+import { formatDiagnostics } from "./diagnostics-output.js";
+import { displayPath, readText } from "./files.js";
+import { exitCodes, UsageError, type CliIo } from "./io.js";
+
+export interface SimCommandOptions {
+  readonly traffic: readonly string[];
+  readonly world?: string;
+  readonly format: "text" | "json";
+  readonly trace: boolean;
+  readonly chain?: string;
+  readonly target?: TargetVersion;
+}
+
+/** Reads and checks a world file; problems are usage errors (exit 2). */
+export function readWorld(io: CliIo, path: string | undefined): World {
+  if (path === undefined) return new World();
+  let data: unknown;
+  try {
+    data = JSON.parse(readText(io.cwd, path));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const problems = validateWorld(data);
+  if (problems.length > 0) throw new UsageError(`${path}: ${problems.join("; ")}`);
+  return new World(data as WorldData);
+}
+
+/** Loads rule files for simulation; diagnostics are returned for display. */
+export function loadRuleFiles(io: CliIo, files: readonly string[], target: TargetVersion | undefined): { sources: ScriptSource[]; diagnostics: Diagnostic[]; texts: Map<string, string>; target: TargetVersion | undefined; failed: boolean } {
+  const sources: ScriptSource[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const texts = new Map<string, string>();
+  let failed = false;
+  let resolvedTarget = target;
+  for (const f of files) {
+    if (!f.endsWith(".sfw") && !f.endsWith(".pfw")) throw new UsageError(`rule files are .sfw or .pfw, not ${f}`);
+    const name = displayPath(io.cwd, f);
+    const text = readText(io.cwd, f);
+    texts.set(name, text);
+    const loaded = loadRules(text, name, target ? { target } : {});
+    diagnostics.push(...loaded.diagnostics);
+    if (!loaded.source) failed = true;
+    else sources.push(loaded.source);
+    resolvedTarget ??= loaded.target;
+  }
+  return { sources, diagnostics, texts, target: resolvedTarget, failed };
+}
+
+async function* trafficItems(io: CliIo, files: readonly string[]): AsyncGenerator<TrafficItem> {
+  if (files.length === 0) {
+    if (!io.readStdin) throw new UsageError("no --traffic file given and no standard input available");
+    yield* readTrafficText(await io.readStdin(), "<stdin>");
+    return;
+  }
+  for (const f of files) {
+    try {
+      yield* readTrafficFile(resolve(io.cwd, f), displayPath(io.cwd, f));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code) throw new UsageError(`cannot read ${f}: ${code}`);
+      throw e;
+    }
+  }
+}
+
+/** `stanzafw sim RULES… [--traffic FILE…] [--world W] [--format text|json] [--trace]`. */
+export async function runSim(io: CliIo, rules: readonly string[], options: SimCommandOptions): Promise<number> {
+  const world = readWorld(io, options.world);
+  const loaded = loadRuleFiles(io, rules, options.target);
+  const shown = loaded.diagnostics.filter((d) => d.severity !== "info");
+  if (shown.length > 0) io.stderr(formatDiagnostics(shown, loaded.texts, "text", io.stderrIsTty === true));
+  if (loaded.failed) return exitCodes.failed;
+  const sim = new Simulator(loaded.sources, world, { trace: options.trace, ...(loaded.target ? { target: loaded.target } : {}) });
+  const reports = textLoadReports(sim.loadReports());
+  if (reports) io.stderr(reports);
+  const summary = new ReplaySummary();
+  const items = trafficItems(io, options.traffic);
+  const forced = options.chain;
+  const withChain = forced ? mapChain(items, forced) : items;
+  for await (const item of replay(sim, withChain)) {
+    summary.add(item);
+    if (options.format === "json") io.stdout(jsonLine(item, options.trace) + "\n");
+    else {
+      io.stdout(textLine(item) + "\n");
+      if (options.trace && item.kind === "record") for (const l of textTrace(item)) io.stdout(l + "\n");
+    }
+  }
+  if (options.format === "text") {
+    const allRules = loaded.sources.flatMap((s) =>
+      s.script.chains.flatMap((c) =>
+        c.rules.map((r, i) => {
+          const origin = s.origins?.get(`${c.name}#${i}`);
+          const pfw = `${s.file}:${r.span.start.line}`;
+          return { pfw, label: origin ? `${origin.name} (${origin.sfw}, ${pfw})` : pfw };
+        }),
+      ),
+    );
+    io.stdout(textSummary(summary, allRules));
+  }
+  return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) ? exitCodes.failed : exitCodes.ok;
+}
+
+async function* mapChain(items: AsyncIterable<TrafficItem>, chain: string): AsyncGenerator<TrafficItem> {
+  for await (const item of items) yield item.kind === "stanza" && item.annotations.chain === undefined ? { ...item, annotations: { ...item.annotations, chain } } : item;
+}

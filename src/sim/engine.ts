@@ -1,0 +1,466 @@
+import type { PfwScript } from "../pfw/model.js";
+import type { TargetVersion } from "../vocab/targets.js";
+import { compileAction, errorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
+import { compileCondition, type CompiledCondition, type HandlerState } from "./conditions.js";
+import { CannotSimulate, FirewallRuntimeError, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
+import { Definitions } from "./definitions.js";
+import { Assumptions, type World } from "./world.js";
+import { bareJid, splitJid, type XmlElement } from "./xml.js";
+
+/**
+ * The simulator proper: scripts loaded per host as mod_firewall loads them, chains run as the
+ * generated handlers run (hoisted conditions, short-circuit, per-handler rate limiters, the
+ * return-value protocol), and events routed through preroute, deliver and deliver_remote.
+ */
+
+/** Where a `.pfw` rule came from, for scripts compiled from `.sfw`. */
+export interface RuleOrigin {
+  /** `file:line` of the `.sfw` rule. */
+  readonly sfw: string;
+  readonly name: string;
+}
+
+export interface ScriptSource {
+  readonly file: string;
+  readonly script: PfwScript;
+  /** Key `chain#index` (index of the rule in the chain as stored). */
+  readonly origins?: ReadonlyMap<string, RuleOrigin>;
+}
+
+interface CompiledRule {
+  readonly index: number;
+  readonly line: number;
+  readonly conditions: readonly { readonly compiled: CompiledCondition; readonly negated: boolean; readonly text: string; readonly line: number }[];
+  readonly actions: readonly { readonly compiled: CompiledAction; readonly line: number; readonly raisesAfter: boolean }[];
+}
+
+interface CompiledChain {
+  readonly name: string;
+  readonly rules: readonly CompiledRule[];
+  /** Conditions used more than once in the chain: computed once, before the first rule using them. */
+  readonly hoisted: ReadonlySet<string>;
+}
+
+interface CompiledScript {
+  readonly index: number;
+  readonly source: ScriptSource;
+  readonly chains: ReadonlyMap<string, CompiledChain>;
+}
+
+export interface LoadReport {
+  readonly file: string;
+  readonly host: string;
+  readonly loaded: boolean;
+  /** Why Prosody would not load the script (it then runs without it). */
+  readonly error?: string;
+  readonly line?: number;
+  /** Chains of a loaded script that Prosody would skip (a Lua compile error in the generated code). */
+  readonly skippedChains: readonly { readonly chain: string; readonly error: string }[];
+}
+
+export type Verdict = "pass" | "drop" | "bounce" | "redirect" | "default" | "error" | "unsimulatable";
+
+export interface DecidingRule {
+  readonly script: string;
+  readonly chain: string;
+  /** `file:line` of the rule in the `.pfw` script. */
+  readonly pfw: string;
+  readonly sfw?: string;
+  readonly name?: string;
+  readonly action: string;
+}
+
+export interface ChainRun {
+  readonly chain: string;
+  readonly host: string;
+  /** What the chain's handlers returned together: `nil`, `true` or `false`. */
+  readonly result: "nil" | "true" | "false";
+}
+
+export interface SimResult {
+  readonly verdict: Verdict;
+  readonly rule: DecidingRule | undefined;
+  /** The error condition sent back to the sender, if any. */
+  readonly error: { readonly condition: string; readonly type: string; readonly text?: string } | undefined;
+  readonly chains: readonly ChainRun[];
+  readonly emitted: readonly Emitted[];
+  readonly logs: readonly string[];
+  readonly assumptions: readonly string[];
+  readonly trace: readonly TraceEntry[] | undefined;
+  /** For `error` and `unsimulatable`: what happened. */
+  readonly reason?: string;
+  /** The stanza as delivered (after STRIP/INJECT), when it passed. */
+  readonly stanza: string;
+}
+
+export interface SimEvent {
+  readonly stanza: XmlElement;
+  /** `c2s:FULLJID`, `s2s:DOMAIN`, `local:HOST`; inferred from `from` when absent. */
+  readonly origin?: string;
+  /** Seconds since the epoch. */
+  readonly time: number;
+  /** Run only this chain instead of routing. */
+  readonly chain?: string;
+}
+
+export interface SimulatorOptions {
+  readonly target?: TargetVersion;
+  readonly trace?: boolean;
+}
+
+const builtinChains = new Set(["preroute", "deliver", "deliver_remote"]);
+const maxJumpDepth = 200;
+
+/** Load errors that escape mod_firewall's loader (later scripts are not loaded either). */
+function isTier2(message: string): boolean {
+  return /^(Unknown list|Unknown rate limit|Undefined (search path|pattern)|Invalid (list|zone|rate limit) name|attempt to index a nil value \(field 'LIST'\)|attempt to compare number with nil)/.test(message);
+}
+
+class HostFirewall {
+  readonly definitions: Definitions;
+  readonly scripts: CompiledScript[] = [];
+  readonly reports: LoadReport[] = [];
+  private readonly handlerStates = new Map<string, HandlerState>();
+
+  constructor(
+    readonly host: string,
+    sources: readonly ScriptSource[],
+    world: World,
+    readonly target: TargetVersion,
+  ) {
+    this.definitions = new Definitions(world);
+    let blocked: string | undefined;
+    sources.forEach((source, index) => {
+      if (blocked) {
+        this.reports.push({ file: source.file, host, loaded: false, error: `not loaded: loading stopped at an earlier script (${blocked})`, skippedChains: [] });
+        return;
+      }
+      const result = this.load(source, index);
+      this.reports.push(result.report);
+      if (result.compiled) this.scripts.push(result.compiled);
+      if (!result.report.loaded && result.report.error && isTier2(result.report.error)) blocked = source.file;
+    });
+  }
+
+  private load(source: ScriptSource, index: number): { report: LoadReport; compiled?: CompiledScript } {
+    const fail = (error: string, line?: number) => ({ report: { file: source.file, host: this.host, loaded: false, error, ...(line !== undefined ? { line } : {}), skippedChains: [] } });
+    for (const def of source.script.definitions) {
+      try {
+        this.definitions.define(def);
+      } catch (e) {
+        return fail((e as Error).message, def.span.start.line);
+      }
+    }
+    const chains = new Map<string, CompiledChain>();
+    const skippedChains: { chain: string; error: string }[] = [];
+    for (const chain of source.script.chains) {
+      const rules: CompiledRule[] = [];
+      const uses = new Map<string, number>();
+      let chainError: string | undefined;
+      for (const [ruleIndex, rule] of chain.rules.entries()) {
+        if (rule.storedTwice && rule.conditions.length > 0) return fail("attempt to compare number with nil (a rule was stored twice: a condition line right after an action line)", rule.span.start.line);
+        const conditions: CompiledRule["conditions"][number][] = [];
+        for (const c of rule.conditions) {
+          let compiled: CompiledCondition;
+          try {
+            compiled = compileCondition(c.name, c.argument, { definitions: this.definitions, target: this.target });
+          } catch (e) {
+            return fail((e as Error).message, c.span.start.line);
+          }
+          if (compiled.chainError) chainError ??= compiled.chainError;
+          uses.set(compiled.key, (uses.get(compiled.key) ?? 0) + 1);
+          conditions.push({ compiled, negated: c.negated, text: `${c.negated ? "NOT " : ""}${c.name}${c.argument !== undefined ? `: ${c.argument}` : "?"}`, line: c.span.start.line });
+        }
+        const actions: CompiledRule["actions"][number][] = [];
+        for (const a of rule.actions) {
+          try {
+            actions.push({ compiled: compileAction(a.name, a.argument, this.definitions, this.target), line: a.span.start.line, raisesAfter: false });
+          } catch (e) {
+            return fail((e as Error).message, a.span.start.line);
+          }
+        }
+        rules.push({ index: ruleIndex, line: rule.span.start.line, conditions, actions });
+      }
+      if (chainError) {
+        skippedChains.push({ chain: chain.name, error: chainError });
+        continue;
+      }
+      markLogHazards(rules);
+      chains.set(chain.name, { name: chain.name, rules, hoisted: new Set([...uses].filter(([, n]) => n > 1).map(([k]) => k)) });
+    }
+    return { report: { file: source.file, host: this.host, loaded: true, skippedChains }, compiled: { index, source, chains } };
+  }
+
+  handlerState(script: number, chain: string, viaJump: boolean): HandlerState {
+    const key = `${script}\u0000${chain}\u0000${viaJump}`;
+    let state = this.handlerStates.get(key);
+    if (!state) {
+      state = { throttles: new Map(), multiThrottles: new Map() };
+      this.handlerStates.set(key, state);
+    }
+    return state;
+  }
+}
+
+/**
+ * INJECT and EVENT compile to a call without a trailing `;` and LOG to a statement starting with
+ * `(`: when LOG follows directly (same rule, or the next condition-less rule), Lua reads one call
+ * expression and raises after the INJECT/EVENT has run.
+ */
+function markLogHazards(rules: CompiledRule[]): void {
+  const sequence: { rule: number; action: number }[] = [];
+  rules.forEach((rule, r) => {
+    if (rule.conditions.length > 0) {
+      sequence.push({ rule: -1, action: -1 });
+      rule.actions.forEach((_, a) => sequence.push({ rule: r, action: a }));
+      sequence.push({ rule: -1, action: -1 });
+    } else rule.actions.forEach((_, a) => sequence.push({ rule: r, action: a }));
+  });
+  for (let i = 0; i + 1 < sequence.length; i++) {
+    const a = sequence[i]!;
+    const b = sequence[i + 1]!;
+    if (a.rule < 0 || b.rule < 0) continue;
+    const first = rules[a.rule]!.actions[a.action]!;
+    const second = rules[b.rule]!.actions[b.action]!;
+    if ((first.compiled.name === "INJECT" || first.compiled.name === "EVENT") && second.compiled.name === "LOG") {
+      (first as { raisesAfter: boolean }).raisesAfter = true;
+    }
+  }
+}
+
+interface HandlerResult {
+  readonly value: boolean | undefined;
+  readonly decided?: DecidingRule;
+}
+
+export class Simulator {
+  private readonly hosts = new Map<string, HostFirewall>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly userMarkTables = new Map<string, Map<string, number>>();
+  readonly target: TargetVersion;
+
+  constructor(
+    private readonly sources: readonly ScriptSource[],
+    readonly world: World,
+    private readonly options: SimulatorOptions = {},
+  ) {
+    this.target = options.target ?? "0.12";
+  }
+
+  /** The firewall of a host, loaded on first use (every host has its own module instance). */
+  host(name: string): HostFirewall {
+    let fw = this.hosts.get(name);
+    if (!fw) {
+      fw = new HostFirewall(name, this.sources, this.world, this.target);
+      this.hosts.set(name, fw);
+    }
+    return fw;
+  }
+
+  /** How Prosody would load the scripts (on the first local host, or `localhost`). */
+  loadReports(): readonly LoadReport[] {
+    return this.host([...this.world.hosts][0] ?? "localhost").reports;
+  }
+
+  simulate(event: SimEvent): SimResult {
+    const stanza = event.stanza.clone();
+    const session = this.session(event.origin ?? this.inferOrigin(stanza));
+    if (session.type === "c2s" && session.fullJid !== undefined) {
+      // Prosody stamps client stanzas with the session's full JID, and removes a `to` that is the sender's own bare JID.
+      stanza.attr.from = session.fullJid;
+      if (stanza.attr.to === bareJid(session.fullJid)) delete stanza.attr.to;
+    }
+    const assume = new Assumptions();
+    const trace: TraceEntry[] | undefined = this.options.trace ? [] : undefined;
+    const emitted: Emitted[] = [];
+    const logs: string[] = [];
+    const chains: ChainRun[] = [];
+    const base = { stanza, session, now: event.time, world: this.world, assume, trace, emitted, logs };
+    let final: { verdict: Verdict; rule?: DecidingRule; error?: SimResult["error"]; reason?: string } = { verdict: "pass" };
+    try {
+      for (const step of this.route(event, stanza, session)) {
+        const ctx: EventContext = { ...base, host: step.host };
+        const r = this.runBuiltin(step.host, step.chain, ctx);
+        chains.push({ chain: step.chain, host: step.host, result: r.value === undefined ? "nil" : String(r.value) as "true" | "false" });
+        if (r.value === true) {
+          final = { verdict: verdictOf(r.decided, stanza), ...(r.decided ? { rule: r.decided } : {}) };
+          break;
+        }
+        if (r.value === false) {
+          if (step.chain === "preroute") continue; // remaining pre-routing handlers skipped, routing goes on
+          final = { verdict: "default", ...(r.decided ? { rule: r.decided } : {}) };
+          const t = stanza.attr.type;
+          if (step.chain.startsWith("user/") || t === "error" || (stanza.name === "iq" && t === "result")) break;
+          const condition = step.chain === "deliver_remote" ? "not-allowed" : "service-unavailable";
+          const text = step.chain === "deliver_remote" ? "Communication with remote domains is not enabled" : undefined;
+          emitted.push({ action: "DEFAULT", xml: errorReply(stanza, "cancel", condition, text).toString(), error: { condition, type: "cancel", ...(text !== undefined ? { text } : {}) } });
+          break;
+        }
+        if (r.decided && r.decided.action === "PASS") final = { verdict: "pass", rule: r.decided };
+      }
+    } catch (e) {
+      if (e instanceof CannotSimulate) final = { verdict: "unsimulatable", reason: e.message };
+      else if (e instanceof FirewallRuntimeError) final = { verdict: "error", reason: `mod_firewall raises a Lua error (${e.message}): Prosody logs it and the stanza is lost` };
+      else throw e;
+    }
+    const bounce = final.verdict === "bounce" ? emitted.find((x) => x.action === "BOUNCE") : final.verdict === "default" ? emitted.find((x) => x.action === "DEFAULT") : undefined;
+    return {
+      verdict: final.verdict,
+      rule: final.rule,
+      error: bounce?.error,
+      chains,
+      emitted,
+      logs,
+      assumptions: assume.list(),
+      trace,
+      ...(final.reason !== undefined ? { reason: final.reason } : {}),
+      stanza: stanza.toString(),
+    };
+  }
+
+  private inferOrigin(stanza: XmlElement): string {
+    const from = stanza.attr.from;
+    const [, host] = splitJid(from);
+    if (host === undefined) return `local:${[...this.world.hosts][0] ?? "localhost"}`;
+    return this.world.isLocalHost(host) ? `c2s:${from}` : `s2s:${host}`;
+  }
+
+  private session(id: string): Session {
+    let s = this.sessions.get(id);
+    if (s) return s;
+    const colon = id.indexOf(":");
+    const kind = colon < 0 ? id : id.slice(0, colon);
+    const rest = colon < 0 ? "" : id.slice(colon + 1);
+    const type = kind === "c2s" ? "c2s" : kind === "s2s" ? "s2s" : "local";
+    const fullJid = type === "c2s" ? rest : undefined;
+    const host = type === "c2s" ? (splitJid(rest)[1] ?? rest) : rest || ([...this.world.hosts][0] ?? "localhost");
+    const given = this.world.session(id);
+    const marks = new Map(Object.entries(given?.marks ?? {}).map(([k, v]) => [k, Date.parse(v) / 1000]));
+    let userMarks: Map<string, number> | undefined;
+    const bare = bareJid(fullJid);
+    if (type === "c2s" && bare !== undefined && this.world.userMarksEnabled && this.target === "0.12") {
+      userMarks = this.userMarkTables.get(bare);
+      if (!userMarks) {
+        userMarks = new Map(Object.entries(this.world.userMarks(bare) ?? {}).map(([k, v]) => [k, Date.parse(v) / 1000]));
+        this.userMarkTables.set(bare, userMarks);
+      }
+    }
+    s = { id, type, fullJid, host, directed: new Set(given?.directed ?? []), marks, userMarks };
+    this.sessions.set(id, s);
+    return s;
+  }
+
+  /** Which built-in chains an event meets, on which host. */
+  private route(event: SimEvent, stanza: XmlElement, session: Session): { chain: string; host: string }[] {
+    const firstHost = [...this.world.hosts][0] ?? "localhost";
+    const toHost = splitJid(stanza.attr.to ?? bareJid(session.fullJid))[1];
+    if (event.chain) {
+      const host = event.chain === "deliver" && this.world.isLocalHost(toHost) ? toHost! : session.type !== "s2s" ? session.host : firstHost;
+      return [{ chain: event.chain, host }];
+    }
+    const steps: { chain: string; host: string }[] = [];
+    if (session.type === "c2s") steps.push({ chain: "preroute", host: session.host });
+    if (this.world.isLocalHost(toHost) || (toHost === undefined && session.type === "c2s")) steps.push({ chain: "deliver", host: toHost ?? session.host });
+    else if (session.type !== "s2s") steps.push({ chain: "deliver_remote", host: session.host });
+    return steps;
+  }
+
+  /** Runs every loaded script's handler of a built-in (or, with `chain`, any) chain until one returns non-nil. */
+  private runBuiltin(host: string, chain: string, ctx: EventContext): HandlerResult {
+    const fw = this.host(host);
+    let lastPass: DecidingRule | undefined;
+    for (const script of fw.scripts) {
+      const compiled = script.chains.get(chain);
+      if (!compiled) continue;
+      // A user chain given as the event's chain runs as if jumped to.
+      const viaJump = !builtinChains.has(chain);
+      const r = this.runHandler(fw, script, compiled, viaJump, ctx, 0);
+      if (r.value !== undefined) return r;
+      if (r.decided) lastPass = r.decided;
+    }
+    return lastPass ? { value: undefined, decided: lastPass } : { value: undefined };
+  }
+
+  private fireChainEvent(fw: HostFirewall, chain: string, ctx: EventContext, depth: number): HandlerResult {
+    for (const script of fw.scripts) {
+      const compiled = script.chains.get(chain);
+      if (!compiled) continue;
+      const r = this.runHandler(fw, script, compiled, true, ctx, depth + 1);
+      if (r.value !== undefined) return r;
+    }
+    return { value: undefined };
+  }
+
+  private runHandler(fw: HostFirewall, script: CompiledScript, chain: CompiledChain, viaJump: boolean, ctx: EventContext, depth: number): HandlerResult {
+    if (depth > maxJumpDepth) throw new FirewallRuntimeError("stack overflow (a chain jumps to itself)");
+    const state = fw.handlerState(script.index, chain.name, viaJump);
+    const passReturn: false | undefined = viaJump ? false : undefined;
+    const cache = new Map<string, boolean>();
+    let inner: DecidingRule | undefined;
+    const rt: ActionRuntime = {
+      passReturn,
+      fireEvent: (name) => {
+        inner = undefined;
+        if (name.startsWith("firewall/chains/")) {
+          const r = this.fireChainEvent(fw, name.slice("firewall/chains/".length), ctx, depth);
+          inner = r.decided;
+          return r.value;
+        }
+        ctx.logs.push(`debug: event '${name}' fired (no handler simulated)`);
+        return undefined;
+      },
+    };
+    for (const rule of chain.rules) {
+      const traceEntry = (text: string, line: number, result: boolean, hoisted?: boolean): void => {
+        ctx.trace?.push({ chain: chain.name, rule: rule.index, line, text, result, ...(hoisted ? { hoisted } : {}) });
+      };
+      // Repeated conditions are computed before the rule, unconditionally, once per stanza.
+      for (const c of rule.conditions) {
+        if (chain.hoisted.has(c.compiled.key) && !cache.has(c.compiled.key)) {
+          const v = c.compiled.evaluate(ctx, state);
+          cache.set(c.compiled.key, v);
+          traceEntry(`${c.text.replace(/^NOT /, "")} (computed once for the chain)`, c.line, v, true);
+        }
+      }
+      let matched = true;
+      for (const c of rule.conditions) {
+        const raw = cache.has(c.compiled.key) ? cache.get(c.compiled.key)! : c.compiled.evaluate(ctx, state);
+        const v = c.negated ? !raw : raw;
+        traceEntry(c.text, c.line, v);
+        if (!v) {
+          matched = false;
+          break;
+        }
+      }
+      if (!matched) continue;
+      for (const a of rule.actions) {
+        const outcome = a.compiled.run(ctx, rt);
+        if (a.raisesAfter) throw new FirewallRuntimeError(`'${a.compiled.name}' followed by 'LOG' is read by Lua as one call expression`);
+        if (outcome.kind === "return") {
+          const viaInner = (a.compiled.name === "JUMP CHAIN" || a.compiled.name === "JUMP EVENT") && inner !== undefined;
+          const decided = viaInner ? inner! : this.decision(script, chain.name, rule, a.compiled.name);
+          return { value: outcome.value, decided };
+        }
+      }
+    }
+    return { value: undefined };
+  }
+
+  private decision(script: CompiledScript, chain: string, rule: CompiledRule, action: string): DecidingRule {
+    const origin = script.source.origins?.get(`${chain}#${rule.index}`);
+    return { script: script.source.file, chain, pfw: `${script.source.file}:${rule.line}`, action, ...(origin ? { sfw: origin.sfw, name: origin.name } : {}) };
+  }
+}
+
+function verdictOf(decided: DecidingRule | undefined, stanza: XmlElement): Verdict {
+  switch (decided?.action) {
+    case "BOUNCE": {
+      const t = stanza.attr.type;
+      return t === "error" || (stanza.name === "iq" && t === "result") ? "drop" : "bounce";
+    }
+    case "REDIRECT":
+      return "redirect";
+    default:
+      return "drop";
+  }
+}

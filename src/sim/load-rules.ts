@@ -1,0 +1,37 @@
+import type { Diagnostic } from "../diag/diagnostic.js";
+import { readPfw } from "../pfw/read.js";
+import { compileSfw } from "../pipeline.js";
+import type { TargetVersion } from "../vocab/targets.js";
+import type { RuleOrigin, ScriptSource } from "./engine.js";
+
+export interface LoadedRules {
+  /** Undefined when a `.sfw` file does not compile (there is then nothing to simulate). */
+  readonly source: ScriptSource | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  /** The `.pfw` text that is simulated (compiled, for `.sfw`). */
+  readonly pfwText: string | undefined;
+  readonly target: TargetVersion | undefined;
+}
+
+/**
+ * A rule file as the simulator takes it: a `.pfw` is read as mod_firewall reads it; a `.sfw` is
+ * compiled in memory and its compiled `.pfw` read back, so the simulation runs exactly what
+ * would be deployed, and each rule points back to its `.sfw` line.
+ */
+export function loadRules(text: string, file: string, options: { target?: TargetVersion } = {}): LoadedRules {
+  if (!file.endsWith(".sfw")) {
+    const read = readPfw(text, file, options.target ? { target: options.target } : {});
+    return { source: { file, script: read.script }, diagnostics: read.diagnostics, pfwText: text, target: options.target };
+  }
+  const compiled = compileSfw(text, file, options.target ? { target: options.target } : {});
+  if (!compiled.output) return { source: undefined, diagnostics: compiled.diagnostics, pfwText: undefined, target: options.target };
+  const pfwFile = `${file.replace(/\.sfw$/, "")}.pfw`;
+  const read = readPfw(compiled.output.text, pfwFile, options.target ? { target: options.target } : {});
+  const origins = new Map<string, RuleOrigin>();
+  for (const entry of compiled.output.map) {
+    origins.set(`${entry.chain}#${entry.index}`, { sfw: `${entry.sfw.file}:${entry.sfw.start.line}`, name: entry.part ? `${entry.ruleName} (${entry.part})` : entry.ruleName });
+  }
+  const targetLine = /^# Target: Prosody (\S+)/m.exec(compiled.output.text)?.[1];
+  const target = options.target ?? (targetLine === "13" ? "13" : "0.12");
+  return { source: { file: pfwFile, script: read.script, origins }, diagnostics: [...compiled.diagnostics, ...read.diagnostics], pfwText: compiled.output.text, target };
+}

@@ -1,0 +1,98 @@
+import type { LoadReport, SimResult, Verdict } from "./engine.js";
+import { stanzaSummary, type ReplayItem, type ReplayRecord } from "./replay.js";
+
+/** Counts for the summary: per verdict, per deciding rule, problems in the input. */
+export class ReplaySummary {
+  readonly verdicts = new Map<Verdict, number>();
+  readonly hits = new Map<string, { count: number; label: string }>();
+  problems = 0;
+  stanzas = 0;
+
+  add(item: ReplayItem): void {
+    if (item.kind === "problem") {
+      this.problems++;
+      return;
+    }
+    this.stanzas++;
+    const v = item.result.verdict;
+    this.verdicts.set(v, (this.verdicts.get(v) ?? 0) + 1);
+    const rule = item.result.rule;
+    if (rule) {
+      const h = this.hits.get(rule.pfw) ?? { count: 0, label: ruleLabel(item.result) };
+      h.count++;
+      this.hits.set(rule.pfw, h);
+    }
+  }
+}
+
+function ruleLabel(r: SimResult): string {
+  const rule = r.rule;
+  if (!rule) return "-";
+  return rule.name !== undefined ? `${rule.name} (${rule.sfw}, ${rule.pfw})` : rule.pfw;
+}
+
+const verdictOrder: readonly Verdict[] = ["pass", "drop", "bounce", "redirect", "default", "error", "unsimulatable"];
+
+/** One line per stanza, for people. */
+export function textLine(item: ReplayItem): string {
+  if (item.kind === "problem") return `${item.file}:${item.line}:${item.column}: skipped: ${item.message}`;
+  const r = item.result;
+  const why = r.verdict === "bounce" && r.error ? ` ${r.error.condition}` : "";
+  const rule = r.rule ? `  by ${ruleLabel(r)}` : "";
+  const extra = r.reason ? `  (${r.reason})` : "";
+  const assumed = r.assumptions.length > 0 ? `  [assumed: ${r.assumptions.join("; ")}]` : "";
+  return `${item.file}:${item.line}  ${(r.verdict + why).padEnd(10)} ${stanzaSummary(item.input.stanza)}${rule}${extra}${assumed}`;
+}
+
+/** The trace of one stanza, indented, for `--trace`. */
+export function textTrace(item: ReplayRecord): string[] {
+  return (item.result.trace ?? []).map((t) => `    ${t.chain} line ${t.line}: ${t.text} → ${t.result}${t.hoisted ? " (hoisted)" : ""}`);
+}
+
+/** The summary block: totals per verdict, hits per rule, rules never hit. */
+export function textSummary(summary: ReplaySummary, allRules: readonly { pfw: string; label: string }[]): string {
+  const lines: string[] = [];
+  const counts = verdictOrder.filter((v) => summary.verdicts.has(v)).map((v) => `${summary.verdicts.get(v)} ${v}`);
+  lines.push(`${summary.stanzas} stanza${summary.stanzas === 1 ? "" : "s"}: ${counts.join(", ") || "none"}${summary.problems ? `; ${summary.problems} skipped (malformed input)` : ""}`);
+  const hits = [...summary.hits.values()].sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
+  if (hits.length > 0) {
+    lines.push("decided by:");
+    for (const h of hits) lines.push(`  ${String(h.count).padStart(6)}  ${h.label}`);
+  }
+  const never = allRules.filter((r) => !summary.hits.has(r.pfw));
+  if (never.length > 0) {
+    lines.push("never decided:");
+    for (const r of never) lines.push(`          ${r.label}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Prosody's view of the scripts: a script it would not load means a server running without it. */
+export function textLoadReports(reports: readonly LoadReport[]): string {
+  const lines: string[] = [];
+  for (const r of reports) {
+    if (!r.loaded) lines.push(`${r.file}${r.line !== undefined ? `:${r.line}` : ""}: Prosody would NOT load this script (${r.error}); it would run without these rules`);
+    for (const c of r.skippedChains) lines.push(`${r.file}: Prosody would skip chain ${c.chain} (${c.error})`);
+  }
+  return lines.length > 0 ? lines.join("\n") + "\n" : "";
+}
+
+/** One JSON object per stanza (schema in the README). */
+export function jsonLine(item: ReplayItem, withTrace: boolean): string {
+  if (item.kind === "problem") return JSON.stringify({ kind: "skipped", file: item.file, line: item.line, column: item.column, message: item.message });
+  const r = item.result;
+  return JSON.stringify({
+    index: item.index,
+    file: item.file,
+    line: item.line,
+    time: new Date(item.time * 1000).toISOString(),
+    chain: r.chains.map((c) => c.chain).join(",") || null,
+    verdict: r.verdict,
+    rule: r.rule ? { pfw: r.rule.pfw, sfw: r.rule.sfw ?? null, name: r.rule.name ?? null, chain: r.rule.chain, action: r.rule.action } : null,
+    error: r.error ?? null,
+    emitted: r.emitted.map((e) => e.xml),
+    assumptions: r.assumptions,
+    reason: r.reason ?? null,
+    ...(withTrace ? { trace: r.trace ?? [] } : {}),
+  });
+}

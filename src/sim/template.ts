@@ -1,0 +1,127 @@
+import { CannotSimulate, helperFrom, helperTo, type EventContext } from "./context.js";
+import { bareJid, splitJid, XmlElement } from "./xml.js";
+
+/**
+ * mod_firewall's expressions in arguments: `$(lua)` code and `$<path|fn…>` stanza lookups, read
+ * the way its `meta` function reads them (code first, then stanza expressions; balanced
+ * brackets; a missing value becomes `<undefined>`; the `||"default"` form never works).
+ */
+export type TemplatePart =
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "code"; readonly code: string }
+  | { readonly kind: "stanza"; readonly path: string; readonly functions: readonly string[] };
+
+export type Template = readonly TemplatePart[];
+
+const jidFunctions = new Set(["bare", "node", "host", "resource"]);
+
+/** Index just past the bracket that balances the one at `start`, or -1 (Lua's `%b`). */
+function balanced(s: string, start: number, open: string, close: string): number {
+  let depth = 0;
+  for (let i = start; i < s.length; i++) {
+    if (s[i] === open) depth++;
+    else if (s[i] === close && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+function splitOn(parts: TemplatePart[], marker: string, open: string, close: string, make: (inner: string) => TemplatePart): TemplatePart[] {
+  const out: TemplatePart[] = [];
+  for (const part of parts) {
+    if (part.kind !== "text") {
+      out.push(part);
+      continue;
+    }
+    let text = part.text;
+    let buffer = "";
+    for (;;) {
+      const at = text.indexOf(marker);
+      if (at < 0) break;
+      const end = balanced(text, at + 1, open, close);
+      if (end < 0) {
+        buffer += text.slice(0, at + 1);
+        text = text.slice(at + 1);
+        continue;
+      }
+      buffer += text.slice(0, at);
+      if (buffer) out.push({ kind: "text", text: buffer });
+      buffer = "";
+      out.push(make(text.slice(at + 2, end - 1)));
+      text = text.slice(end);
+    }
+    buffer += text;
+    if (buffer) out.push({ kind: "text", text: buffer });
+  }
+  return out;
+}
+
+/** Parses an argument where expressions are substituted; throws for an unknown function (a load error). */
+export function parseTemplate(text: string): Template {
+  const withCode = splitOn([{ kind: "text", text }], "$(", "(", ")", (code) => ({ kind: "code", code }));
+  return splitOn(withCode, "$<", "<", ">", (inner) => {
+    const chain = /\|[A-Za-z0-9|]+$/.exec(inner);
+    const path = chain ? inner.slice(0, chain.index) : inner;
+    const functions = chain ? chain[0].split("|").filter((f) => f !== "") : [];
+    for (const f of functions) if (!jidFunctions.has(f)) throw new Error(`unknown function: ${f}`);
+    return { kind: "stanza", path, functions };
+  });
+}
+
+export function hasExpressions(t: Template): boolean {
+  return t.some((p) => p.kind !== "text");
+}
+
+/** Evaluates a template against an event, as the generated Lua would. */
+export function evaluateTemplate(t: Template, ctx: EventContext): string {
+  return t.map((p) => (p.kind === "text" ? p.text : p.kind === "code" ? evaluateCode(p.code, ctx) : evaluateStanzaExpression(p.path, p.functions, ctx))).join("");
+}
+
+function evaluateStanzaExpression(path: string, functions: readonly string[], ctx: EventContext): string {
+  let value: string | XmlElement | undefined;
+  let jidHelper: "to" | "from" | undefined;
+  if (path.startsWith("@")) {
+    const attr = path.slice(1);
+    if (attr === "to") {
+      value = helperTo(ctx);
+      jidHelper = "to";
+    } else if (attr === "from") {
+      value = helperFrom(ctx);
+      jidHelper = "from";
+    } else value = ctx.stanza.attr[attr];
+  } else if (/^[A-Za-z0-9]+#$/.test(path)) {
+    value = ctx.stanza.getChildText(path.slice(0, -1));
+  } else {
+    value = ctx.stanza.find(path);
+  }
+  for (const f of functions) {
+    const text = value === undefined ? undefined : value.toString();
+    if (f === "bare") value = bareJid(text);
+    else {
+      const [node, host, resource] = splitJid(text);
+      value = f === "node" ? node : f === "host" ? host : resource;
+    }
+    jidHelper = undefined;
+  }
+  void jidHelper;
+  return value === undefined ? "<undefined>" : value.toString();
+}
+
+/** The code expressions the simulator understands; anything else cannot be simulated. */
+function evaluateCode(code: string, ctx: EventContext): string {
+  const c = code.trim();
+  const s = ctx.session;
+  const known: Record<string, () => string | undefined> = {
+    "session.host": () => (s.type === "c2s" ? s.host : s.type === "local" ? s.host : undefined),
+    "session.type": () => (s.type === "c2s" ? "c2s" : s.type === "s2s" ? "s2sin" : "local"),
+    "session.full_jid": () => s.fullJid,
+    "session.username": () => splitJid(s.fullJid)[0],
+    "session.resource": () => splitJid(s.fullJid)[2],
+    "stanza.name": () => ctx.stanza.name,
+    "current_host": () => ctx.host,
+  };
+  const attr = /^stanza\.attr\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(c) ?? /^stanza\.attr\[["']([^"']+)["']\]$/.exec(c);
+  if (attr) return String(ctx.stanza.attr[attr[1]!] ?? "nil");
+  const f = known[c];
+  if (!f) throw new CannotSimulate(`the code expression $(${code}) runs arbitrary Lua inside the server; the simulator supports only ${[...Object.keys(known), "stanza.attr.NAME"].join(", ")}`);
+  return f() ?? "nil";
+}

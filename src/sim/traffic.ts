@@ -1,0 +1,220 @@
+import { createReadStream } from "node:fs";
+import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
+import { XmlElement } from "./xml.js";
+
+/**
+ * Reading sample traffic: XML files with many stanzas, with or without a `<stream:stream>`
+ * wrapper, optionally annotated with stanzafw's own wrapper elements (namespace
+ * `urn:stanzafw:traffic:0`, documented in docs/traffic.md):
+ *
+ *   <traffic xmlns="urn:stanzafw:traffic:0" start="2026-11-25T10:00:00Z" step="1s"> … </traffic>
+ *   <event xmlns="urn:stanzafw:traffic:0" origin="c2s:alice@example.org/phone" time="+5s" chain="preroute">
+ *     <message xmlns="jabber:client" …/>
+ *   </event>
+ *
+ * Parsing is streaming, with a real XML parser; each stanza knows its file, line and column.
+ * A malformed stanza is reported with its position and skipped; reading goes on.
+ */
+
+export const trafficNamespace = "urn:stanzafw:traffic:0";
+const streamNamespace = "http://etherx.jabber.org/streams";
+const xmlNamespace = "http://www.w3.org/XML/1998/namespace";
+const stanzaNamespaces = new Set(["jabber:client", "jabber:server", "jabber:component:accept", ""]);
+
+/** Event attributes given in the traffic file (all optional; the simulator supplies defaults). */
+export interface EventAnnotations {
+  /** Run only this chain (`deliver`, `deliver_remote`, `preroute`, `user/…`). */
+  readonly chain?: string;
+  /** `c2s:FULLJID`, `s2s:DOMAIN`, `local` (the server itself). */
+  readonly origin?: string;
+  /** ISO 8601 time, or `+N(ms|s|m|h)` after the previous event. */
+  readonly time?: string;
+  /** The text of an XML comment right before the stanza (inline expectations). */
+  readonly comment?: string;
+}
+
+export interface TrafficStanza {
+  readonly kind: "stanza";
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly stanza: XmlElement;
+  /** The stream's default namespace (`jabber:client` unless the file says otherwise). */
+  readonly streamNamespace: string;
+  readonly annotations: EventAnnotations;
+  /** Defaults from an enclosing `<traffic>` element. */
+  readonly defaults: EventAnnotations & { readonly start?: string; readonly step?: string };
+}
+
+export interface TrafficProblem {
+  readonly kind: "problem";
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export type TrafficItem = TrafficStanza | TrafficProblem;
+
+interface Frame {
+  readonly role: "stream" | "traffic" | "event" | "stanza" | "other";
+  readonly element?: XmlElement;
+  /** Depth counter of elements outside the default namespace (Prosody sets xmlns on those). */
+  readonly foreign: boolean;
+}
+
+/** An incremental reader: feed text, collect items. */
+export class TrafficReader {
+  private readonly parser: SaxesParser<{ xmlns: true; fragment: true; position: true }>;
+  private readonly stack: Frame[] = [];
+  private readonly out: TrafficItem[] = [];
+  private stanzaStart: { line: number; column: number } | undefined;
+  private stanzaBroken: string | undefined;
+  private pendingComment: string | undefined;
+  private eventAnnotations: EventAnnotations = {};
+  private trafficDefaults: TrafficStanza["defaults"] = {};
+  private defaultNamespace = "jabber:client";
+  private tagStart = { line: 1, column: 1 };
+
+  constructor(private readonly file: string) {
+    this.parser = new SaxesParser({ xmlns: true, fragment: true, position: true });
+    this.parser.on("opentagstart", (tag) => {
+      this.tagStart = { line: this.parser.line, column: Math.max(1, this.parser.column - tag.name.length - 1) };
+    });
+    this.parser.on("opentag", (tag) => this.open(tag));
+    this.parser.on("closetag", () => this.close());
+    this.parser.on("text", (text) => this.text(text));
+    this.parser.on("cdata", (text) => this.text(text));
+    this.parser.on("comment", (comment) => {
+      if (!this.inStanza()) this.pendingComment = comment.trim();
+    });
+    this.parser.on("doctype", () => this.problem("a DOCTYPE is not accepted in traffic (no entity declarations, ever)"));
+    this.parser.on("error", (error) => this.problem(error.message.replace(/^\d+:\d+: /, "")));
+  }
+
+  write(chunk: string): TrafficItem[] {
+    this.parser.write(chunk);
+    return this.out.splice(0);
+  }
+
+  end(): TrafficItem[] {
+    this.parser.close();
+    if (this.stanzaStart) this.report(this.stanzaStart, "the stanza is not closed before the end of the file");
+    this.stanzaStart = undefined;
+    return this.out.splice(0);
+  }
+
+  private inStanza(): boolean {
+    return this.stack.some((f) => f.role === "stanza");
+  }
+
+  private problem(message: string): void {
+    if (this.inStanza()) {
+      // Report once per stanza, at the stanza, and drop it when it closes.
+      this.stanzaBroken ??= message;
+      return;
+    }
+    this.report({ line: this.parser.line, column: this.parser.column }, message);
+  }
+
+  private report(at: { line: number; column: number }, message: string): void {
+    this.out.push({ kind: "problem", file: this.file, line: at.line, column: at.column, message });
+  }
+
+  private open(tag: SaxesTagNS): void {
+    const uri = tag.uri ?? "";
+    const local = tag.local ?? tag.name;
+    const parent = this.stack[this.stack.length - 1];
+    const attrs = Object.values(tag.attributes) as SaxesAttributeNS[];
+    if (!parent || parent.role === "stream" || parent.role === "traffic" || parent.role === "event") {
+      if (uri === streamNamespace && local === "stream") {
+        const ns = tag.ns?.[""];
+        if (ns) this.defaultNamespace = ns;
+        this.stack.push({ role: "stream", foreign: false });
+        return;
+      }
+      if (uri === trafficNamespace && (local === "traffic" || local === "event")) {
+        const values = Object.fromEntries(attrs.filter((a) => a.uri === "").map((a) => [a.local, a.value]));
+        if (local === "traffic") this.trafficDefaults = values;
+        else this.eventAnnotations = values;
+        this.stack.push({ role: local, foreign: false });
+        return;
+      }
+      if (!stanzaNamespaces.has(uri) || !["message", "presence", "iq"].includes(local)) {
+        this.report(this.tagStart, `<${tag.name}> is not a stanza (message, presence or iq) and is skipped`);
+        this.stack.push({ role: "other", foreign: false });
+        return;
+      }
+      const element = new XmlElement(local, prosodyAttributes(attrs));
+      const foreign = uri !== "" && uri !== this.defaultNamespace;
+      if (foreign) element.attr = { xmlns: uri, ...element.attr };
+      this.stanzaStart = this.tagStart;
+      this.stanzaBroken = undefined;
+      this.stack.push({ role: "stanza", element, foreign });
+      return;
+    }
+    if (parent.role === "other") {
+      this.stack.push({ role: "other", foreign: false });
+      return;
+    }
+    const element = new XmlElement(local, prosodyAttributes(attrs));
+    const effectiveUri = uri === "" ? this.defaultNamespace : uri;
+    // Prosody's stream parser sets xmlns on elements outside the stream's namespace and on
+    // everything below such an element.
+    const foreign = parent.foreign || effectiveUri !== this.defaultNamespace;
+    if (foreign) element.attr = { xmlns: effectiveUri, ...element.attr };
+    parent.element!.children.push(element);
+    this.stack.push({ role: "stanza", element, foreign });
+  }
+
+  private close(): void {
+    const frame = this.stack.pop();
+    if (!frame) return;
+    if (frame.role === "event") this.eventAnnotations = {};
+    if (frame.role === "traffic") this.trafficDefaults = {};
+    if (frame.role !== "stanza" || this.inStanza()) return;
+    const start = this.stanzaStart ?? this.tagStart;
+    this.stanzaStart = undefined;
+    if (this.stanzaBroken !== undefined) {
+      this.report(start, `malformed stanza skipped: ${this.stanzaBroken}`);
+      this.stanzaBroken = undefined;
+      this.pendingComment = undefined;
+      return;
+    }
+    const annotations: EventAnnotations = { ...this.eventAnnotations, ...(this.pendingComment !== undefined ? { comment: this.pendingComment } : {}) };
+    this.pendingComment = undefined;
+    this.out.push({ kind: "stanza", file: this.file, line: start.line, column: start.column, stanza: frame.element!, streamNamespace: this.defaultNamespace, annotations, defaults: this.trafficDefaults });
+  }
+
+  private text(text: string): void {
+    const frame = this.stack[this.stack.length - 1];
+    if (frame?.role === "stanza") frame.element!.children.push(text);
+  }
+}
+
+/** Attributes as Prosody keeps them: plain names, `xml:lang`, other namespaced ones as `uri\u0001name`; no xmlns declarations. */
+function prosodyAttributes(attrs: readonly SaxesAttributeNS[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of attrs) {
+    if (a.prefix === "xmlns" || a.name === "xmlns") continue;
+    if (a.uri === "") out[a.local] = a.value;
+    else if (a.uri === xmlNamespace) out[`xml:${a.local}`] = a.value;
+    else out[`${a.uri}\u0001${a.local}`] = a.value;
+  }
+  return out;
+}
+
+/** Reads a whole text (tests, stdin). */
+export function readTrafficText(text: string, file: string): TrafficItem[] {
+  const reader = new TrafficReader(file);
+  return [...reader.write(text), ...reader.end()];
+}
+
+/** Streams a file: memory stays bounded by the largest stanza, whatever the file's size. */
+export async function* readTrafficFile(path: string, file = path): AsyncGenerator<TrafficItem> {
+  const reader = new TrafficReader(file);
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 })) {
+    yield* reader.write(chunk as string);
+  }
+  yield* reader.end();
+}

@@ -1,0 +1,227 @@
+import { bareJid, splitJid } from "./xml.js";
+
+/**
+ * The world a simulation runs in: what Prosody would know when a stanza arrives. Given as JSON
+ * (schema in docs/world.md) or built in code. Every question the simulator asks the world goes
+ * through here, so that when the world is silent and a default is assumed, the assumption is
+ * recorded for the stanza being simulated.
+ */
+
+export type Subscription = "none" | "to" | "from" | "both";
+
+export interface RosterItemData {
+  readonly subscription?: Subscription;
+  readonly groups?: readonly string[];
+  /** `subscribe` when the owner's own request to the contact is pending. */
+  readonly ask?: "subscribe";
+}
+
+export interface SessionData {
+  /** JIDs this session sent directed presence to. */
+  readonly directed?: readonly string[];
+  /** Origin marks already set: name → ISO time. */
+  readonly marks?: Readonly<Record<string, string>>;
+}
+
+export interface WorldData {
+  /** Local hosts (VirtualHosts and components). Default: the hosts of the `to`/`from` addresses of local accounts, else none. */
+  readonly hosts?: readonly string[];
+  /** Registered accounts (bare JIDs). */
+  readonly accounts?: readonly string[];
+  /** Owner bare JID → contact bare JID → item. An owner listed here has exactly these items. */
+  readonly rosters?: Readonly<Record<string, Readonly<Record<string, RosterItemData>>>>;
+  /** Owner bare JID → contacts whose subscription request is pending at the owner. */
+  readonly pending?: Readonly<Record<string, readonly string[]>>;
+  /** mod_groups: group name → member bare JIDs. */
+  readonly groups?: Readonly<Record<string, readonly string[]>>;
+  /** Host (or `*` for server-wide) → admin bare JIDs. */
+  readonly admins?: Readonly<Record<string, readonly string[]>>;
+  /** Bare JID → role name (Prosody 13 roles). */
+  readonly roles?: Readonly<Record<string, string>>;
+  /** Full JIDs with a session connected now (TO FULL JID). */
+  readonly online?: readonly string[];
+  /** Session id (`c2s:FULLJID`, `s2s:DOMAIN`) → state. */
+  readonly sessions?: Readonly<Record<string, SessionData>>;
+  /** User marks: bare JID → mark → ISO time. */
+  readonly userMarks?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** List name → items (the contents of file and http lists; initial items of memory lists). */
+  readonly lists?: Readonly<Record<string, readonly string[]>>;
+  /** IANA time zone of the server (TIME, DAY). Default UTC. */
+  readonly timezone?: string;
+  /** Time of the first event when the traffic gives none (ISO 8601). Default 2026-01-05T12:00:00Z. */
+  readonly start?: string;
+  /** Prosody options that change mod_firewall's behaviour. */
+  readonly config?: {
+    readonly firewall_experimental_user_marks?: boolean;
+    readonly firewall_multirate_cache_limit?: number;
+  };
+}
+
+/** Records what a verdict rests on when the world did not say. */
+export class Assumptions {
+  private readonly items = new Set<string>();
+  add(text: string): void {
+    this.items.add(text);
+  }
+  list(): string[] {
+    return [...this.items];
+  }
+}
+
+export class World {
+  readonly hosts: ReadonlySet<string>;
+  readonly timezone: string;
+  readonly startMs: number;
+  readonly userMarksEnabled: boolean;
+  readonly multirateLimit: number;
+
+  /** Roster changes made during the simulation (UNSUBSCRIBE SENDER): owner → contact → subscription. */
+  private readonly rosterChanges = new Map<string, Map<string, Subscription>>();
+
+  constructor(readonly data: WorldData = {}) {
+    const hosts = new Set(data.hosts ?? []);
+    if (!data.hosts) for (const a of data.accounts ?? []) { const h = splitJid(a)[1]; if (h) hosts.add(h); }
+    this.hosts = hosts;
+    this.timezone = data.timezone ?? "UTC";
+    this.startMs = Date.parse(data.start ?? "2026-01-05T12:00:00Z");
+    this.userMarksEnabled = data.config?.firewall_experimental_user_marks ?? false;
+    this.multirateLimit = data.config?.firewall_multirate_cache_limit ?? 1000;
+  }
+
+  isLocalHost(host: string | undefined): boolean {
+    return host !== undefined && this.hosts.has(host);
+  }
+
+  /** The recipient's roster item for a contact, as `rostermanager.load_roster(node, host)[contact]`. */
+  rosterItem(owner: string, contact: string | undefined, assume: Assumptions): RosterItemData | undefined {
+    if (contact === undefined) return undefined;
+    const roster = this.data.rosters?.[owner];
+    if (!roster) {
+      assume.add(`no roster given for ${owner}: assumed empty`);
+      return undefined;
+    }
+    const item = roster[contact];
+    const changed = this.rosterChanges.get(owner)?.get(contact);
+    return item && changed ? { ...item, subscription: changed } : item;
+  }
+
+  /** `rostermanager.unsubscribed(owner, contact)`: the owner no longer sends presence to the contact. */
+  unsubscribed(owner: string, contact: string): void {
+    const item = this.data.rosters?.[owner]?.[contact];
+    if (!item) return;
+    const current = this.rosterChanges.get(owner)?.get(contact) ?? item.subscription ?? "none";
+    const next: Subscription = current === "both" ? "to" : current === "from" ? "none" : current;
+    if (!this.rosterChanges.has(owner)) this.rosterChanges.set(owner, new Map());
+    this.rosterChanges.get(owner)!.set(contact, next);
+  }
+
+  pendingIn(owner: string, contact: string | undefined, assume: Assumptions): boolean {
+    const pending = this.data.pending?.[owner];
+    if (!pending) {
+      assume.add(`no pending subscription requests given for ${owner}: assumed none`);
+      return false;
+    }
+    return contact !== undefined && pending.includes(contact);
+  }
+
+  groupContains(group: string, jid: string | undefined, assume: Assumptions): boolean {
+    const members = this.data.groups?.[group];
+    if (!members) {
+      assume.add(`group '${group}' not given: assumed empty`);
+      return false;
+    }
+    return jid !== undefined && members.includes(jid);
+  }
+
+  /** `is_admin(jid, host)`; host undefined means server-wide admins. */
+  isAdmin(jid: string | undefined, host: string | undefined, assume: Assumptions): boolean {
+    const key = host ?? "*";
+    const admins = this.data.admins?.[key];
+    if (!admins) {
+      assume.add(`no admins given for ${key}: assumed none`);
+      return false;
+    }
+    // Server-wide admins are admins of every host.
+    return jid !== undefined && (admins.includes(jid) || (host !== undefined && (this.data.admins?.["*"] ?? []).includes(jid)));
+  }
+
+  role(jid: string | undefined, assume: Assumptions): string | undefined {
+    if (jid === undefined) return undefined;
+    const role = this.data.roles?.[jid];
+    if (role === undefined) assume.add(`no role given for ${jid}: assumed none`);
+    return role;
+  }
+
+  isOnline(fullJid: string | undefined, assume: Assumptions): boolean {
+    if (!this.data.online) {
+      assume.add("no online sessions given: assumed none");
+      return false;
+    }
+    return fullJid !== undefined && this.data.online.includes(fullJid);
+  }
+
+  listItems(name: string): readonly string[] | undefined {
+    return this.data.lists?.[name];
+  }
+
+  session(id: string): SessionData | undefined {
+    return this.data.sessions?.[id];
+  }
+
+  userMarks(bare: string): Readonly<Record<string, string>> | undefined {
+    return this.data.userMarks?.[bare];
+  }
+
+  isAccount(jid: string | undefined): boolean {
+    return jid !== undefined && (this.data.accounts ?? []).includes(bareJid(jid) ?? "");
+  }
+}
+
+/** Checks a parsed JSON value against the world schema; returns problems as readable strings. */
+export function validateWorld(value: unknown): string[] {
+  const problems: string[] = [];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return ["the world must be a JSON object"];
+  const v = value as Record<string, unknown>;
+  const known = ["hosts", "accounts", "rosters", "pending", "groups", "admins", "roles", "online", "sessions", "userMarks", "lists", "timezone", "start", "config", "$schema", "description"];
+  for (const key of Object.keys(v)) if (!known.includes(key)) problems.push(`unknown key '${key}' (known: ${known.filter((k) => !k.startsWith("$")).join(", ")})`);
+  const stringArray = (key: string, x: unknown): void => {
+    if (x !== undefined && (!Array.isArray(x) || x.some((i) => typeof i !== "string"))) problems.push(`'${key}' must be an array of strings`);
+  };
+  stringArray("hosts", v.hosts);
+  stringArray("accounts", v.accounts);
+  stringArray("online", v.online);
+  const mapOf = (key: string, x: unknown, check: (k: string, item: unknown) => void): void => {
+    if (x === undefined) return;
+    if (typeof x !== "object" || x === null || Array.isArray(x)) {
+      problems.push(`'${key}' must be an object`);
+      return;
+    }
+    for (const [k, item] of Object.entries(x)) check(`${key}.${k}`, item);
+  };
+  mapOf("rosters", v.rosters, (k, roster) =>
+    mapOf(k, roster, (kk, item) => {
+      if (typeof item !== "object" || item === null) problems.push(`'${kk}' must be an object`);
+      else {
+        const i = item as Record<string, unknown>;
+        if (i.subscription !== undefined && !["none", "to", "from", "both"].includes(i.subscription as string)) problems.push(`'${kk}.subscription' must be none, to, from or both`);
+        stringArray(`${kk}.groups`, i.groups);
+      }
+    }),
+  );
+  mapOf("pending", v.pending, stringArray);
+  mapOf("groups", v.groups, stringArray);
+  mapOf("admins", v.admins, stringArray);
+  mapOf("lists", v.lists, stringArray);
+  mapOf("roles", v.roles, (k, r) => {
+    if (typeof r !== "string") problems.push(`'${k}' must be a string`);
+  });
+  if (v.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: String(v.timezone) });
+    } catch {
+      problems.push(`'timezone' is not a known time zone: ${String(v.timezone)}`);
+    }
+  }
+  if (v.start !== undefined && Number.isNaN(Date.parse(String(v.start)))) problems.push(`'start' is not an ISO 8601 time: ${String(v.start)}`);
+  return problems;
+}

@@ -1,0 +1,111 @@
+/**
+ * XML elements with the semantics of Prosody's `util.stanza`: children in order (elements and
+ * text), `xmlns` kept as an attribute only where Prosody's stream parser sets it (on elements
+ * outside the stream's default namespace and everything below them), and the lookups
+ * mod_firewall relies on (`get_child`, `get_child_text`, `find`).
+ */
+export type XmlNode = XmlElement | string;
+
+export class XmlElement {
+  constructor(
+    public name: string,
+    public attr: Record<string, string> = {},
+    public children: XmlNode[] = [],
+  ) {}
+
+  get tags(): XmlElement[] {
+    return this.children.filter((c): c is XmlElement => typeof c !== "string");
+  }
+
+  /** First child with this name (any when undefined) and namespace (the parent's when undefined). */
+  getChild(name?: string, xmlns?: string): XmlElement | undefined {
+    for (const child of this.children) {
+      if (typeof child === "string") continue;
+      if (name !== undefined && child.name !== name) continue;
+      if (xmlns === undefined ? this.attr.xmlns === child.attr.xmlns : child.attr.xmlns === xmlns) return child;
+    }
+    return undefined;
+  }
+
+  /** The element's text, or undefined when it has child elements (as `get_text`). */
+  getText(): string | undefined {
+    if (this.children.some((c) => typeof c !== "string")) return undefined;
+    return this.children.join("");
+  }
+
+  getChildText(name?: string, xmlns?: string): string | undefined {
+    return this.getChild(name, xmlns)?.getText();
+  }
+
+  /**
+   * `stanza:find(path)`: `{ns}name/…` steps taking the first matching child, ending in `#`
+   * (text) or `@attr` (attribute); otherwise the element reached.
+   */
+  find(path: string): XmlElement | string | undefined {
+    let node: XmlElement | undefined = this;
+    let pos = 0;
+    while (node) {
+      if (path[pos] === "@") return node.attr[path.slice(pos + 1)];
+      let xmlns: string | undefined;
+      if (path[pos] === "{") {
+        const close = path.indexOf("}", pos + 1);
+        // Lua's `^([^}]+)}` needs at least one character and a closing brace; otherwise no match (nil).
+        if (close <= pos + 1) {
+          xmlns = undefined;
+          pos = Number.NaN;
+        } else {
+          xmlns = path.slice(pos + 1, close);
+          pos = close + 1;
+        }
+      }
+      if (Number.isNaN(pos)) return undefined;
+      let end = pos;
+      while (end < path.length && path[end] !== "@" && path[end] !== "/" && path[end] !== "#") end++;
+      const name = path.slice(pos, end) || undefined;
+      const sep = path.charAt(end) === "/" || path.charAt(end) === "#" ? path.charAt(end) : "";
+      const next = end + sep.length;
+      if (next === path.length) return sep === "#" ? node.getChildText(name, xmlns) : node.getChild(name, xmlns);
+      node = node.getChild(name, xmlns);
+      pos = next;
+    }
+    return undefined;
+  }
+
+  clone(): XmlElement {
+    return new XmlElement(this.name, { ...this.attr }, this.children.map((c) => (typeof c === "string" ? c : c.clone())));
+  }
+
+  /** Serialised like `tostring(stanza)`: attributes in insertion order, single-quoted, escaped. */
+  toString(): string {
+    const attrs = Object.entries(this.attr)
+      .map(([k, v]) => ` ${attributeName(k)}='${escapeXml(v)}'`)
+      .join("");
+    if (this.children.length === 0) return `<${this.name}${attrs}/>`;
+    return `<${this.name}${attrs}>${this.children.map((c) => (typeof c === "string" ? escapeXml(c) : c.toString())).join("")}</${this.name}>`;
+  }
+}
+
+/** Namespaced attributes are kept as `uri\u0001name` by Prosody; print them with a prefix-less form. */
+function attributeName(key: string): string {
+  const sep = key.indexOf("\u0001");
+  return sep < 0 ? key : key.slice(sep + 1);
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>'"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;" })[c]!);
+}
+
+/** Splits a JID like `util.jid.split`: node, host, resource; all undefined when it is not a valid JID. */
+export function splitJid(jid: string | undefined): [string | undefined, string | undefined, string | undefined] {
+  if (jid === undefined) return [undefined, undefined, undefined];
+  // util.jid: node is what precedes the first '@' before any '/', resource after the first '/'.
+  const m = /^(?:([^@/]+)@)?([^@/]+)(?:\/(.+))?$/s.exec(jid);
+  if (!m) return [undefined, undefined, undefined];
+  return [m[1], m[2], m[3]];
+}
+
+export function bareJid(jid: string | undefined): string | undefined {
+  const [node, host] = splitJid(jid);
+  if (host === undefined) return undefined;
+  return node !== undefined ? `${node}@${host}` : host;
+}
