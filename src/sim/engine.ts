@@ -25,6 +25,8 @@ export interface ScriptSource {
   readonly script: PfwScript;
   /** Key `chain#index` (index of the rule in the chain as stored). */
   readonly origins?: ReadonlyMap<string, RuleOrigin>;
+  /** The first error of reading the script, when mod_firewall's parser refuses it. */
+  readonly refusal?: { readonly message: string; readonly line: number };
 }
 
 interface CompiledRule {
@@ -144,6 +146,7 @@ class HostFirewall {
 
   private load(source: ScriptSource, index: number): { report: LoadReport; compiled?: CompiledScript } {
     const fail = (error: string, line?: number) => ({ report: { file: source.file, host: this.host, loaded: false, error, ...(line !== undefined ? { line } : {}), skippedChains: [] } });
+    if (source.refusal) return fail(source.refusal.message, source.refusal.line);
     for (const def of source.script.definitions) {
       try {
         this.definitions.define(def);

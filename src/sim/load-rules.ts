@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../diag/diagnostic.js";
+import type { PfwScript } from "../pfw/model.js";
 import { readPfw } from "../pfw/read.js";
 import { compileSfw } from "../pipeline.js";
 import type { TargetVersion } from "../vocab/targets.js";
@@ -21,7 +22,7 @@ export interface LoadedRules {
 export function loadRules(text: string, file: string, options: { target?: TargetVersion } = {}): LoadedRules {
   if (!file.endsWith(".sfw")) {
     const read = readPfw(text, file, options.target ? { target: options.target } : {});
-    return { source: { file, script: read.script }, diagnostics: read.diagnostics, pfwText: text, target: options.target };
+    return { source: pfwSource(file, read.script, read.diagnostics), diagnostics: read.diagnostics, pfwText: text, target: options.target };
   }
   const compiled = compileSfw(text, file, options.target ? { target: options.target } : {});
   if (!compiled.output) return { source: undefined, diagnostics: compiled.diagnostics, pfwText: undefined, target: options.target };
@@ -33,5 +34,11 @@ export function loadRules(text: string, file: string, options: { target?: Target
   }
   const targetLine = /^# Target: Prosody (\S+)/m.exec(compiled.output.text)?.[1];
   const target = options.target ?? (targetLine === "13" ? "13" : "0.12");
-  return { source: { file: pfwFile, script: read.script, origins }, diagnostics: [...compiled.diagnostics, ...read.diagnostics], pfwText: compiled.output.text, target };
+  return { source: { ...pfwSource(pfwFile, read.script, read.diagnostics), origins }, diagnostics: [...compiled.diagnostics, ...read.diagnostics], pfwText: compiled.output.text, target };
+}
+
+/** A script for the simulator; the reader's first error (in file order) is why Prosody would refuse it. */
+export function pfwSource(file: string, script: PfwScript, diagnostics: readonly Diagnostic[]): ScriptSource {
+  const first = diagnostics.filter((d) => d.severity === "error" && d.span.file === file).sort((a, b) => a.span.start.offset - b.span.start.offset)[0];
+  return first ? { file, script, refusal: { message: first.message, line: first.span.start.line } } : { file, script };
 }

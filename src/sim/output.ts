@@ -41,7 +41,7 @@ export function textLine(item: ReplayItem): string {
   const rule = r.rule ? `  by ${ruleLabel(r)}` : "";
   const extra = r.reason ? `  (${r.reason})` : "";
   const assumed = r.assumptions.length > 0 ? `  [assumed: ${r.assumptions.join("; ")}]` : "";
-  return `${item.file}:${item.line}  ${(r.verdict + why).padEnd(10)} ${stanzaSummary(item.input.stanza)}${rule}${extra}${assumed}`;
+  return `${item.file}:${item.line}  ${(r.verdict + why).padEnd(10)} ${stanzaSummary(item.input.stanza, item.input.annotations.origin?.replace(/^c2s:/, ""))}${rule}${extra}${assumed}`;
 }
 
 /** The trace of one stanza, indented, for `--trace`. */

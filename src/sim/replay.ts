@@ -58,10 +58,10 @@ export async function* replay(sim: Simulator, items: AsyncIterable<TrafficItem> 
 }
 
 /** A one-line description of a stanza: kind, type, addresses and the start of the body. */
-export function stanzaSummary(stanza: XmlElement): string {
+export function stanzaSummary(stanza: XmlElement, origin?: string): string {
   const parts = [stanza.name];
   if (stanza.attr.type) parts.push(stanza.attr.type);
-  parts.push(`${stanza.attr.from ?? "?"} → ${stanza.attr.to ?? "(no to)"}`);
+  parts.push(`${stanza.attr.from ?? origin ?? "?"} → ${stanza.attr.to ?? "(no to)"}`);
   const body = stanza.getChildText("body");
   if (body !== undefined) parts.push(JSON.stringify(body.length > 40 ? `${body.slice(0, 39)}…` : body));
   else {

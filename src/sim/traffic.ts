@@ -92,12 +92,36 @@ export class TrafficReader {
     this.parser.on("error", (error) => this.problem(error.message.replace(/^\d+:\d+: /, "")));
   }
 
+  private started = false;
+  private prolog = "";
+
   write(chunk: string): TrafficItem[] {
+    if (!this.started) {
+      // Fragment mode (many top-level stanzas) does not accept an XML declaration: skip a leading one.
+      this.prolog += chunk;
+      const text = this.prolog.replace(/^\uFEFF/, "");
+      if (text.length < 6 && "<?xml ".startsWith(text)) return [];
+      this.started = true;
+      chunk = text;
+      if (text.startsWith("<?xml")) {
+        const end = text.indexOf("?>");
+        if (end < 0) {
+          this.started = false;
+          return [];
+        }
+        // Blank it out character for character, so lines and columns stay those of the file.
+        chunk = text.slice(0, end + 2).replace(/[^\n]/g, " ") + text.slice(end + 2);
+      }
+    }
     this.parser.write(chunk);
     return this.out.splice(0);
   }
 
   end(): TrafficItem[] {
+    if (!this.started && this.prolog) {
+      this.started = true;
+      this.parser.write(this.prolog);
+    }
     this.parser.close();
     if (this.stanzaStart) this.report(this.stanzaStart, "the stanza is not closed before the end of the file");
     this.stanzaStart = undefined;

@@ -1,0 +1,149 @@
+import test from "ava";
+import { readPfw } from "../../src/pfw/read.js";
+import { pfwSource } from "../../src/sim/load-rules.js";
+import { Simulator, type SimEvent, type SimResult } from "../../src/sim/engine.js";
+import { readTrafficText } from "../../src/sim/traffic.js";
+import { World, type WorldData } from "../../src/sim/world.js";
+import type { XmlElement } from "../../src/sim/xml.js";
+
+const t0 = Date.parse("2026-11-25T10:00:00Z") / 1000;
+
+function stanza(xml: string): XmlElement {
+  const items = readTrafficText(xml, "s.xml");
+  const first = items[0];
+  if (!first || first.kind !== "stanza") throw new Error(`not a stanza: ${xml}`);
+  return first.stanza;
+}
+
+function simulator(scripts: string | string[], world: WorldData = { hosts: ["example.org"] }, trace = false): Simulator {
+  const sources = (Array.isArray(scripts) ? scripts : [scripts]).map((text, i) => {
+    const read = readPfw(text, `s${i}.pfw`);
+    return pfwSource(`s${i}.pfw`, read.script, read.diagnostics);
+  });
+  return new Simulator(sources, new World(world), { trace });
+}
+
+function run(sim: Simulator, xml: string, extra: Partial<SimEvent> = {}): SimResult {
+  return sim.simulate({ stanza: stanza(xml), time: t0, ...extra });
+}
+
+const fromRemote = (body = "hi", extra = "") => `<message from="x@remote.example/r" to="alice@example.org" type="chat"${extra}><body>${body}</body></message>`;
+
+// [name, script, stanza, verdict, rule line, error condition]
+const verdictCases: [string, string, string, string, number | undefined, string | undefined][] = [
+  ["no rule: pass", "KIND: iq\nDROP.\n", fromRemote(), "pass", undefined, undefined],
+  ["DROP", "KIND: message\nDROP.\n", fromRemote(), "drop", 1, undefined],
+  ["BOUNCE with condition and text", "KIND: message\nBOUNCE=policy-violation (No spam)\n", fromRemote(), "bounce", 1, "policy-violation"],
+  ["BOUNCE of an error stanza is a silent drop", "BOUNCE.\n", `<message from="x@remote.example" to="alice@example.org" type="error"/>`, "drop", 1, undefined],
+  ["BOUNCE of an iq result is a silent drop", "BOUNCE.\n", `<iq from="x@remote.example" to="alice@example.org" type="result" id="1"/>`, "drop", 1, undefined],
+  ["REDIRECT", "REDIRECT=bob@example.org\n", fromRemote(), "redirect", 1, undefined],
+  ["DEFAULT in deliver: service-unavailable", "DEFAULT.\n", fromRemote(), "default", 1, "service-unavailable"],
+  ["PASS ends the chain", "PASS.\n\nDROP.\n", fromRemote(), "pass", 1, undefined],
+  ["TYPE defaults: message normal", "TYPE: normal\nDROP.\n", `<message from="x@remote.example" to="alice@example.org"/>`, "drop", 1, undefined],
+  ["TYPE defaults: presence available", "TYPE: available\nDROP.\n", `<presence from="x@remote.example" to="alice@example.org"/>`, "drop", 1, undefined],
+  ["FROM host only does not match a user", "FROM: remote.example\nDROP.\n", fromRemote(), "pass", undefined, undefined],
+  ["FROM glob", "FROM: <*>@<*.example>\nDROP.\n", fromRemote(), "drop", 1, undefined],
+  ["FROM glob does not match the bare domain", "FROM: <*>@<*.remote.example>\nDROP.\n", fromRemote(), "pass", undefined, undefined],
+  ["FROM Lua pattern part", "FROM: <<%a>>@remote.example\nDROP.\n", fromRemote(), "drop", 1, undefined],
+  ["INSPECT contains", "INSPECT: body#/=pills\nDROP.\n", fromRemote("cheap pills"), "drop", 1, undefined],
+  ["INSPECT Lua pattern is unanchored", "INSPECT: body#~=p%a+s\nDROP.\n", fromRemote("cheap pills"), "drop", 1, undefined],
+  ["INSPECT equals with expressions", "INSPECT: body#$=$<@from|node>\nDROP.\n", fromRemote("x"), "drop", 1, undefined],
+  ["INSPECT existence", "INSPECT: {urn:xmpp:receipts}request\nDROP.\n", `<message from="x@remote.example" to="alice@example.org"><request xmlns="urn:xmpp:receipts"/></message>`, "drop", 1, undefined],
+  ["PAYLOAD", "PAYLOAD: urn:xmpp:receipts\nDROP.\n", `<message from="x@remote.example" to="alice@example.org"><request xmlns="urn:xmpp:receipts"/></message>`, "drop", 1, undefined],
+  ["ENTERING $local from a remote server", "ENTERING: $local\nDROP.\n", fromRemote(), "drop", 1, undefined],
+  ["zone by host", "%ZONE partners: remote.example\n\nENTERING: partners\nDROP.\n", `<message from="alice@example.org/r" to="x@remote.example"/>`, "pass", undefined, undefined],
+  ["JUMP CHAIN: the jumped chain decides", "JUMP CHAIN=user/x\n\nPASS.\n\n::user/x\nKIND: message\nDROP.\n", fromRemote(), "drop", 6, undefined],
+  ["JUMP CHAIN: RETURN continues the caller", "JUMP CHAIN=user/x\n\nDROP.\n\n::user/x\nRETURN.\n", fromRemote(), "drop", 3, undefined],
+  ["JUMP CHAIN: PASS in the jumped chain passes the caller too", "JUMP CHAIN=user/x\n\nDROP.\n\n::user/x\nPASS.\n", fromRemote(), "pass", 6, undefined],
+  ["JUMP CHAIN to a missing chain continues", "JUMP CHAIN=user/none\n\nDROP.\n", fromRemote(), "drop", 3, undefined],
+  ["CHECK LIST with a filter", "%LIST l: memory (filter: lower)\nADD TO=l X@REMOTE.example\n\nCHECK LIST: l contains $<@from|bare>\nDROP.\n", fromRemote(), "drop", 4, undefined],
+  ["COUNT", "%PATTERN link: https?://%S+\n%SEARCH body: body#\nCOUNT: link in body > 1\nDROP.\n", fromRemote("http://a http://b"), "drop", 3, undefined],
+  ["SCAN", "%PATTERN word: %a+\n%SEARCH body: body#\n%LIST bad: memory\nADD TO=bad casino\n\nSCAN: body for word in bad\nDROP.\n", fromRemote("go casino go"), "drop", 6, undefined],
+  ["a condition-less rule stored twice runs its actions twice", "LOG=one\nKIND: iq\nDROP.\n", fromRemote(), "drop", 3, undefined],
+  ["MAY raises on Prosody 0.12", "MAY: xmpp:federate\nDROP.\n", fromRemote(), "error", undefined, undefined],
+  ["code expressions beyond the supported ones cannot be simulated", "LOG=$(os.time())\n", fromRemote(), "unsimulatable", undefined, undefined],
+  ["LOG right after INJECT raises", "INJECT=<x xmlns='urn:x'/>\nLOG=y\n", fromRemote(), "error", undefined, undefined],
+];
+
+for (const [name, script, xml, verdict, line, condition] of verdictCases) {
+  test(`verdict: ${name}`, (t) => {
+    const r = run(simulator(script), xml);
+    t.is(r.verdict as string, verdict, JSON.stringify(r));
+    t.is(r.rule ? Number(r.rule.pfw.split(":")[1]) : undefined, line);
+    t.is(r.error?.condition, condition);
+  });
+}
+
+test("a broken script is not loaded: the stanza passes and the load report says why", (t) => {
+  const sim = simulator("KNID: message\nDROP.\n");
+  t.is(run(sim, fromRemote()).verdict, "pass");
+  t.false(sim.loadReports()[0]!.loaded);
+  t.regex(sim.loadReports()[0]!.error!, /unknown condition 'KNID'/);
+});
+
+test("a tier-2 error stops loading the scripts after it too", (t) => {
+  const sim = simulator(["LIMIT: nosuch\nDROP.\n\n%RATE r: 1\n", "KIND: message\nDROP.\n"]);
+  t.deepEqual(sim.loadReports().map((r) => r.loaded), [false, false]);
+  t.is(run(sim, fromRemote()).verdict, "pass");
+});
+
+test("rate limits: a burst, then refill over time; buckets per key", (t) => {
+  const sim = simulator("%RATE r: 1 (burst 3)\nLIMIT: r on $<@from|host>\nBOUNCE=resource-constraint\n");
+  const at = (dt: number, from = "x@remote.example/r") => run(sim, `<message from="${from}" to="alice@example.org"/>`, { time: t0 + dt }).verdict;
+  t.deepEqual([at(0), at(0), at(0), at(0)], ["pass", "pass", "pass", "bounce"]);
+  t.is(at(0, "y@other.example/r"), "pass");
+  t.is(at(1), "pass");
+  t.is(at(1), "bounce");
+});
+
+test("rate limits: a full table refuses new keys unless overflow is allowed", (t) => {
+  const deny = simulator("%RATE r: 1 (burst 1) (entries 1)\nLIMIT: r on $<@from>\nDROP.\n");
+  t.is(run(deny, fromRemote()).verdict, "pass");
+  t.is(run(deny, `<message from="other@remote.example/r" to="alice@example.org"/>`).verdict, "drop");
+  const allow = simulator("%RATE r: 1 (burst 1) (entries 1) (allow overflow)\nLIMIT: r on $<@from>\nDROP.\n");
+  t.is(run(allow, fromRemote()).verdict, "pass");
+  t.is(run(allow, `<message from="other@remote.example/r" to="alice@example.org"/>`).verdict, "pass");
+});
+
+test("hoisting: a LIMIT used in two rules is polled once per stanza, even when the first rule's other condition is false", (t) => {
+  // Without hoisting, stanzas of kind iq would not touch the bucket in the first rule.
+  const sim = simulator("%RATE r: 1 (burst 2)\nKIND: message\nLIMIT: r\nDROP.\n\nKIND: presence\nLIMIT: r\nBOUNCE.\n", undefined, true);
+  const iq = (id: string) => run(sim, `<iq from="x@remote.example/r" to="alice@example.org" type="get" id="${id}"/>`);
+  const first = iq("1");
+  t.true(first.trace!.some((e) => e.hoisted && e.text.startsWith("LIMIT")));
+  iq("2");
+  t.is(run(sim, `<message from="x@remote.example/r" to="alice@example.org"/>`).verdict, "drop");
+});
+
+test("marks: MARK ORIGIN is seen by later stanzas of the same session only", (t) => {
+  const sim = simulator("ORIGIN MARKED: spammer (60s)\nDROP.\n\nKIND: message\nMARK ORIGIN=spammer\n");
+  t.is(run(sim, fromRemote(), { origin: "s2s:remote.example" }).verdict, "pass");
+  t.is(run(sim, fromRemote(), { origin: "s2s:remote.example", time: t0 + 10 }).verdict, "drop");
+  t.is(run(sim, fromRemote(), { origin: "s2s:other.example", time: t0 + 10 }).verdict, "pass");
+  t.is(run(sim, fromRemote(), { origin: "s2s:remote.example", time: t0 + 100 }).verdict, "pass");
+});
+
+test("rosters: SUBSCRIBED reads the recipient's roster, and says when it assumed one", (t) => {
+  const world: WorldData = { hosts: ["example.org"], rosters: { "alice@example.org": { "x@remote.example": { subscription: "from" } } } };
+  const sim = simulator("SUBSCRIBED?\nPASS.\n\nDROP.\n", world);
+  t.is(run(sim, fromRemote()).verdict, "pass");
+  const unknown = run(sim, `<message from="x@remote.example/r" to="bob@example.org"/>`);
+  t.is(unknown.verdict, "drop");
+  t.deepEqual(unknown.assumptions, ["no roster given for bob@example.org: assumed empty"]);
+});
+
+test("routing: a local client's stanza meets preroute, then deliver; `to` of its own bare JID is removed", (t) => {
+  const sim = simulator("::preroute\nTO SELF?\nLOG=self\n\n::deliver\nKIND: message\nDROP.\n");
+  const r = run(sim, `<message to="alice@example.org"/>`, { origin: "c2s:alice@example.org/phone" });
+  t.deepEqual(r.chains.map((c) => c.chain), ["preroute", "deliver"]);
+  t.deepEqual(r.logs, ["info: self"]);
+  t.is(r.verdict, "drop");
+  const remote = run(sim, `<message to="x@remote.example"/>`, { origin: "c2s:alice@example.org/phone" });
+  t.deepEqual(remote.chains.map((c) => c.chain), ["preroute", "deliver_remote"]);
+});
+
+test("STRIP and INJECT change the stanza that is delivered; INJECT drops attributes containing 2", (t) => {
+  const sim = simulator("STRIP=html http://jabber.org/protocol/xhtml-im\nINJECT=<seen xmlns='urn:x:2' by='me'/>\n");
+  const r = run(sim, `<message from="x@remote.example/r" to="alice@example.org"><body>a</body><html xmlns="http://jabber.org/protocol/xhtml-im"/></message>`);
+  t.is(r.stanza, "<message from='x@remote.example/r' to='alice@example.org'><body>a</body><seen by='me'/></message>");
+});
