@@ -1,6 +1,6 @@
 import type { CheckContext } from "./context.js";
 import type { CheckedChain, CheckedRule } from "./model.js";
-import { toDnf, signedKey, type Conjunction } from "./formula.js";
+import { toDnf, signedKey } from "./formula.js";
 import { isTerminal } from "./report-dead-actions.js";
 
 /**
@@ -10,32 +10,52 @@ import { isTerminal } from "./report-dead-actions.js";
  * left out of the reasoning, since an earlier rule's rate test may be false when this one's is true.
  */
 export function reportUnreachableRules(ctx: CheckContext, chain: CheckedChain): void {
-  const deciders: { rule: CheckedRule; conjunctions: Conjunction[] }[] = [];
-  for (const rule of chain.rules) {
+  const rules = chain.rules.map((rule) => {
     const own = rule.condition ? toDnf(rule.condition) : [[]];
-    if (own === undefined) continue;
-    const always = deciders.find((d) => d.conjunctions.some((c) => c.length === 0));
+    return { rule, own, keys: own?.map((c) => c.map(signedKey)) };
+  });
+  // Each earlier terminal conjunction is indexed under its rarest literal: a conjunction can only
+  // be contained in this rule's if that literal is among this rule's, so few candidates are tried.
+  const frequency = new Map<string, number>();
+  for (const r of rules) for (const c of r.keys ?? []) for (const k of new Set(c)) frequency.set(k, (frequency.get(k) ?? 0) + 1);
+  const index = new Map<string, { order: number; rule: CheckedRule; keys: readonly string[] }[]>();
+  let always: CheckedRule | undefined;
+  let order = 0;
+  const cover = (mine: readonly string[]): { order: number; rule: CheckedRule } | undefined => {
+    const set = new Set(mine);
+    let best: { order: number; rule: CheckedRule } | undefined;
+    for (const k of set) {
+      for (const d of index.get(k) ?? []) {
+        if ((!best || d.order < best.order) && d.keys.every((x) => set.has(x))) best = d;
+      }
+    }
+    return best;
+  };
+  for (const { rule, own, keys } of rules) {
+    if (own === undefined || keys === undefined) continue;
     if (always) {
-      ctx.report("SFW303", rule.span, { name: rule.name, earlier: always.rule.name }, { notes: [{ message: `rule '${always.rule.name}' has no conditions and always ends the chain`, span: always.rule.span }] });
+      ctx.report("SFW303", rule.span, { name: rule.name, earlier: always.name }, { notes: [{ message: `rule '${always.name}' has no conditions and always ends the chain`, span: always.span }] });
       continue;
     }
-    const shadow = own.length > 0 && own.every((mine) => findCover(deciders, mine) !== undefined) ? findCover(deciders, own[0]!) : undefined;
-    if (shadow) {
+    const covers = keys.length > 0 ? keys.map(cover) : [];
+    if (covers.length > 0 && covers.every((c) => c !== undefined)) {
+      const shadow = covers[0]!.rule;
       ctx.report("SFW304", rule.span, { name: rule.name, earlier: shadow.name }, { notes: [{ message: `rule '${shadow.name}' decides first`, span: shadow.span }] });
       continue;
     }
-    const last = rule.actions[rule.actions.length - 1];
-    if (rule.actions.some((a) => isTerminal(a.name)) && last) {
-      const pure = own.filter((c) => c.every((s) => !s.literal.sideEffect));
-      if (pure.length > 0) deciders.push({ rule, conjunctions: pure });
+    if (rule.actions.some((a) => isTerminal(a.name))) {
+      own.forEach((c, i) => {
+        if (c.some((s) => s.literal.sideEffect)) return;
+        const k = keys[i]!;
+        if (k.length === 0) {
+          always ??= rule;
+          return;
+        }
+        const rarest = k.reduce((a, b) => ((frequency.get(b) ?? 0) < (frequency.get(a) ?? 0) ? b : a));
+        const bucket = index.get(rarest) ?? [];
+        bucket.push({ order: order++, rule, keys: k });
+        index.set(rarest, bucket);
+      });
     }
   }
-}
-
-function findCover(deciders: readonly { rule: CheckedRule; conjunctions: Conjunction[] }[], mine: Conjunction): CheckedRule | undefined {
-  const keys = new Set(mine.map(signedKey));
-  for (const d of deciders) {
-    if (d.conjunctions.some((c) => c.every((s) => keys.has(signedKey(s))))) return d.rule;
-  }
-  return undefined;
 }

@@ -1,5 +1,11 @@
 import { runCli } from "./index.js";
 
+// `stanzafw sim … | head` closes the pipe early: stop quietly, as other command-line tools do.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 /** Entry point of the `stanzafw` command. */
 const code = await runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),

@@ -422,7 +422,7 @@ export class Simulator {
         if (chain.hoisted.has(c.compiled.key) && !cache.has(c.compiled.key)) {
           const v = c.compiled.evaluate(ctx, state);
           cache.set(c.compiled.key, v);
-          traceEntry(`${c.text.replace(/^NOT /, "")} (computed once for the chain)`, c.line, v, true);
+          traceEntry(c.text.replace(/^NOT /, ""), c.line, v, true);
         }
       }
       let matched = true;

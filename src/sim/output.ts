@@ -46,7 +46,7 @@ export function textLine(item: ReplayItem): string {
 
 /** The trace of one stanza, indented, for `--trace`. */
 export function textTrace(item: ReplayRecord): string[] {
-  return (item.result.trace ?? []).map((t) => `    ${t.chain} line ${t.line}: ${t.text} → ${t.result}${t.hoisted ? " (hoisted)" : ""}`);
+  return (item.result.trace ?? []).map((t) => `    ${t.chain} line ${t.line}: ${t.text} → ${t.result}${t.hoisted ? " (computed once for the chain, before its first use)" : ""}`);
 }
 
 /** The summary block: totals per verdict, hits per rule, rules never hit. */

@@ -86,6 +86,15 @@ class Builder {
   }
 
   nodeSpan(node: CstNode): Span | undefined {
+    const loc = node.location;
+    // Chevrotain tracks node locations; only nodes touched by error recovery need the slow path.
+    if (loc && !node.recoveredNode && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.startLine !== undefined && loc.endColumn !== undefined) {
+      return {
+        file: this.file,
+        start: { offset: loc.startOffset, line: loc.startLine, column: loc.startColumn ?? 1 },
+        end: { offset: loc.endOffset! + 1, line: loc.endLine ?? loc.startLine, column: loc.endColumn + 1 },
+      };
+    }
     const all = allTokensOf(node);
     if (all.length === 0) return undefined;
     let first = all[0]!;
