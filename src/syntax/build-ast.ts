@@ -4,27 +4,45 @@ import type { Position, Span } from "../diag/span.js";
 import type * as ast from "./ast.js";
 import { decodeString } from "./strings.js";
 
-/** One top-level item as parsed: a whole item, or a chain whose rules were parsed one by one. */
-export type ParsedItem =
-  | { readonly kind: "item"; readonly cst: CstNode }
-  | { readonly kind: "chain"; readonly header: CstNode; readonly rules: readonly CstNode[] };
-
 /**
- * Turns Chevrotain's CST into the AST. Where error recovery left a node incomplete, the builder
- * leaves the node out (the syntax error is already reported) instead of inventing parts.
+ * Turns Chevrotain's CST into the AST, one top-level item at a time (so each item's CST can be
+ * dropped at once). Where error recovery left a node incomplete, the builder leaves the node out
+ * (the syntax error is already reported) instead of inventing parts.
  */
-export function buildAst(parsed: readonly ParsedItem[], file: string, text: string, report: (d: Diagnostic) => void): ast.SfwFile {
-  const b = new Builder(file, report);
-  const items: ast.TopItem[] = [];
-  for (const p of parsed) {
-    const cst = p.kind === "item" ? p.cst : p.header;
-    const built = nodes(cst, "item").map((n) => b.item(n)).filter(isDefined);
-    if (p.kind === "chain" && built.length === 1 && built[0]!.kind === "chain") {
-      items.push({ ...built[0]!, rules: p.rules.map((r) => b.rule(r)).filter(isDefined) });
-    } else items.push(...built);
+export class AstBuilder {
+  private readonly b: Builder;
+  private readonly items: ast.TopItem[] = [];
+
+  constructor(
+    private readonly file: string,
+    report: (d: Diagnostic) => void,
+  ) {
+    this.b = new Builder(file, report);
   }
-  const end = endOfText(text);
-  return { kind: "file", span: { file, start: { offset: 0, line: 1, column: 1 }, end }, items };
+
+  /** A whole item, parsed with the `file` rule. */
+  addItems(cst: CstNode): void {
+    this.items.push(...nodes(cst, "item").map((n) => this.b.item(n)).filter(isDefined));
+  }
+
+  /** A chain parsed as its header (with the closing brace); its rules are added one by one with the returned function. */
+  addChain(header: CstNode): (rule: CstNode) => void {
+    const built = nodes(header, "item").map((n) => this.b.item(n)).filter(isDefined);
+    if (built.length === 1 && built[0]!.kind === "chain") {
+      const rules: ast.RuleDecl[] = [];
+      this.items.push({ ...built[0]!, rules });
+      return (cst) => {
+        const rule = this.b.rule(cst);
+        if (rule) rules.push(rule);
+      };
+    }
+    this.items.push(...built);
+    return () => undefined;
+  }
+
+  finish(text: string): ast.SfwFile {
+    return { kind: "file", span: { file: this.file, start: { offset: 0, line: 1, column: 1 }, end: endOfText(text) }, items: this.items };
+  }
 }
 
 function endOfText(text: string): Position {
@@ -44,16 +62,29 @@ function tokens(node: CstNode, key: string): IToken[] {
   return (node.children[key] ?? []).filter(isToken).filter((t) => !t.isInsertedInRecovery && !Number.isNaN(t.startOffset));
 }
 
+const none: readonly CstElement[] = [];
+
 function token(node: CstNode, key: string, index = 0): IToken | undefined {
-  return tokens(node, key)[index];
+  // The common case (no recovery) without building arrays: this runs for every token of the file.
+  let seen = 0;
+  for (const e of node.children[key] ?? none) {
+    if (!isToken(e) || e.isInsertedInRecovery || Number.isNaN(e.startOffset)) continue;
+    if (seen++ === index) return e;
+  }
+  return undefined;
 }
 
 function nodes(node: CstNode, key: string): CstNode[] {
-  return (node.children[key] ?? []).filter((e): e is CstNode => !isToken(e));
+  return (node.children[key] ?? none).filter((e): e is CstNode => !isToken(e));
 }
 
 function child(node: CstNode, key: string, index = 0): CstNode | undefined {
-  return nodes(node, key)[index];
+  let seen = 0;
+  for (const e of node.children[key] ?? none) {
+    if (isToken(e)) continue;
+    if (seen++ === index) return e;
+  }
+  return undefined;
 }
 
 /** The first child token or node of a CST node with any of the keys, in source order. */

@@ -4,7 +4,7 @@ import { didYouMean } from "../diag/did-you-mean.js";
 import type { Code } from "../diag/messages.js";
 import { positionAt, type Span } from "../diag/span.js";
 import type { SfwFile } from "./ast.js";
-import { buildAst, type ParsedItem } from "./build-ast.js";
+import { AstBuilder } from "./build-ast.js";
 import { decodeDetail, describeToken } from "./error-messages.js";
 import { sfwParser } from "./parser.js";
 import { splitChain, splitItems } from "./segments.js";
@@ -43,13 +43,13 @@ export function parse(text: string, file: string): ParseResult {
   });
   const ctx: SegmentContext = { text, file, report, seen: new Set(), repaired };
 
-  const parsed: ParsedItem[] = [];
+  const builder = new AstBuilder(file, report);
   const items = splitItems(tokens);
   items.forEach((item, i) => {
     const after = items[i + 1]?.[0];
     const chain = splitChain(item);
     if (!chain) {
-      parsed.push({ kind: "item", cst: parseSegment(ctx, item, after, "file") });
+      builder.addItems(parseSegment(ctx, item, after, "file"));
       return;
     }
     const closing = chain.header[chain.header.length - 1]?.tokenType === T.RCurly ? chain.header[chain.header.length - 1] : undefined;
@@ -58,10 +58,10 @@ export function parse(text: string, file: string): ParseResult {
       const t = run[0]!;
       report(withHint(diag("SFW103", tokenSpan(t, text, file), { expected: "'rule' or '}'", found: describeToken(t) }), t, "ruleStart"));
     }
-    const rules = chain.rules.map((rule, r) => parseSegment(ctx, rule, chain.rules[r + 1]?.[0] ?? closing ?? after, "ruleDecl"));
-    parsed.push({ kind: "chain", header, rules });
+    const addRule = builder.addChain(header);
+    chain.rules.forEach((rule, r) => addRule(parseSegment(ctx, rule, chain.rules[r + 1]?.[0] ?? closing ?? after, "ruleDecl")));
   });
-  const ast = withoutBrokenRules(buildAst(parsed, file, text, report), diagnostics);
+  const ast = withoutBrokenRules(builder.finish(text), diagnostics);
   return { ast, diagnostics };
 }
 
