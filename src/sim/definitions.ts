@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { luaGmatch, luaMatch, LuaPatternError } from "../lua/string-functions.js";
+import { luaMatch, LuaPatternError } from "../lua/string-functions.js";
 import type { PfwDefinition } from "../pfw/model.js";
 import type { Assumptions, World } from "./world.js";
 import { bareJid } from "./xml.js";
@@ -193,13 +193,10 @@ function parseList(name: string, value: string, world: World): FirewallList {
     }
     filter = filters.length === 1 ? filters[0] : (s) => filters.reduce<string | undefined>((acc, fn) => fn(acc ?? ""), s);
   }
+  // The world gives the items themselves (as the file's lines, or as the URL's pattern would extract them).
   const given = world.listItems(name);
-  let initial = given;
+  const initial = given;
   let unknown: string | undefined;
-  if (backend === "http" && given !== undefined && opts.pattern !== undefined) {
-    // The world gives the document's items one per entry; a custom pattern applies to the document.
-    initial = [...luaGmatch(given.map((l) => `${l}\n`).join(""), opts.pattern)].map((caps) => String(caps[0]));
-  }
   if (given === undefined && backend !== "memory") {
     unknown = `contents of list '${name}' (${spec}) not given in the world: assumed ${backend === "http" ? "not fetched yet (empty)" : "empty"}`;
   }

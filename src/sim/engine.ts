@@ -281,7 +281,7 @@ export class Simulator {
     const base = { stanza, session, now: event.time, world: this.world, assume, trace, emitted, logs };
     let final: { verdict: Verdict; rule?: DecidingRule; error?: SimResult["error"]; reason?: string } = { verdict: "pass" };
     try {
-      for (const step of this.route(event, stanza, session)) {
+      for (const step of this.route(event, stanza, session, assume)) {
         const ctx: EventContext = { ...base, host: step.host };
         const r = this.runBuiltin(step.host, step.chain, ctx);
         chains.push({ chain: step.chain, host: step.host, result: r.value === undefined ? "nil" : String(r.value) as "true" | "false" });
@@ -354,7 +354,7 @@ export class Simulator {
   }
 
   /** Which built-in chains an event meets, on which host. */
-  private route(event: SimEvent, stanza: XmlElement, session: Session): { chain: string; host: string }[] {
+  private route(event: SimEvent, stanza: XmlElement, session: Session, assume: Assumptions): { chain: string; host: string }[] {
     const firstHost = [...this.world.hosts][0] ?? "localhost";
     const toHost = splitJid(stanza.attr.to ?? bareJid(session.fullJid))[1];
     if (event.chain) {
@@ -363,7 +363,10 @@ export class Simulator {
     }
     const steps: { chain: string; host: string }[] = [];
     if (session.type === "c2s") steps.push({ chain: "preroute", host: session.host });
-    if (this.world.isLocalHost(toHost) || (toHost === undefined && session.type === "c2s")) steps.push({ chain: "deliver", host: toHost ?? session.host });
+    // A world without hosts: a stanza from another server must be for us.
+    const assumeLocal = this.world.hosts.size === 0 && session.type === "s2s" && toHost !== undefined;
+    if (assumeLocal) assume.add(`no local hosts given in the world: assumed ${toHost} is local`);
+    if (assumeLocal || this.world.isLocalHost(toHost) || (toHost === undefined && session.type === "c2s")) steps.push({ chain: "deliver", host: toHost ?? session.host });
     else if (session.type !== "s2s") steps.push({ chain: "deliver_remote", host: session.host });
     return steps;
   }

@@ -147,3 +147,65 @@ test("STRIP and INJECT change the stanza that is delivered; INJECT drops attribu
   const r = run(sim, `<message from="x@remote.example/r" to="alice@example.org"><body>a</body><html xmlns="http://jabber.org/protocol/xhtml-im"/></message>`);
   t.is(r.stanza, "<message from='x@remote.example/r' to='alice@example.org'><body>a</body><seen by='me'/></message>");
 });
+
+test("TIME and DAY use the event's time in the world's time zone; DAY compares the day of the month", (t) => {
+  // 2026-11-25 is a Wednesday; 09:30 UTC is 10:30 in Stockholm.
+  const at = Date.parse("2026-11-25T09:30:00Z") / 1000;
+  const stockholm: WorldData = { hosts: ["example.org"], timezone: "Europe/Stockholm" };
+  t.is(run(simulator("TIME: 10am-11am\nDROP.\n", stockholm), fromRemote(), { time: at }).verdict, "drop");
+  t.is(run(simulator("TIME: 10am-11am\nDROP.\n", { hosts: ["example.org"] }), fromRemote(), { time: at }).verdict, "pass");
+  t.is(run(simulator("TIME: 22:00-06:00\nDROP.\n", stockholm), fromRemote(), { time: at }).verdict, "pass");
+  // Wednesday is 4 in mod_firewall's table: the 25th of the month is not, whatever the weekday.
+  t.is(run(simulator("DAY: wed\nDROP.\n", stockholm), fromRemote(), { time: at }).verdict, "pass");
+  t.is(run(simulator("DAY: sat-sun\nDROP.\n", stockholm), fromRemote(), { time: at }).verdict, "drop"); // 25 >= 7 or <= 0
+  t.is(run(simulator("TIME: 10:30-11:00\nDROP.\n", stockholm), fromRemote(), { time: at }).verdict, "error");
+});
+
+test("expressions: the documented ||\"default\" form is always <undefined>, and functions give JID parts", (t) => {
+  const sim = simulator('LOG=$<@type||"normal"> $<@from|host> $<@to|node> $<body#> $<{urn:x}x@a>\n');
+  const r = run(sim, `<message from="x@remote.example/r" to="alice@example.org"><body>b</body><x xmlns="urn:x" a="1"/></message>`);
+  t.deepEqual(r.logs, ["info: <undefined> remote.example alice b 1"]);
+});
+
+test("emitted stanzas: FORWARD wraps in XEP-0297, REPLY swaps addresses, COPY keeps the stanza", (t) => {
+  const sim = simulator("FORWARD=abuse@example.org\nREPLY=no thanks\nCOPY=archive@example.org\n");
+  const r = run(sim, `<message from="x@remote.example/r" to="alice@example.org" id="m1" type="chat"><body>b</body></message>`);
+  t.deepEqual(r.emitted.map((e) => e.action), ["FORWARD", "REPLY", "COPY"]);
+  t.is(r.emitted[0]!.xml, "<message to='abuse@example.org' from='example.org'><forwarded xmlns='urn:xmpp:forward:0'><message from='x@remote.example/r' to='alice@example.org' id='m1' type='chat' xmlns='jabber:client'><body>b</body></message></forwarded></message>");
+  t.is(r.emitted[1]!.xml, "<message to='x@remote.example/r' from='alice@example.org' id='m1' type='chat'><body>no thanks</body></message>");
+  t.is(r.emitted[2]!.xml, "<message from='x@remote.example/r' to='archive@example.org' id='m1' type='chat'><body>b</body></message>");
+});
+
+test("UNSUBSCRIBE SENDER changes the recipient's roster for later stanzas", (t) => {
+  const world: WorldData = { hosts: ["example.org"], rosters: { "alice@example.org": { "x@remote.example": { subscription: "both" } } } };
+  const sim = simulator("SUBSCRIBED?\nINSPECT: body#=stop\nUNSUBSCRIBE SENDER.\n\nSUBSCRIBED?\nPASS.\n\nDROP.\n", world);
+  t.is(run(sim, fromRemote("hello")).verdict, "pass");
+  const stop = run(sim, fromRemote("stop"));
+  t.deepEqual(stop.emitted.map((e) => e.xml), ["<presence type='unsubscribed' from='alice@example.org' to='x@remote.example'/>"]);
+  t.is(run(sim, fromRemote("hello")).verdict, "drop");
+});
+
+test("user marks need the option on 0.12 and are shared by the user's sessions", (t) => {
+  const script = "::preroute\nUSER MARKED: noisy\nBOUNCE=policy-violation\n\nINSPECT: body#=mark\nMARK USER=noisy\n";
+  const on = simulator(script, { hosts: ["example.org"], config: { firewall_experimental_user_marks: true } });
+  const send = (sim: Simulator, origin: string, body: string) => run(sim, `<message to="x@remote.example"><body>${body}</body></message>`, { origin }).verdict;
+  t.is(send(on, "c2s:alice@example.org/a", "mark"), "pass");
+  t.is(send(on, "c2s:alice@example.org/b", "hi"), "bounce");
+  const off = simulator(script, { hosts: ["example.org"] });
+  t.is(send(off, "c2s:alice@example.org/a", "mark"), "pass");
+  t.is(send(off, "c2s:alice@example.org/b", "hi"), "pass");
+});
+
+test("lists from files and URLs take their contents from the world, or say they assumed them empty", (t) => {
+  const script = "%LIST bad: file:/etc/bad.txt\n%LIST remote: https://lists.example/bad.txt (pattern: ([^;]+);?)\nCHECK LIST: bad contains $<@from|host>\nDROP.\n\nCHECK LIST: remote contains $<@from|host>\nBOUNCE.\n";
+  t.is(run(simulator(script, { hosts: ["example.org"], lists: { bad: ["remote.example"] } }), fromRemote()).verdict, "drop");
+  const unknown = run(simulator(script), fromRemote());
+  t.is(unknown.verdict, "pass");
+  t.true(unknown.assumptions.some((a) => a.includes("'bad' (file:/etc/bad.txt) not given")));
+  t.is(run(simulator(script, { hosts: ["example.org"], lists: { bad: [], remote: ["a.example", "remote.example"] } }), fromRemote()).verdict, "bounce");
+});
+
+test("JUMP EVENT to an event nobody handles passes the stanza on; EVENT's result is ignored", (t) => {
+  t.is(run(simulator("EVENT=custom/event\n\nJUMP EVENT=custom/other\n\nDROP.\n"), fromRemote()).verdict, "pass");
+  t.is(run(simulator("JUMP EVENT=firewall/chains/user/x\n\n::user/x\nDROP.\n"), fromRemote()).verdict, "drop");
+});

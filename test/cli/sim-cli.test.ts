@@ -1,0 +1,54 @@
+import test from "ava";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../src/cli/index.js";
+
+async function run(cwd: string, stdin: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readStdin: async () => stdin });
+  return { code, stdout, stderr };
+}
+
+function workdir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-sim-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const rules = 'target prosody "0.12"\nchain deliver {\n  rule spam {\n    when body contains "casino"\n    then bounce policy-violation "no"\n  }\n}\n';
+const traffic = '<message from="x@remote.example/r" to="alice@example.org" id="1"><body>casino</body></message>\n<message from="x@remote.example/r" to="alice@example.org" id="2"><body>hi</body></message>\n<message from="broken';
+
+test("sim: text lines, a summary, and a malformed stanza reported without stopping", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic, "w.json": '{"hosts": ["example.org"]}' });
+  const r = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json");
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^t\.xml:1 {2}bounce policy-violation .* by spam \(r\.sfw:3, r\.pfw:\d+\)$/m);
+  t.regex(r.stdout, /^t\.xml:2 {2}pass/m);
+  t.regex(r.stdout, /t\.xml:3:\d+: skipped: /);
+  t.regex(r.stdout, /^2 stanzas: 1 pass, 1 bounce; 1 skipped \(malformed input\)$/m);
+});
+
+test("sim: --format json gives one object per stanza with the documented fields; stdin works", async (t) => {
+  const dir = workdir({ "r.sfw": rules });
+  const r = await run(dir, traffic.split("\n").slice(0, 2).join("\n"), "sim", "r.sfw", "--format", "json", "--trace");
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.is(lines.length, 2);
+  t.deepEqual(Object.keys(lines[0]!).sort(), ["assumptions", "chain", "emitted", "error", "file", "index", "line", "reason", "rule", "time", "trace", "verdict"]);
+  t.like(lines[0]!, { index: 0, file: "<stdin>", line: 1, verdict: "bounce", chain: "deliver", error: { condition: "policy-violation", type: "modify", text: "no" } });
+  t.like(lines[0]!.rule as object, { sfw: "r.sfw:3", name: "spam" });
+  t.true((lines[0]!.trace as unknown[]).length > 0);
+});
+
+test("sim: a .sfw with errors exits 1; a .pfw that Prosody would refuse is simulated without it and exits 1; bad usage exits 2", async (t) => {
+  const dir = workdir({ "bad.sfw": "chain deliver { rule r { then dorp } }", "bad.pfw": "KNID: message\nDROP.\n", "t.xml": traffic, "w.json": '{"hostz": []}' });
+  t.is((await run(dir, "", "sim", "bad.sfw", "--traffic", "t.xml")).code, 1);
+  const refused = await run(dir, "", "sim", "bad.pfw", "--traffic", "t.xml");
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /Prosody would NOT load this script/);
+  t.regex(refused.stdout, /^t\.xml:1 {2}pass/m);
+  t.is((await run(dir, "", "sim", "bad.pfw", "--world", "w.json", "--traffic", "t.xml")).code, 2);
+  t.is((await run(dir, "", "sim", "bad.pfw", "--traffic", "missing.xml")).code, 2);
+});
