@@ -12,7 +12,7 @@ export function readText(cwd: string, path: string): string {
 }
 
 /** Rule files under the given paths: files as given, directories searched recursively for `.sfw`/`.pfw` (test files excluded). */
-export function findRuleFiles(cwd: string, paths: readonly string[], extensions: readonly string[] = [".sfw", ".pfw"]): string[] {
+export function findRuleFiles(cwd: string, paths: readonly string[], extensions: readonly string[] = [".sfw", ".pfw"], includeTests = false): string[] {
   const out: string[] = [];
   for (const p of paths) {
     let st;
@@ -22,18 +22,18 @@ export function findRuleFiles(cwd: string, paths: readonly string[], extensions:
       throw new UsageError(`no such file or directory: ${p}`);
     }
     if (st.isFile()) out.push(p);
-    else if (st.isDirectory()) walk(cwd, p, extensions, out);
+    else if (st.isDirectory()) walk(cwd, p, extensions, out, includeTests);
   }
   return out;
 }
 
-function walk(cwd: string, dir: string, extensions: readonly string[], out: string[]): void {
+function walk(cwd: string, dir: string, extensions: readonly string[], out: string[], includeTests: boolean): void {
   const entries = readdirSync(resolve(cwd, dir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.name.startsWith(".") || e.name === "node_modules") continue;
     const path = join(dir, e.name);
-    if (e.isDirectory()) walk(cwd, path, extensions, out);
-    else if (extensions.some((x) => e.name.endsWith(x)) && !e.name.endsWith(".test.sfw")) out.push(path);
+    if (e.isDirectory()) walk(cwd, path, extensions, out, includeTests);
+    else if (extensions.some((x) => e.name.endsWith(x)) && (includeTests || !e.name.endsWith(".test.sfw"))) out.push(path);
   }
 }
 

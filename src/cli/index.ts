@@ -6,6 +6,7 @@ import { parseFormat } from "./diagnostics-output.js";
 import { runCheck } from "./command-check.js";
 import { runCompile } from "./command-compile.js";
 import { runSim } from "./command-sim.js";
+import { runTest, type Reporter } from "./command-test.js";
 
 function targetOption(): Option {
   return new Option("--target <version>", "override the file's target Prosody version").choices([...targetVersions]);
@@ -71,6 +72,28 @@ export function createCli(io: CliIo, status: { code: number }): Command {
         ...(opts.world ? { world: opts.world } : {}),
         ...(opts.chain ? { chain: opts.chain } : {}),
         ...(opts.target ? { target: opts.target } : {}),
+      });
+    });
+
+  program
+    .command("test")
+    .description("run the tests of rule sets (*.test.sfw, and traffic files with expect: comments)")
+    .argument("[paths...]", "test files or directories", [])
+    .option("--reporter <reporter>", "text, tap, junit or github", "text")
+    .option("--output <file>", "write the report to this file (the summary line still goes to standard output)")
+    .option("--coverage", "per rule: cases that reached it and cases it decided; rules never deciding")
+    .option("--min-coverage <percent>", "fail when fewer rules than this decided at least one case")
+    .option("--update", "record the current verdicts where a case has no expectation, and show the diff")
+    .action(async (paths: string[], opts: { reporter: string; output?: string; coverage?: boolean; minCoverage?: string; update?: boolean }) => {
+      if (!["text", "tap", "junit", "github"].includes(opts.reporter)) throw new UsageError(`unknown reporter '${opts.reporter}' (expected text, tap, junit or github)`);
+      const min = opts.minCoverage === undefined ? undefined : Number(opts.minCoverage);
+      if (min !== undefined && !(min >= 0 && min <= 100)) throw new UsageError(`--min-coverage takes a percentage from 0 to 100, not ${opts.minCoverage}`);
+      status.code = await runTest(io, paths, {
+        reporter: opts.reporter as Reporter,
+        coverage: opts.coverage === true || min !== undefined,
+        update: opts.update === true,
+        ...(opts.output ? { output: opts.output } : {}),
+        ...(min !== undefined ? { minCoverage: min } : {}),
       });
     });
 

@@ -25,6 +25,8 @@ export class CannotSimulate extends Error {}
 
 /** One evaluated condition, for `--trace`. */
 export interface TraceEntry {
+  /** The script (`.pfw` file) of the rule. */
+  readonly script: string;
   readonly chain: string;
   readonly rule: number;
   readonly line: number;

@@ -418,7 +418,7 @@ export class Simulator {
     };
     for (const rule of chain.rules) {
       const traceEntry = (text: string, line: number, result: boolean, hoisted?: boolean): void => {
-        ctx.trace?.push({ chain: chain.name, rule: rule.index, line, text, result, ...(hoisted ? { hoisted } : {}) });
+        ctx.trace?.push({ script: script.source.file, chain: chain.name, rule: rule.index, line, text, result, ...(hoisted ? { hoisted } : {}) });
       };
       // Repeated conditions are computed before the rule, unconditionally, once per stanza.
       for (const c of rule.conditions) {

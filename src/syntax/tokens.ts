@@ -126,6 +126,20 @@ export const Ruledep = contextual("ruledep");
 export const ReportTo = contextual("report_to");
 export const TagTrace = contextual("tag_trace");
 
+// Words of test files (`*.test.sfw`, src/testing/): contextual too, so rule files may use them as names.
+export const RulesKw = contextual("rules");
+export const WorldKw = contextual("world");
+export const TrafficKw = contextual("traffic");
+export const BenignKw = contextual("benign");
+export const CaseKw = contextual("case");
+export const SendKw = contextual("send");
+export const ExpectKw = contextual("expect");
+export const TimesKw = contextual("times");
+export const WaitKw = contextual("wait");
+export const ByKw = contextual("by");
+export const EmitsKw = contextual("emits");
+export const AtKw = contextual("at");
+
 /** Every token type, in the order the lexer tries them (first match wins, so longer forms first). */
 export const allTokens: TokenType[] = [
   WhiteSpace,

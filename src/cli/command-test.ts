@@ -1,0 +1,76 @@
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { createTwoFilesPatch } from "diff";
+import { hasErrors } from "../diag/diagnostic.js";
+import { renderText } from "../diag/render-text.js";
+import { coveragePercent, githubReport, junitReport, summaryLine, tapReport, textReport } from "../testing/reporters.js";
+import { applyEdits, runTestFiles } from "../testing/run-tests.js";
+import { displayPath, findRuleFiles, writeAtomically } from "./files.js";
+import { exitCodes, UsageError, type CliIo } from "./io.js";
+
+export type Reporter = "text" | "tap" | "junit" | "github";
+
+export interface TestCommandOptions {
+  readonly reporter: Reporter;
+  readonly output?: string;
+  readonly coverage: boolean;
+  readonly minCoverage?: number;
+  readonly update: boolean;
+}
+
+/** `stanzafw test [PATHS…]`: every `*.test.sfw` under the paths. */
+export async function runTest(io: CliIo, paths: readonly string[], options: TestCommandOptions): Promise<number> {
+  const files = findTestFiles(io.cwd, paths.length > 0 ? paths : ["."]);
+  const run = await runTestFiles(files.map((f) => ({ path: resolve(io.cwd, f), display: displayPath(io.cwd, f) })), io.cwd);
+  if (run.diagnostics.length > 0) io.stderr(renderText(run.diagnostics, run.sources, { color: io.stderrIsTty === true }));
+  if (options.update) applyUpdates(io, run.edits);
+  const report =
+    options.reporter === "tap" ? tapReport(run) : options.reporter === "junit" ? junitReport(run) : options.reporter === "github" ? githubReport(run) + textReport(run, { coverage: options.coverage }) : textReport(run, { coverage: options.coverage });
+  if (options.output) {
+    writeAtomically(io.cwd, options.output, report);
+    if (options.coverage && options.reporter !== "text") io.stdout(textReport({ ...run, cases: [] }, { coverage: true }));
+  } else io.stdout(report);
+  let failed = run.cases.some((c) => c.status === "failed") || hasErrors(run.diagnostics);
+  if (run.cases.length === 0) {
+    io.stderr(`stanzafw: no tests found in ${paths.join(", ") || "."} (a CI gate that tests nothing must not pass)\n`);
+    failed = true;
+  }
+  if (options.minCoverage !== undefined) {
+    const percent = coveragePercent(run.coverage);
+    if (percent < options.minCoverage) {
+      io.stderr(`stanzafw: rule coverage ${percent.toFixed(1)}% is below --min-coverage ${options.minCoverage}% (rules never deciding: ${run.coverage.filter((r) => r.decided === 0).map((r) => r.rule).join(", ")})\n`);
+      failed = true;
+    }
+  }
+  if (options.reporter !== "tap" || options.output) io.stdout(`${summaryLine(run)}\n`);
+  return failed ? exitCodes.failed : exitCodes.ok;
+}
+
+function findTestFiles(cwd: string, paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(resolve(cwd, p));
+    } catch {
+      throw new UsageError(`no such file or directory: ${p}`);
+    }
+    if (st.isFile()) out.push(p);
+    else out.push(...findRuleFiles(cwd, [p], [".test.sfw"], true));
+  }
+  return out;
+}
+
+/** Writes recorded expectations and shows the diff; expectations that fail are never touched. */
+function applyUpdates(io: CliIo, edits: readonly { path: string; offset: number; insert: string }[]): void {
+  const byFile = new Map<string, typeof edits[number][]>();
+  for (const e of edits) byFile.set(e.path, [...(byFile.get(e.path) ?? []), e]);
+  for (const [path, fileEdits] of byFile) {
+    const before = readFileSync(path, "utf8");
+    const after = applyEdits(before, fileEdits);
+    const name = displayPath(io.cwd, path);
+    io.stdout(createTwoFilesPatch(name, name, before, after, "", "recorded expectations"));
+    writeAtomically(io.cwd, path, after);
+  }
+  if (byFile.size === 0) io.stdout("--update: every case already has an expectation (failing ones are never rewritten)\n");
+}

@@ -1,0 +1,102 @@
+import type { CaseResult, RuleCoverage, TestRun } from "./run-tests.js";
+
+/** The plain last line every reporter's run ends with on standard output. */
+export function summaryLine(run: TestRun): string {
+  const passed = run.cases.filter((c) => c.status === "passed").length;
+  const failed = run.cases.length - passed;
+  return `${passed} passed, ${failed} failed`;
+}
+
+function label(c: CaseResult): string {
+  return `${c.suite} › ${c.name}`;
+}
+
+export function textReport(run: TestRun, options: { coverage: boolean }): string {
+  const out: string[] = [];
+  for (const c of run.cases) {
+    if (c.status === "passed") continue;
+    out.push(`FAIL ${c.file}:${c.line} ${label(c)}`);
+    for (const f of c.failures) {
+      out.push(`  ${f.file}:${f.line}: ${f.message}`);
+      if (f.expected) out.push(`    expected: ${f.expected}`);
+      if (f.actual) out.push(`    actual:   ${f.actual}`);
+      out.push(`    stanza:   ${f.stanza}`);
+      if (f.trace.length > 0) out.push("    trace:", ...f.trace.map((t) => `      ${t}`));
+    }
+    out.push("");
+  }
+  if (options.coverage) out.push(coverageTable(run.coverage));
+  return out.join("\n") + (out.length ? "\n" : "");
+}
+
+export function coveragePercent(coverage: readonly RuleCoverage[]): number {
+  if (coverage.length === 0) return 100;
+  return (100 * coverage.filter((r) => r.decided > 0).length) / coverage.length;
+}
+
+function coverageTable(coverage: readonly RuleCoverage[]): string {
+  const rows = coverage.map((r) => `  ${String(r.reached).padStart(7)} ${String(r.decided).padStart(7)}  ${r.rule} (${r.location})`);
+  const never = coverage.filter((r) => r.decided === 0);
+  return [
+    `rule coverage: ${coveragePercent(coverage).toFixed(1)}% of ${coverage.length} rules decided at least one case`,
+    "  reached decided  rule",
+    ...rows,
+    ...(never.length ? ["never deciding:", ...never.map((r) => `  ${r.rule} (${r.location})`)] : []),
+  ].join("\n") + "\n";
+}
+
+/** TAP version 13. */
+export function tapReport(run: TestRun): string {
+  const out = ["TAP version 13", `1..${run.cases.length}`];
+  run.cases.forEach((c, i) => {
+    out.push(`${c.status === "passed" ? "ok" : "not ok"} ${i + 1} - ${label(c).replace(/#/g, "\\#")}`);
+    if (c.status === "failed") {
+      out.push("  ---");
+      for (const f of c.failures) {
+        out.push(`  message: ${JSON.stringify(f.message)}`, `  at: ${JSON.stringify(`${f.file}:${f.line}`)}`, `  expected: ${JSON.stringify(f.expected)}`, `  actual: ${JSON.stringify(f.actual)}`);
+      }
+      out.push("  ...");
+    }
+  });
+  out.push(`# ${summaryLine(run)}`);
+  return out.join("\n") + "\n";
+}
+
+const xmlEscape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
+
+/** JUnit XML, one testsuite per test file (the form CI systems read). */
+export function junitReport(run: TestRun): string {
+  const suites = new Map<string, CaseResult[]>();
+  for (const c of run.cases) suites.set(c.suite, [...(suites.get(c.suite) ?? []), c]);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="stanzafw" tests="${run.cases.length}" failures="${run.cases.filter((c) => c.status === "failed").length}">`];
+  for (const [suite, cases] of suites) {
+    const time = cases.reduce((a, c) => a + c.durationMs, 0) / 1000;
+    out.push(`  <testsuite name="${xmlEscape(suite)}" tests="${cases.length}" failures="${cases.filter((c) => c.status === "failed").length}" errors="0" skipped="0" time="${time.toFixed(3)}">`);
+    for (const c of cases) {
+      const open = `    <testcase classname="${xmlEscape(suite)}" name="${xmlEscape(c.name)}" file="${xmlEscape(c.file)}" line="${c.line}" time="${(c.durationMs / 1000).toFixed(3)}"`;
+      if (c.status === "passed") out.push(`${open}/>`);
+      else {
+        out.push(`${open}>`);
+        for (const f of c.failures) {
+          const body = [`${f.file}:${f.line}: ${f.message}`, `expected: ${f.expected}`, `actual: ${f.actual}`, `stanza: ${f.stanza}`, ...f.trace].join("\n");
+          out.push(`      <failure message="${xmlEscape(f.message)}" type="verdict">${xmlEscape(body)}</failure>`);
+        }
+        out.push("    </testcase>");
+      }
+    }
+    out.push("  </testsuite>");
+  }
+  out.push("</testsuites>");
+  return out.join("\n") + "\n";
+}
+
+/** GitHub Actions workflow commands: an error annotation per failure. */
+export function githubReport(run: TestRun): string {
+  const esc = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  const prop = (s: string) => esc(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+  const out: string[] = [];
+  for (const c of run.cases) {
+    for (const f of c.failures) out.push(`::error file=${prop(f.file)},line=${f.line},title=${prop(`stanzafw: ${c.name}`)}::${esc(`${f.message}\nexpected: ${f.expected}\nactual: ${f.actual}`)}`);
+  }
+  return out.length ? out.join("\n") + "\n" : "";
+}

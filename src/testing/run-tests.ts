@@ -1,0 +1,325 @@
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { diag, type Diagnostic } from "../diag/diagnostic.js";
+import { didYouMean } from "../diag/did-you-mean.js";
+import { fileSpan, type Span } from "../diag/span.js";
+import { Simulator, type ScriptSource, type SimResult } from "../sim/engine.js";
+import { parseExpectation, unmet, type Expectation } from "../sim/expectations.js";
+import { loadRules } from "../sim/load-rules.js";
+import { replay } from "../sim/replay.js";
+import { readTrafficFile, readTrafficText } from "../sim/traffic.js";
+import { validateWorld, World, type WorldData } from "../sim/world.js";
+import type { XmlElement } from "../sim/xml.js";
+import type { TargetVersion } from "../vocab/targets.js";
+import { parseTestFile, type StepExpectation, type TestFile } from "./test-file.js";
+
+/** One failed check inside a case. */
+export interface Failure {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+  readonly expected: string;
+  readonly actual: string;
+  readonly stanza: string;
+  /** The conditions evaluated in the chains the stanza met, for people. */
+  readonly trace: readonly string[];
+}
+
+export interface CaseResult {
+  readonly suite: string;
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly status: "passed" | "failed";
+  readonly failures: readonly Failure[];
+  readonly durationMs: number;
+}
+
+export interface RuleCoverage {
+  readonly rule: string;
+  readonly location: string;
+  /** Cases in which the rule's conditions were evaluated. */
+  readonly reached: number;
+  /** Cases the rule decided. */
+  readonly decided: number;
+}
+
+/** A proposed edit of a test or traffic file (`--update`). */
+export interface FileEdit {
+  readonly path: string;
+  readonly offset: number;
+  readonly insert: string;
+}
+
+export interface TestRun {
+  readonly cases: CaseResult[];
+  readonly diagnostics: Diagnostic[];
+  readonly sources: Map<string, string>;
+  readonly coverage: RuleCoverage[];
+  readonly edits: FileEdit[];
+  /** Test files found. */
+  readonly files: number;
+}
+
+interface Tally {
+  readonly rule: string;
+  readonly location: string;
+  reached: number;
+  decided: number;
+}
+
+/** Runs every case of the given test files (absolute paths), with `display` paths for messages. */
+export async function runTestFiles(files: readonly { path: string; display: string }[], cwd: string): Promise<TestRun> {
+  const run: TestRun = { cases: [], diagnostics: [], sources: new Map(), coverage: [], edits: [], files: files.length };
+  const tallies = new Map<string, Tally>();
+  for (const f of files) await runTestFile(f.path, f.display, cwd, run, tallies);
+  run.coverage.push(...[...tallies.values()].map(({ rule, location, reached, decided }) => ({ rule, location, reached, decided })));
+  return run;
+}
+
+function ruleKey(source: ScriptSource, chain: string, index: number): { key: string; rule: string; location: string } {
+  const origin = source.origins?.get(`${chain}#${index}`);
+  const rule = source.script.chains.find((c) => c.name === chain)?.rules[index];
+  const pfw = `${source.file}:${rule?.span.start.line ?? 0}`;
+  if (!origin) return { key: pfw, rule: pfw, location: pfw };
+  const name = origin.name.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "");
+  return { key: `${origin.sfw}`, rule: name, location: origin.sfw };
+}
+
+async function runTestFile(path: string, display: string, cwd: string, run: TestRun, tallies: Map<string, Tally>): Promise<void> {
+  const text = readFileSync(path, "utf8");
+  run.sources.set(display, text);
+  const parsed = parseTestFile(text, display);
+  run.diagnostics.push(...parsed.diagnostics);
+  if (parsed.diagnostics.some((d) => d.severity === "error")) return;
+  const test = parsed.test;
+  const dir = dirname(path);
+  const here = (p: string) => ({ abs: resolve(dir, p), display: relative(cwd, resolve(dir, p)) || p });
+  if (test.rules.length === 0) {
+    run.diagnostics.push(diag("SFW608", fileSpan(display)));
+    return;
+  }
+  // Rule sets.
+  const sources: ScriptSource[] = [];
+  let target: TargetVersion | undefined;
+  for (const r of test.rules) {
+    const file = here(r.value);
+    let ruleText: string;
+    try {
+      ruleText = readFileSync(file.abs, "utf8");
+    } catch (e) {
+      run.diagnostics.push(diag("SFW602", r.span, { what: "rule file", path: r.value, why: (e as NodeJS.ErrnoException).code ?? String(e) }));
+      return;
+    }
+    run.sources.set(file.display, ruleText);
+    const loaded = loadRules(ruleText, file.display);
+    if (!loaded.source) {
+      run.diagnostics.push(diag("SFW605", r.span, { path: r.value }), ...loaded.diagnostics.filter((d) => d.severity === "error"));
+      return;
+    }
+    sources.push(loaded.source);
+    target ??= loaded.target;
+  }
+  for (const s of sources) {
+    for (const c of s.script.chains) {
+      c.rules.forEach((_, i) => {
+        const k = ruleKey(s, c.name, i);
+        if (!tallies.has(k.key)) tallies.set(k.key, { rule: k.rule, location: k.location, reached: 0, decided: 0 });
+      });
+    }
+  }
+  const world = loadWorld(test, here, run.diagnostics);
+  if (!world) return;
+  const ruleNames = new Set([...tallies.values()].map((t) => t.rule));
+  const simulator = () => new Simulator(sources, world, { trace: true, ...(target ? { target } : {}) });
+  const count = (r: SimResult, touched: Set<string>, decided: Set<string>) => {
+    for (const e of r.trace ?? []) {
+      const s = sources.find((x) => x.file === e.script);
+      if (s) touched.add(ruleKey(s, e.chain, e.rule).key);
+    }
+    if (r.rule) {
+      const s = sources.find((x) => x.file === r.rule!.script);
+      const chain = s?.script.chains.find((c) => c.name === r.rule!.chain);
+      const index = chain?.rules.findIndex((x) => `${s!.file}:${x.span.start.line}` === r.rule!.pfw) ?? -1;
+      if (s && index >= 0) decided.add(ruleKey(s, r.rule.chain, index).key);
+    }
+  };
+  const settle = (touched: Set<string>, decided: Set<string>) => {
+    for (const k of touched) tallies.get(k)!.reached++;
+    for (const k of decided) tallies.get(k)!.decided++;
+  };
+
+  // Cases written in the test file.
+  for (const c of test.cases) {
+    const t0 = performance.now();
+    const sim = simulator();
+    let clock = world.startMs / 1000;
+    const failures: Failure[] = [];
+    const touched = new Set<string>();
+    const decided = new Set<string>();
+    for (const step of c.steps) {
+      if (step.kind === "wait") {
+        clock += step.seconds;
+        continue;
+      }
+      const stanza = stanzaOf(step.xml.value, step.xml.span, run.diagnostics);
+      if (!stanza) {
+        failures.push({ file: display, line: step.span.start.line, message: "the stanza literal is not a stanza", expected: "", actual: "", stanza: step.xml.value, trace: [] });
+        continue;
+      }
+      if (step.at) {
+        const t = Date.parse(step.at.value);
+        if (Number.isNaN(t)) run.diagnostics.push(diag("SFW604", step.at.span, { problem: `'${step.at.value}' is not an ISO 8601 time` }));
+        else clock = t / 1000;
+      }
+      if (step.expect?.rule && !ruleNames.has(step.expect.rule.value) && ![...tallies.keys()].includes(step.expect.rule.value) && !/:\d+$/.test(step.expect.rule.value)) {
+        const guess = didYouMean(step.expect.rule.value, ruleNames);
+        run.diagnostics.push(diag("SFW606", step.expect.rule.span, { rule: step.expect.rule.value }, guess ? { hint: `did you mean '${guess}'?` } : {}));
+      }
+      let last: SimResult | undefined;
+      for (let i = 0; i < step.times; i++) {
+        const r = sim.simulate({ stanza, time: clock, ...(step.origin ? { origin: step.origin } : {}), ...(step.chain ? { chain: step.chain } : {}) });
+        count(r, touched, decided);
+        last = r;
+        if (step.expect) {
+          const why = checkStep(step.expect, r);
+          if (why) {
+            failures.push({ file: display, line: step.span.start.line, message: step.times > 1 ? `${why} (copy ${i + 1} of ${step.times})` : why, expected: describeExpectation(step.expect), actual: describeResult(r), stanza: step.xml.value, trace: traceLines(r) });
+            break;
+          }
+        }
+      }
+      if (!step.expect && last) run.edits.push({ path, offset: step.span.end.offset, insert: ` expect ${describeResult(last, true)}` });
+    }
+    settle(touched, decided);
+    run.cases.push({ suite: display, name: c.name, file: display, line: c.span.start.line, status: failures.length > 0 ? "failed" : "passed", failures, durationMs: performance.now() - t0 });
+  }
+
+  // Traffic files with inline expectations, and benign traffic.
+  for (const tr of test.traffic) {
+    const file = here(tr.value);
+    let items;
+    try {
+      readFileSync(file.abs);
+      items = readTrafficFile(file.abs, file.display);
+    } catch (e) {
+      run.diagnostics.push(diag("SFW602", tr.span, { what: "traffic file", path: tr.value, why: (e as NodeJS.ErrnoException).code ?? String(e) }));
+      continue;
+    }
+    run.sources.set(file.display, readFileSync(file.abs, "utf8"));
+    const sim = simulator();
+    for await (const item of replay(sim, items)) {
+      if (item.kind === "problem") {
+        run.diagnostics.push(diag("SFW604", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: item.message }, { severity: "warning" }));
+        continue;
+      }
+      const t0 = performance.now();
+      let expected: Expectation | undefined;
+      try {
+        expected = tr.benign ? { verdict: "pass" } : parseExpectation(item.input.annotations.comment);
+      } catch (e) {
+        run.diagnostics.push(diag("SFW607", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: (e as Error).message }));
+        continue;
+      }
+      const touched = new Set<string>();
+      const decided = new Set<string>();
+      count(item.result, touched, decided);
+      if (!expected) {
+        run.edits.push({ path: file.abs, offset: -item.line, insert: `<!-- expect: ${describeResult(item.result, true)} -->` });
+        settle(touched, decided);
+        continue;
+      }
+      settle(touched, decided);
+      const why = unmet(expected, item.result);
+      const failures: Failure[] = why
+        ? [{ file: item.file, line: item.line, message: tr.benign ? `benign traffic must pass: ${why}` : why, expected: `${expected.verdict}${expected.condition ? ` ${expected.condition}` : ""}${expected.rule ? ` by ${expected.rule}` : ""}`, actual: describeResult(item.result), stanza: item.input.stanza.toString(), trace: traceLines(item.result) }]
+        : [];
+      run.cases.push({ suite: `${display} › ${file.display}`, name: `${file.display}:${item.line}`, file: item.file, line: item.line, status: failures.length ? "failed" : "passed", failures, durationMs: performance.now() - t0 });
+    }
+  }
+}
+
+function loadWorld(test: TestFile, here: (p: string) => { abs: string; display: string }, diagnostics: Diagnostic[]): World | undefined {
+  if (!test.world) return new World();
+  let data: unknown;
+  let span: Span;
+  if ("inline" in test.world) {
+    data = test.world.inline;
+    span = test.world.span;
+  } else {
+    span = test.world.span;
+    try {
+      data = JSON.parse(readFileSync(here(test.world.value).abs, "utf8"));
+    } catch (e) {
+      diagnostics.push(diag("SFW602", span, { what: "world", path: test.world.value, why: (e as NodeJS.ErrnoException).code ?? (e as Error).message }));
+      return undefined;
+    }
+  }
+  const problems = validateWorld(data);
+  if (problems.length > 0) {
+    diagnostics.push(...problems.map((problem) => diag("SFW603", span, { problem })));
+    return undefined;
+  }
+  return new World(data as WorldData);
+}
+
+function stanzaOf(xml: string, span: Span, diagnostics: Diagnostic[]): XmlElement | undefined {
+  const items = readTrafficText(xml, span.file);
+  const stanzas = items.filter((i) => i.kind === "stanza");
+  const problem = items.find((i) => i.kind === "problem");
+  if (problem || stanzas.length !== 1) {
+    diagnostics.push(diag("SFW604", span, { problem: problem?.kind === "problem" ? `not a well-formed stanza: ${problem.message}` : `expected exactly one stanza, found ${stanzas.length}` }));
+    return undefined;
+  }
+  return stanzas[0]!.kind === "stanza" ? stanzas[0]!.stanza : undefined;
+}
+
+function checkStep(e: StepExpectation, r: SimResult): string | undefined {
+  const rule = e.rule?.value;
+  const why = unmet({ verdict: e.verdict, ...(e.condition ? { condition: e.condition } : {}), ...(rule ? { rule } : {}) }, r);
+  if (why) return why;
+  for (const emitted of e.emits) {
+    const want = canonicalXml(emitted.value);
+    if (!r.emitted.some((x) => canonicalXml(x.xml) === want)) return `did not emit ${emitted.value}`;
+  }
+  return undefined;
+}
+
+/** Compares XML by structure: attribute order and quoting do not matter. */
+function canonicalXml(xml: string): string {
+  const s = readTrafficText(xml, "x").find((i) => i.kind === "stanza");
+  if (!s || s.kind !== "stanza") return xml;
+  const c = (el: XmlElement): string => `<${el.name} ${Object.entries(el.attr).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}>${el.children.map((x) => (typeof x === "string" ? x : c(x))).join("")}</${el.name}>`;
+  return c(s.stanza);
+}
+
+function describeExpectation(e: StepExpectation): string {
+  return `${e.verdict}${e.condition ? ` ${e.condition}` : ""}${e.rule ? ` by ${e.rule.value}` : ""}${e.emits.map((x) => ` emits ${x.value}`).join("")}`;
+}
+
+/** A result as an expectation would say it (`bounce policy-violation by blocked_domain`). */
+export function describeResult(r: SimResult, quoteLocations = false): string {
+  const name = r.rule?.name?.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "");
+  const by = name ?? (r.rule ? (quoteLocations ? JSON.stringify(r.rule.pfw) : r.rule.pfw) : undefined);
+  return `${r.verdict}${r.error && (r.verdict === "bounce" || r.verdict === "default") ? ` ${r.error.condition}` : ""}${by ? ` by ${by}` : ""}`;
+}
+
+function traceLines(r: SimResult): string[] {
+  return (r.trace ?? []).map((t) => `${t.chain} line ${t.line}: ${t.text} → ${t.result}${t.hoisted ? " (computed once for the chain)" : ""}`);
+}
+
+/** Applies `--update` edits to a text: offsets, or `-line` for "before this line, with its indentation". */
+export function applyEdits(text: string, edits: readonly FileEdit[]): string {
+  const lines = text.split("\n");
+  const lineStart = (n: number) => lines.slice(0, n - 1).reduce((a, l) => a + l.length + 1, 0);
+  const resolved = edits.map((e) => {
+    if (e.offset >= 0) return { at: e.offset, text: e.insert };
+    const line = -e.offset;
+    const indent = /^\s*/.exec(lines[line - 1] ?? "")![0];
+    return { at: lineStart(line), text: `${indent}${e.insert}\n` };
+  });
+  let out = text;
+  for (const e of resolved.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.at);
+  return out;
+}
