@@ -1,0 +1,152 @@
+import test from "ava";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../src/cli/index.js";
+import { diagnosticCases } from "../helpers/diagnostic-cases.js";
+import { parseTestFile } from "../../src/testing/test-file.js";
+
+async function run(cwd: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+function workdir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-test-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const rules = `chain deliver {
+  rule spam {
+    when body contains "casino"
+    then bounce policy-violation "no"
+  }
+  rule quiet {
+    when kind == presence
+    then drop
+  }
+}
+`;
+const passing = `rules "r.sfw"
+world { "hosts": ["example.org"] }
+case "spam is bounced" {
+  send xml"<message from='x@remote.example/r' to='alice@example.org'><body>casino</body></message>"
+    expect bounce policy-violation by spam
+      emits xml"<message type='error' from='alice@example.org' to='x@remote.example/r'><error type='modify'><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no</text></error></message>"
+  send xml"<message from='x@remote.example/r' to='alice@example.org'><body>hello</body></message>" expect pass
+}
+`;
+const failing = `rules "r.sfw"
+world { "hosts": ["example.org"] }
+case "presence passes (it does not)" {
+  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect pass
+}
+`;
+
+test("test: passing cases, the plain summary line, exit 0", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "r.test.sfw": passing });
+  const r = await run(dir, "test", ".");
+  t.is(r.code, 0, r.stderr + r.stdout);
+  t.regex(r.stdout, /^1 passed, 0 failed$/m);
+});
+
+test("test: a failure shows expected, actual, the stanza and the trace; exit 1", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "r.test.sfw": failing });
+  const r = await run(dir, "test");
+  t.is(r.code, 1);
+  t.regex(r.stdout, /FAIL r\.test\.sfw:3 /);
+  t.regex(r.stdout, /expected: pass\n {4}actual: {3}drop by quiet/);
+  t.regex(r.stdout, /stanza: {3}<presence/);
+  t.regex(r.stdout, /deliver line \d+: KIND: presence → true/);
+  t.regex(r.stdout, /^0 passed, 1 failed$/m);
+});
+
+test("test: no tests found is a failure", async (t) => {
+  const dir = workdir({ "r.sfw": rules });
+  const r = await run(dir, "test", ".");
+  t.is(r.code, 1);
+  t.regex(r.stderr, /no tests found/);
+});
+
+test("test: reporters tap, junit and github come from the same results", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "a.test.sfw": passing, "b.test.sfw": failing });
+  const tap = await run(dir, "test", "--reporter", "tap");
+  t.is(tap.code, 1);
+  t.regex(tap.stdout, /^TAP version 13\n1\.\.2\nok 1 - a\.test\.sfw › spam is bounced\nnot ok 2 - b\.test\.sfw › presence passes/);
+  const junit = await run(dir, "test", "--reporter", "junit", "--output", "report.xml");
+  t.is(junit.code, 1);
+  const xml = readFileSync(join(dir, "report.xml"), "utf8");
+  t.regex(xml, /<testsuites name="stanzafw" tests="2" failures="1">/);
+  t.regex(xml, /<testcase classname="b\.test\.sfw" name="presence passes \(it does not\)" file="b\.test\.sfw" line="3" time="[\d.]+">\n\s+<failure message="verdict drop, expected pass"/);
+  t.regex(junit.stdout, /^1 passed, 1 failed$/m);
+  const github = await run(dir, "test", "--reporter", "github");
+  t.regex(github.stdout, /^::error file=b\.test\.sfw,line=4,title=stanzafw%3A presence passes \(it does not\)::verdict drop, expected pass%0Aexpected: pass/m);
+});
+
+test("test: --coverage and --min-coverage", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "r.test.sfw": passing });
+  const r = await run(dir, "test", "--coverage", "--min-coverage", "100");
+  t.is(r.code, 1);
+  t.regex(r.stdout, /rule coverage: 50\.0% of 2 rules/);
+  t.regex(r.stdout, /never deciding:\n {2}quiet \(r\.sfw:6\)/);
+  t.regex(r.stderr, /below --min-coverage 100%/);
+  t.is((await run(dir, "test", "--min-coverage", "50")).code, 0);
+});
+
+test("test: inline expectations in traffic files, and benign traffic", async (t) => {
+  const traffic = `<!-- expect: bounce policy-violation by spam -->\n<message from="x@remote.example/r" to="alice@example.org"><body>casino</body></message>\n<!-- expect: drop -->\n<message from="x@remote.example/r" to="alice@example.org"><body>ok</body></message>\n`;
+  const benign = `<message from="x@remote.example/r" to="alice@example.org"><body>hello</body></message>\n<presence from="x@remote.example/r" to="alice@example.org"/>\n`;
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic, "b.xml": benign, "r.test.sfw": `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\nbenign traffic "b.xml"\n` });
+  const r = await run(dir, "test");
+  t.is(r.code, 1);
+  t.regex(r.stdout, /FAIL t\.xml:4 .*\n {2}t\.xml:4: verdict pass, expected drop/);
+  t.regex(r.stdout, /FAIL b\.xml:2 .*\n {2}b\.xml:2: benign traffic must pass: verdict drop, expected pass/);
+  t.regex(r.stdout, /^2 passed, 2 failed$/m);
+});
+
+test("test --update records expectations where there are none, shows the diff, and leaves failing ones alone", async (t) => {
+  const tests = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\ncase "adopt" {\n  send xml"<message from='x@remote.example/r' to='alice@example.org'><body>casino</body></message>"\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect pass\n}\n`;
+  const traffic = `<message from="x@remote.example/r" to="alice@example.org"><body>hi</body></message>\n`;
+  const dir = workdir({ "r.sfw": rules, "r.test.sfw": tests, "t.xml": traffic });
+  const r = await run(dir, "test", "--update");
+  t.is(r.code, 1); // the failing expectation still fails
+  t.regex(r.stdout, /\+ {2}send xml"<message from='x@remote\.example\/r' to='alice@example\.org'><body>casino<\/body><\/message>" expect bounce policy-violation by spam/);
+  t.regex(r.stdout, /\+<!-- expect: pass -->/);
+  const updated = readFileSync(join(dir, "r.test.sfw"), "utf8");
+  t.true(updated.includes(`casino</body></message>" expect bounce policy-violation by spam\n`));
+  t.true(updated.includes(`<presence from='x@remote.example/r' to='alice@example.org'/>" expect pass\n`));
+  t.is(readFileSync(join(dir, "t.xml"), "utf8"), `<!-- expect: pass -->\n${traffic}`);
+  const again = await run(dir, "test");
+  t.regex(again.stdout, /^1 passed, 1 failed$/m); // the traffic stanza now passes; the case still has its failing expectation
+});
+
+test("test files: syntax errors are reported like rule files", (t) => {
+  const r = parseTestFile('rules "r.sfw"\ncase "x" {\n  snd xml"<message/>"\n}\n', "x.test.sfw");
+  t.deepEqual(r.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.column} ${d.hint ?? ""}`), ["SFW102 3:3 did you mean 'send'?"]);
+});
+
+// The SFW6xx codes through the runner (each case: a test file and what it must report).
+const codeCases: [string, Record<string, string>, string[]][] = [
+  ["unknown verdict", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect bounced\n}\n' }, ["SFW601 3:31"]],
+  ["missing rule file", { "x.test.sfw": 'rules "nope.sfw"\ncase "c" { }\n' }, ["SFW602 1:7"]],
+  ["invalid world", { "x.test.sfw": 'rules "r.sfw"\nworld { "hostz": [] }\ncase "c" { }\n' }, ["SFW603 2:7"]],
+  ["not a stanza", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<foo/>" expect pass\n}\n' }, ["SFW604 3:12"]],
+  ["rule file with errors", { "bad.sfw": "chain deliver { rule r { then dorp } }", "x.test.sfw": 'rules "bad.sfw"\ncase "c" { }\n' }, ["SFW103 1:31", "SFW605 1:7"]],
+  ["unknown rule in by", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect pass by spma\n}\n' }, ["SFW606 3:39"]],
+  ["malformed expect comment", { "t.xml": "<!-- expect: bouncy -->\n<message/>\n", "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW607 2:1"]],
+  ["no rules line", { "x.test.sfw": 'case "c" { }\n' }, ["SFW608 1:1"]],
+];
+
+for (const [name, files, expected] of codeCases) {
+  test(`test-file diagnostics: ${name}`, async (t) => {
+    const dir = workdir({ "r.sfw": rules, ...files });
+    const r = await run(dir, "test", "--reporter", "tap", "x.test.sfw");
+    const found = [...r.stderr.matchAll(/:(\d+):(\d+): \w+\[(SFW\d+)\]/g)].map((m) => `${m[3]} ${m[1]}:${m[2]}`);
+    t.deepEqual(found, expected, r.stderr);
+  });
+}
+
+void diagnosticCases;
