@@ -7,6 +7,7 @@ import { runCheck } from "./command-check.js";
 import { runCompile } from "./command-compile.js";
 import { runSim } from "./command-sim.js";
 import { runTest, type Reporter } from "./command-test.js";
+import { runDiff } from "./command-diff.js";
 
 function targetOption(): Option {
   return new Option("--target <version>", "override the file's target Prosody version").choices([...targetVersions]);
@@ -94,6 +95,27 @@ export function createCli(io: CliIo, status: { code: number }): Command {
         update: opts.update === true,
         ...(opts.output ? { output: opts.output } : {}),
         ...(min !== undefined ? { minCoverage: min } : {}),
+      });
+    });
+
+  program
+    .command("diff")
+    .description("run the same traffic through two versions of a rule set and show what changes")
+    .argument("<old>", "the old rule set: a .sfw or .pfw file, or git:REV:path")
+    .argument("<new>", "the new rule set")
+    .option("--traffic <files...>", "XML files of stanzas")
+    .option("--world <file>", "world JSON (docs/world.md)")
+    .option("--format <format>", "text or json", "text")
+    .option("--fail-on-change", "exit 1 when any verdict changed (a CI gate)")
+    .addOption(targetOption())
+    .action(async (oldSpec: string, newSpec: string, opts: { traffic?: string[]; world?: string; format: string; failOnChange?: boolean; target?: TargetVersion }) => {
+      if (opts.format !== "text" && opts.format !== "json") throw new UsageError(`unknown format '${opts.format}' (expected text or json)`);
+      status.code = await runDiff(io, oldSpec, newSpec, {
+        traffic: opts.traffic ?? [],
+        format: opts.format,
+        failOnChange: opts.failOnChange === true,
+        ...(opts.world ? { world: opts.world } : {}),
+        ...(opts.target ? { target: opts.target } : {}),
       });
     });
 

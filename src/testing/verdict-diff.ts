@@ -1,0 +1,135 @@
+import { createTwoFilesPatch } from "diff";
+import type { ScriptSource, SimResult, Verdict } from "../sim/engine.js";
+import { Simulator } from "../sim/engine.js";
+import type { TrafficItem } from "../sim/traffic.js";
+import type { World } from "../sim/world.js";
+import type { TargetVersion } from "../vocab/targets.js";
+import { describeResult } from "./run-tests.js";
+
+/** One side of a comparison: the rule set and the `.pfw` text that is simulated. */
+export interface DiffSide {
+  readonly label: string;
+  readonly sources: readonly ScriptSource[];
+  readonly pfwText: string;
+  readonly target: TargetVersion | undefined;
+}
+
+export interface TransitionExample {
+  readonly file: string;
+  readonly line: number;
+  readonly stanza: string;
+  readonly old: string;
+  readonly new: string;
+}
+
+export interface Transition {
+  readonly from: Verdict;
+  readonly to: Verdict;
+  count: number;
+  /** `old rule → new rule` with counts. */
+  readonly rules: Map<string, number>;
+  readonly examples: TransitionExample[];
+}
+
+export interface VerdictDiff {
+  readonly old: string;
+  readonly new: string;
+  stanzas: number;
+  changed: number;
+  /** Same verdict, but another rule (or another error) decided. */
+  sameVerdictOtherRule: number;
+  skipped: number;
+  readonly transitions: Map<string, Transition>;
+  readonly pfwDiff: string;
+}
+
+const maxExamples = 3;
+
+function ruleOf(r: SimResult): string {
+  return r.rule ? (r.rule.name ? `${r.rule.name.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "")} (${r.rule.sfw ?? r.rule.pfw})` : r.rule.pfw) : "no rule";
+}
+
+/** A rule's identity across versions: its name, or its line for hand-written `.pfw`. */
+function sameRule(r: SimResult): string {
+  return r.rule ? (r.rule.name?.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "") ?? r.rule.pfw.replace(/^.*:/, "")) : "";
+}
+
+/** Runs the same traffic through both rule sets and counts what changed. */
+export async function diffVerdicts(oldSide: DiffSide, newSide: DiffSide, world: World, traffic: AsyncIterable<TrafficItem>): Promise<VerdictDiff> {
+  const oldSim = new Simulator(oldSide.sources, world, oldSide.target ? { target: oldSide.target } : {});
+  const newSim = new Simulator(newSide.sources, world, newSide.target ? { target: newSide.target } : {});
+  const result: VerdictDiff = {
+    old: oldSide.label,
+    new: newSide.label,
+    stanzas: 0,
+    changed: 0,
+    sameVerdictOtherRule: 0,
+    skipped: 0,
+    transitions: new Map(),
+    pfwDiff: createTwoFilesPatch(oldSide.label, newSide.label, oldSide.pfwText, newSide.pfwText, "", "", { context: 3 }),
+  };
+  let clock = world.startMs / 1000;
+  let first = true;
+  for await (const item of traffic) {
+    if (item.kind === "problem") {
+      result.skipped++;
+      continue;
+    }
+    // The same clock as `sim`: see src/sim/replay.ts.
+    const step = item.defaults.step ? Number.parseFloat(item.defaults.step) : 0;
+    if (!first) clock += Number.isFinite(step) ? step : 0;
+    first = false;
+    const a = item.annotations;
+    if (a.time && !a.time.startsWith("+") && !Number.isNaN(Date.parse(a.time))) clock = Date.parse(a.time) / 1000;
+    const event = { stanza: item.stanza, time: clock, ...(a.origin ? { origin: a.origin } : {}), ...(a.chain ? { chain: a.chain } : {}) };
+    const before = oldSim.simulate(event);
+    const after = newSim.simulate(event);
+    result.stanzas++;
+    if (before.verdict === after.verdict) {
+      if (sameRule(before) !== sameRule(after) || before.error?.condition !== after.error?.condition) result.sameVerdictOtherRule++;
+      continue;
+    }
+    result.changed++;
+    const key = `${before.verdict}→${after.verdict}`;
+    let t = result.transitions.get(key);
+    if (!t) {
+      t = { from: before.verdict, to: after.verdict, count: 0, rules: new Map(), examples: [] };
+      result.transitions.set(key, t);
+    }
+    t.count++;
+    const rules = `${ruleOf(before)} → ${ruleOf(after)}`;
+    t.rules.set(rules, (t.rules.get(rules) ?? 0) + 1);
+    if (t.examples.length < maxExamples) t.examples.push({ file: item.file, line: item.line, stanza: item.stanza.toString(), old: describeResult(before), new: describeResult(after) });
+  }
+  return result;
+}
+
+export function diffText(d: VerdictDiff): string {
+  const out: string[] = [`${d.old} → ${d.new}: ${d.stanzas} stanzas, ${d.changed} verdict${d.changed === 1 ? "" : "s"} changed${d.sameVerdictOtherRule ? `, ${d.sameVerdictOtherRule} with the same verdict from another rule` : ""}${d.skipped ? `; ${d.skipped} skipped (malformed input)` : ""}`];
+  for (const t of [...d.transitions.values()].sort((a, b) => b.count - a.count)) {
+    out.push("", `${t.from} → ${t.to}: ${t.count}`);
+    for (const [rules, n] of [...t.rules].sort((a, b) => b[1] - a[1])) out.push(`  ${String(n).padStart(6)}  ${rules}`);
+    for (const e of t.examples) out.push(`    e.g. ${e.file}:${e.line}  ${e.stanza.length > 120 ? `${e.stanza.slice(0, 119)}…` : e.stanza}`, `         was: ${e.old}`, `         now: ${e.new}`);
+  }
+  out.push("", d.pfwDiff.split("\n").filter((l) => !l.startsWith("====")).join("\n"));
+  return out.join("\n") + "\n";
+}
+
+export function diffJson(d: VerdictDiff): string {
+  return (
+    JSON.stringify(
+      {
+        old: d.old,
+        new: d.new,
+        stanzas: d.stanzas,
+        changed: d.changed,
+        sameVerdictOtherRule: d.sameVerdictOtherRule,
+        skipped: d.skipped,
+        transitions: [...d.transitions.values()].map((t) => ({ from: t.from, to: t.to, count: t.count, rules: [...t.rules].map(([rules, count]) => ({ rules, count })), examples: t.examples })),
+        pfwDiff: d.pfwDiff,
+      },
+      null,
+      2,
+    ) + "\n"
+  );
+}
