@@ -19,6 +19,8 @@ export interface ActionRuntime {
   readonly passReturn: false | undefined;
   /** `module:fire_event(name, event)` for the event being handled. */
   readonly fireEvent: (name: string) => boolean | undefined;
+  /** `core_post_stanza(session, stanza)`: the stanza is routed, and meets deliver or deliver_remote again. Whether it got through. */
+  readonly post: (stanza: XmlElement) => boolean;
 }
 
 export type ActionFunction = (ctx: EventContext, rt: ActionRuntime) => ActionOutcome;
@@ -118,10 +120,17 @@ export function compileAction(name: string, argument: string | undefined, defs: 
     }
     case "REDIRECT":
     case "COPY":
-      return a((ctx) => {
+      return a((ctx, rt) => {
         const copy = ctx.stanza.clone();
-        if (argument !== undefined) copy.attr.to = argument;
-        ctx.emitted.push({ action: argument === undefined ? `${name} (sent back to the origin session)` : name, xml: copy.toString() });
+        if (argument === undefined) {
+          // Without a target the copy goes back to the origin session, without routing.
+          ctx.emitted.push({ action: `${name} (sent back to the origin session)`, xml: copy.toString() });
+        } else {
+          copy.attr.to = argument;
+          const xml = copy.toString();
+          const delivered = rt.post(copy);
+          ctx.emitted.push({ action: name, xml, delivered });
+        }
         return name === "REDIRECT" ? ret(true) : go;
       }, name === "REDIRECT");
     case "REPLY":
@@ -135,7 +144,7 @@ export function compileAction(name: string, argument: string | undefined, defs: 
     case "REPORT TO": {
       if (name === "REPORT TO" && target === "0.12") throw new Error("Unknown action: REPORT_TO");
       const [to, reason, text] = name === "REPORT TO" ? splitReport(need(argument, "local 'spec'")) : [argument, undefined, undefined];
-      return a((ctx) => {
+      return a((ctx, rt) => {
         const message = new XmlElement("message", { ...(to !== undefined ? { to } : {}), from: ctx.host });
         const forwarded = new XmlElement("forwarded", { xmlns: "urn:xmpp:forward:0" });
         const copy = ctx.stanza.clone();
@@ -147,7 +156,9 @@ export function compileAction(name: string, argument: string | undefined, defs: 
           message.children.push(report);
         }
         message.children.push(forwarded);
-        ctx.emitted.push({ action: name, xml: message.toString() });
+        const xml = message.toString();
+        const delivered = rt.post(message);
+        ctx.emitted.push({ action: name, xml, delivered });
         return go;
       });
     }
@@ -215,7 +226,7 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       });
     }
     case "UNSUBSCRIBE SENDER":
-      return a((ctx) => {
+      return a((ctx, rt) => {
         const [toNode, toHost] = splitTo(ctx);
         const from = bareJid(helperFrom(ctx));
         if (toNode !== undefined && toHost !== undefined && from !== undefined) ctx.world.unsubscribed(`${toNode}@${toHost}`, from);
@@ -223,7 +234,10 @@ export function compileAction(name: string, argument: string | undefined, defs: 
         const bareTo = bareJid(helperTo(ctx));
         if (bareTo !== undefined) attrs.from = bareTo;
         if (from !== undefined) attrs.to = from;
-        ctx.emitted.push({ action: "UNSUBSCRIBE SENDER", xml: new XmlElement("presence", attrs).toString() });
+        const presence = new XmlElement("presence", attrs);
+        const xml = presence.toString();
+        const delivered = rt.post(presence);
+        ctx.emitted.push({ action: "UNSUBSCRIBE SENDER", xml, delivered });
         return go;
       });
     case "RULEDEP":

@@ -41,6 +41,8 @@ export interface Emitted {
   readonly xml: string;
   /** For error replies: what was sent. */
   readonly error?: { readonly condition: string; readonly type: string; readonly text?: string };
+  /** For stanzas posted through routing (COPY, REDIRECT, FORWARD, UNSUBSCRIBE SENDER): whether the firewall let them through. */
+  readonly delivered?: boolean;
 }
 
 /** Everything the generated handler code can see while one stanza goes through a chain. */

@@ -415,6 +415,7 @@ export class Simulator {
         ctx.logs.push(`debug: event '${name}' fired (no handler simulated)`);
         return undefined;
       },
+      post: (stanza) => this.post(stanza, ctx),
     };
     for (const rule of chain.rules) {
       const traceEntry = (text: string, line: number, result: boolean, hoisted?: boolean): void => {
@@ -450,6 +451,28 @@ export class Simulator {
       }
     }
     return { value: undefined };
+  }
+
+  private postDepth = 0;
+
+  /**
+   * `core_post_stanza` from inside an action: the new stanza is routed like any stanza from the
+   * origin session (deliver for a local recipient, deliver_remote otherwise; not preroute), now,
+   * before the action goes on. A rule that copies to a recipient whose chain copies again loops
+   * until Lua's stack overflows, as in Prosody.
+   */
+  private post(stanza: XmlElement, ctx: EventContext): boolean {
+    if (this.postDepth >= maxJumpDepth / 2) throw new FirewallRuntimeError("stack overflow (a stanza the firewall posts meets a rule that posts it again)");
+    this.postDepth++;
+    try {
+      const toHost = splitJid(stanza.attr.to)[1];
+      const chain = this.world.isLocalHost(toHost) ? "deliver" : "deliver_remote";
+      const host = chain === "deliver" ? toHost! : ctx.host;
+      const r = this.runBuiltin(host, chain, { ...ctx, stanza, host });
+      return r.value === undefined;
+    } finally {
+      this.postDepth--;
+    }
   }
 
   private decision(script: CompiledScript, chain: string, rule: CompiledRule, action: string): DecidingRule {

@@ -36,7 +36,8 @@ const verdictCases: [string, string, string, string, number | undefined, string 
   ["BOUNCE with condition and text", "KIND: message\nBOUNCE=policy-violation (No spam)\n", fromRemote(), "bounce", 1, "policy-violation"],
   ["BOUNCE of an error stanza is a silent drop", "BOUNCE.\n", `<message from="x@remote.example" to="alice@example.org" type="error"/>`, "drop", 1, undefined],
   ["BOUNCE of an iq result is a silent drop", "BOUNCE.\n", `<iq from="x@remote.example" to="alice@example.org" type="result" id="1"/>`, "drop", 1, undefined],
-  ["REDIRECT", "REDIRECT=bob@example.org\n", fromRemote(), "redirect", 1, undefined],
+  ["REDIRECT", "TO: alice@example.org\nREDIRECT=bob@example.org\n", fromRemote(), "redirect", 1, undefined],
+  ["REDIRECT to a recipient the rule redirects again loops, as in Prosody", "REDIRECT=bob@example.org\n", fromRemote(), "error", undefined, undefined],
   ["DEFAULT in deliver: service-unavailable", "DEFAULT.\n", fromRemote(), "default", 1, "service-unavailable"],
   ["PASS ends the chain", "PASS.\n\nDROP.\n", fromRemote(), "pass", 1, undefined],
   ["TYPE defaults: message normal", "TYPE: normal\nDROP.\n", `<message from="x@remote.example" to="alice@example.org"/>`, "drop", 1, undefined],
@@ -168,7 +169,7 @@ test("expressions: the documented ||\"default\" form is always <undefined>, and 
 });
 
 test("emitted stanzas: FORWARD wraps in XEP-0297, REPLY swaps addresses, COPY keeps the stanza", (t) => {
-  const sim = simulator("FORWARD=abuse@example.org\nREPLY=no thanks\nCOPY=archive@example.org\n");
+  const sim = simulator("TO: alice@example.org\nFORWARD=abuse@example.org\nREPLY=no thanks\nCOPY=archive@example.org\n");
   const r = run(sim, `<message from="x@remote.example/r" to="alice@example.org" id="m1" type="chat"><body>b</body></message>`);
   t.deepEqual(r.emitted.map((e) => e.action), ["FORWARD", "REPLY", "COPY"]);
   t.is(r.emitted[0]!.xml, "<message to='abuse@example.org' from='example.org'><forwarded xmlns='urn:xmpp:forward:0'><message from='x@remote.example/r' to='alice@example.org' id='m1' type='chat' xmlns='jabber:client'><body>b</body></message></forwarded></message>");

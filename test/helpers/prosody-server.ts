@@ -1,0 +1,158 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * A real Prosody (Debian's packages) for tests: its own temporary config and data directory,
+ * loopback only, ephemeral ports, in the foreground with a known PID, stopped by that PID.
+ * It never touches the system-wide configuration or a system-wide Prosody.
+ */
+export interface ServerOptions {
+  readonly hosts: readonly string[];
+  /** `user@host` → password. */
+  readonly accounts: Readonly<Record<string, string>>;
+  /** `.pfw` scripts, in `firewall_scripts` order. */
+  readonly scripts: readonly string[];
+  readonly extraConfig?: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+/** The uid/gid Prosody drops to when started as root (it must be able to read and write the directory). */
+function prosodyOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = spawnSync("id", ["-u", "prosody"], { encoding: "utf8" });
+  const gid = spawnSync("id", ["-g", "prosody"], { encoding: "utf8" });
+  if (id.status !== 0) return undefined;
+  return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+export class ProsodyServer {
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static async start(options: ServerOptions): Promise<ProsodyServer> {
+    const dir = mkdtempSync(join(tmpdir(), "stanzafw_server_"));
+    chmodSync(dir, 0o755);
+    mkdirSync(join(dir, "data"));
+    const c2s = await freePort();
+    const s2s = await freePort();
+    const scripts = options.scripts.map((text, i) => {
+      const path = join(dir, `script${i}.pfw`);
+      writeFileSync(path, text, { mode: 0o644 });
+      return path;
+    });
+    const config = join(dir, "prosody.cfg.lua");
+    const q = (s: string) => JSON.stringify(s);
+    writeFileSync(
+      config,
+      [
+        `pidfile = ${q(join(dir, "prosody.pid"))}`,
+        `data_path = ${q(join(dir, "data"))}`,
+        `certificates = ${q(join(dir, "certs"))}`,
+        "daemonize = false",
+        `log = { { levels = { min = "debug" }, to = "file", filename = ${q(join(dir, "prosody.log"))} } }`,
+        `interfaces = { "127.0.0.1" }`,
+        `c2s_ports = { ${c2s} }`,
+        `s2s_ports = { ${s2s} }`,
+        "http_ports = {}",
+        "https_ports = {}",
+        "c2s_direct_tls_ports = {}",
+        `modules_enabled = { "roster", "saslauth", "disco", "presence", "message", "iq", "ping", "firewall" }`,
+        `modules_disabled = { "s2s", "http", "offline", "carbons", "pep", "register", "tls", "posix", "mam", "c2s_direct_tls" }`,
+        "allow_unencrypted_plain_auth = true",
+        "c2s_require_encryption = false",
+        "s2s_require_encryption = false",
+        `authentication = "internal_plain"`,
+        `storage = "internal"`,
+        `firewall_scripts = { ${scripts.map(q).join(", ")} }`,
+        options.extraConfig ?? "",
+        ...options.hosts.map((h) => `VirtualHost ${q(h)}`),
+        "",
+      ].join("\n"),
+      { mode: 0o644 },
+    );
+    const owner = prosodyOwner();
+    const chownAll = () => {
+      if (!owner) return;
+      for (const p of [dir, join(dir, "data"), config, ...scripts]) chownSync(p, owner.uid, owner.gid);
+    };
+    chownAll();
+    for (const [jid, password] of Object.entries(options.accounts)) {
+      const [user, host] = jid.split("@") as [string, string];
+      const r = spawnSync("prosodyctl", ["--config", config, "register", user, host, password], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`prosodyctl register ${jid} failed: ${r.stderr}${r.stdout}`);
+    }
+    const child = spawn("prosody", ["--config", config, "-F"], { stdio: "ignore" });
+    const server = new ProsodyServer(dir, c2s, child);
+    await server.waitListening();
+    return server;
+  }
+
+  private async waitListening(): Promise<void> {
+    const log = join(this.dir, "prosody.log");
+    for (let i = 0; i < 100; i++) {
+      try {
+        if (readFileSync(log, "utf8").includes(`Activated service 'c2s' on [127.0.0.1]:${this.port}`)) return;
+      } catch {
+        /* not yet written */
+      }
+      if (this.child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const text = (() => {
+      try {
+        return readFileSync(log, "utf8").slice(-2000);
+      } catch {
+        return "(no log)";
+      }
+    })();
+    this.stop();
+    throw new Error(`Prosody did not start on port ${this.port}:\n${text}`);
+  }
+
+  /** The server's log (debug level): what it loaded, refused and did. */
+  log(): string {
+    try {
+      return readFileSync(join(this.dir, "prosody.log"), "utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  /** Stops the process this harness started, by its PID, and removes the directory. */
+  stop(): void {
+    if (this.child.exitCode === null && this.child.pid !== undefined) {
+      try {
+        process.kill(this.child.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+    }
+    try {
+      if (statSync(this.dir).isDirectory()) rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      /* removed */
+    }
+  }
+
+  /** Waits for the process to end (after stop). */
+  async exited(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    await new Promise((r) => this.child.once("exit", r));
+  }
+}

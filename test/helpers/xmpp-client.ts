@@ -1,0 +1,137 @@
+import { connect, type Socket } from "node:net";
+import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
+import { XmlElement } from "../../src/sim/xml.js";
+
+/**
+ * A small XMPP client for tests against a real Prosody on loopback: plain TCP, SASL PLAIN,
+ * resource binding, then stanzas in and out. Written for the harness rather than taken from a
+ * library: it needs only what the tests do, and every step is visible here.
+ */
+export class XmppClient {
+  readonly received: XmlElement[] = [];
+  /** Every stanza written after resource binding, with the time (seconds), for replaying elsewhere. */
+  readonly sent: { readonly time: number; readonly xml: string }[] = [];
+  private recording = false;
+  private socket!: Socket;
+  private parser!: SaxesParser<{ xmlns: true }>;
+  private stack: XmlElement[] = [];
+  private waiters: { test: (s: XmlElement) => boolean; resolve: (s: XmlElement | undefined) => void; timer: NodeJS.Timeout }[] = [];
+  private streamFeatures: XmlElement | undefined;
+  jid = "";
+
+  private constructor(
+    private readonly port: number,
+    private readonly host: string,
+  ) {}
+
+  /** Connects, authenticates, binds `resource` and sends initial presence. */
+  static async login(port: number, user: string, host: string, password: string, resource: string): Promise<XmppClient> {
+    const c = new XmppClient(port, host);
+    await c.open();
+    await c.waitFeatures();
+    c.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${user}\0${password}`).toString("base64")}</auth>`);
+    const auth = await c.waitFor((s) => s.name === "success" || s.name === "failure");
+    if (auth?.name !== "success") throw new Error(`SASL PLAIN failed for ${user}@${host}`);
+    c.restart();
+    await c.waitFeatures();
+    c.write(`<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
+    const bound = await c.waitFor((s) => s.name === "iq" && s.attr.id === "bind1");
+    const jid = bound?.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind")?.getChildText("jid", "urn:ietf:params:xml:ns:xmpp-bind");
+    if (!jid) throw new Error(`resource binding failed for ${user}@${host}`);
+    c.jid = jid;
+    c.recording = true;
+    c.write(`<iq type='set' id='sess1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>`);
+    await c.waitFor((s) => s.name === "iq" && s.attr.id === "sess1");
+    return c;
+  }
+
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket = connect(this.port, "127.0.0.1", () => {
+        this.restart();
+        resolve();
+      });
+      this.socket.on("error", reject);
+      this.socket.on("data", (d: Buffer) => this.parser.write(d.toString("utf8")));
+    });
+  }
+
+  /** A new stream (at the start, and after SASL success). */
+  private restart(): void {
+    this.parser = new SaxesParser({ xmlns: true });
+    this.stack = [];
+    this.streamFeatures = undefined;
+    this.parser.on("opentag", (tag: SaxesTagNS) => {
+      if (tag.local === "stream" && tag.uri === "http://etherx.jabber.org/streams" && this.stack.length === 0) {
+        this.stack.push(new XmlElement("stream:stream"));
+        return;
+      }
+      const attr: Record<string, string> = {};
+      for (const a of Object.values(tag.attributes) as SaxesAttributeNS[]) {
+        if (a.prefix === "xmlns" || a.name === "xmlns") continue;
+        attr[a.uri === "http://www.w3.org/XML/1998/namespace" ? `xml:${a.local}` : a.local] = a.value;
+      }
+      if (tag.uri && tag.uri !== "jabber:client") attr.xmlns = tag.uri;
+      const el = new XmlElement(tag.local ?? tag.name, attr);
+      this.stack[this.stack.length - 1]?.children.push(el);
+      this.stack.push(el);
+    });
+    this.parser.on("text", (t) => {
+      if (this.stack.length > 1) this.stack[this.stack.length - 1]!.children.push(t);
+    });
+    this.parser.on("closetag", () => {
+      const el = this.stack.pop();
+      if (this.stack.length === 1 && el) {
+        this.stack[0]!.children.length = 0;
+        if (el.name === "features") this.streamFeatures = el;
+        this.received.push(el);
+        for (const w of [...this.waiters]) {
+          if (w.test(el)) {
+            clearTimeout(w.timer);
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(el);
+          }
+        }
+      }
+    });
+    this.parser.on("error", () => undefined);
+    this.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${this.host}' version='1.0'>`);
+  }
+
+  private async waitFeatures(): Promise<void> {
+    if (this.streamFeatures) return;
+    await this.waitFor((s) => s.name === "features", 5000);
+  }
+
+  write(xml: string): void {
+    if (this.recording) this.sent.push({ time: Date.now() / 1000, xml });
+    this.socket.write(xml);
+  }
+
+  /** The first stanza received from now on that matches, or undefined after the timeout. */
+  waitFor(test: (s: XmlElement) => boolean, timeoutMs = 3000): Promise<XmlElement | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.timer !== timer);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiters.push({ test, resolve, timer });
+    });
+  }
+
+  /** Sends an iq and waits for its answer. */
+  async iq(xml: string, id: string): Promise<XmlElement | undefined> {
+    const answer = this.waitFor((s) => s.name === "iq" && s.attr.id === id);
+    this.write(xml);
+    return answer;
+  }
+
+  close(): void {
+    try {
+      this.socket.end("</stream:stream>");
+    } catch {
+      /* already closed */
+    }
+    this.socket.destroy();
+  }
+}
