@@ -79,6 +79,13 @@ function jidMatcher(which: "to" | "from", arg: string | undefined): Evaluator {
   };
 }
 
+/** mod_groups raises for a group its file does not define (the world lists every group when it gives `groups`). */
+function inGroup(ctx: EventContext, group: string, jid: string | undefined): boolean {
+  const r = ctx.world.groupContains(group, jid, ctx.assume);
+  if (r === undefined) throw new FirewallRuntimeError(`attempt to index a nil value: mod_groups has no group '${group}'`);
+  return r;
+}
+
 function rosterEntry(ctx: EventContext) {
   const [toNode, toHost] = splitTo(ctx);
   if (toNode === undefined || toHost === undefined) return undefined;
@@ -239,14 +246,14 @@ export function compileCondition(name: string, argument: string | undefined, env
     case "TO GROUP": {
       const group = arg ?? "";
       const who = name === "FROM GROUP" ? bareFrom : bareTo;
-      return ok((ctx) => ctx.world.groupContains(group, who(ctx), ctx.assume));
+      return ok((ctx) => inGroup(ctx, group, who(ctx)));
     }
     case "CROSSING GROUPS": {
       const groups = [...required(arg, "attempt to index a nil value").matchAll(/([^, ][^,]+)/g)].map((m) => m[1]!.trim());
       if (groups.length === 0) throw new Error("unexpected symbol near 'not'");
       // `not G1 or G2 or …`: the generated code negates only the first group (operator precedence).
       return ok((ctx) => {
-        const both = (g: string): boolean => ctx.world.groupContains(g, bareTo(ctx), ctx.assume) && ctx.world.groupContains(g, bareFrom(ctx), ctx.assume);
+        const both = (g: string): boolean => inGroup(ctx, g, bareTo(ctx)) && inGroup(ctx, g, bareFrom(ctx));
         return !both(groups[0]!) || groups.slice(1).some(both);
       });
     }

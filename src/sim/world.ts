@@ -124,9 +124,11 @@ export class World {
     return contact !== undefined && pending.includes(contact);
   }
 
-  groupContains(group: string, jid: string | undefined, assume: Assumptions): boolean {
+  /** mod_groups' group_contains; undefined when mod_groups would raise (a group its file does not define). */
+  groupContains(group: string, jid: string | undefined, assume: Assumptions): boolean | undefined {
     const members = this.data.groups?.[group];
     if (!members) {
+      if (this.data.groups) return undefined;
       assume.add(`group '${group}' not given: assumed empty`);
       return false;
     }

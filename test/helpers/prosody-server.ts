@@ -15,7 +15,12 @@ export interface ServerOptions {
   readonly accounts: Readonly<Record<string, string>>;
   /** `.pfw` scripts, in `firewall_scripts` order. */
   readonly scripts: readonly string[];
+  /** Lines added to the global section (`admins = { … }`, options). */
   readonly extraConfig?: string;
+  /** More modules to enable (e.g. `groups`). */
+  readonly modules?: readonly string[];
+  /** Files written into the server's directory; `{dir}` in extraConfig is replaced by its path. */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 async function freePort(): Promise<number> {
@@ -72,7 +77,7 @@ export class ProsodyServer {
         "http_ports = {}",
         "https_ports = {}",
         "c2s_direct_tls_ports = {}",
-        `modules_enabled = { "roster", "saslauth", "disco", "presence", "message", "iq", "ping", "firewall" }`,
+        `modules_enabled = { ${["roster", "saslauth", "disco", "presence", "message", "iq", "ping", "firewall", ...(options.modules ?? [])].map(q).join(", ")} }`,
         `modules_disabled = { "s2s", "http", "offline", "carbons", "pep", "register", "tls", "posix", "mam", "c2s_direct_tls" }`,
         "allow_unencrypted_plain_auth = true",
         "c2s_require_encryption = false",
@@ -80,16 +85,21 @@ export class ProsodyServer {
         `authentication = "internal_plain"`,
         `storage = "internal"`,
         `firewall_scripts = { ${scripts.map(q).join(", ")} }`,
-        options.extraConfig ?? "",
+        (options.extraConfig ?? "").replace(/\{dir\}/g, dir),
         ...options.hosts.map((h) => `VirtualHost ${q(h)}`),
         "",
       ].join("\n"),
       { mode: 0o644 },
     );
+    const extra = Object.entries(options.files ?? {}).map(([name, text]) => {
+      const path = join(dir, name);
+      writeFileSync(path, text, { mode: 0o644 });
+      return path;
+    });
     const owner = prosodyOwner();
     const chownAll = () => {
       if (!owner) return;
-      for (const p of [dir, join(dir, "data"), config, ...scripts]) chownSync(p, owner.uid, owner.gid);
+      for (const p of [dir, join(dir, "data"), config, ...scripts, ...extra]) chownSync(p, owner.uid, owner.gid);
     };
     chownAll();
     for (const [jid, password] of Object.entries(options.accounts)) {
@@ -97,7 +107,8 @@ export class ProsodyServer {
       const r = spawnSync("prosodyctl", ["--config", config, "register", user, host, password], { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`prosodyctl register ${jid} failed: ${r.stderr}${r.stdout}`);
     }
-    const child = spawn("prosody", ["--config", config, "-F"], { stdio: "ignore" });
+    // UTC, so TIME and DAY see the same clock as a simulation with the world's default time zone.
+    const child = spawn("prosody", ["--config", config, "-F"], { stdio: "ignore", env: { ...process.env, TZ: "UTC" } });
     const server = new ProsodyServer(dir, c2s, child);
     await server.waitListening();
     return server;
