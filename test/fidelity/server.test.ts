@@ -41,6 +41,10 @@ interface Case {
   /** Server configuration beyond the defaults, and the same facts for the simulator's world. */
   readonly server?: { readonly extraConfig?: string; readonly modules?: readonly string[]; readonly files?: Readonly<Record<string, string>> };
   readonly world?: Partial<WorldData>;
+  /** Roster items set through the protocol (no subscription): owner, contact, group. */
+  readonly rosterItems?: readonly [User, User, string][];
+  /** Subscription requests sent and left pending: `a` asks `b`. */
+  readonly pendingRequests?: readonly [User, User][];
 }
 
 const now = new Date();
@@ -154,6 +158,15 @@ chain deliver {
     ],
   },
   {
+    name: "roster groups, pending requests, directed presence, admins of a host, marks removed, and conditions that fail on 0.12",
+    script: "::deliver\nIN ROSTER GROUP: Friends\nINSPECT: body#=group\nDROP.\n\nPENDING SUBSCRIPTION FROM SENDER?\nINSPECT: body#=pending\nBOUNCE=conflict\n\nSENT DIRECTED PRESENCE TO SENDER?\nDROP.\n\nTO ADMIN?\nINSPECT: body#=to admin\nBOUNCE=not-allowed\n\nFROM ADMIN OF: a.test\nINSPECT: body#=admin of\nDROP.\n\nTO EXACTLY: bob@b.test\nINSPECT: body#=exactly\nBOUNCE=gone\n\nINSPECT: body#=may\nMAY: xmpp:federate\nDROP.\n\nINSPECT: body#=role\nTO ROLE: prosody:admin\nDROP.\n\n::preroute\nORIGIN MARKED: tagged\nBOUNCE=policy-violation\n\nINSPECT: body#=tag\nMARK ORIGIN=tagged\nUNMARK ORIGIN=tagged\n",
+    server: { extraConfig: 'admins = { "carol@a.test" }' },
+    world: { admins: { "*": ["carol@a.test"], "a.test": [], "b.test": [] } },
+    rosterItems: [["bob", "alice", "Friends"]],
+    pendingRequests: [["carol", "bob"]],
+    steps: [msg("alice", "bob", "group"), msg("carol", "bob", "group"), msg("carol", "bob", "pending"), msg("alice", "bob", "pending"), msg("alice", "carol", "to admin"), msg("carol", "bob", "admin of"), msg("alice", "bob", "admin of"), msg("alice", "bob", "exactly"), msg("alice", "carol", "exactly"), msg("alice", "bob", "may"), msg("alice", "bob", "role"), msg("alice", "bob", "tag"), msg("alice", "bob", "after tag")],
+  },
+  {
     name: "a script Prosody refuses: the server runs without the firewall",
     script: "KIND: message\nDORP.\n",
     steps: [msg("alice", "bob", "hello"), msg("bob", "alice", "hello")],
@@ -226,6 +239,10 @@ function simulated(c: Case, script: string, recorded: readonly Recorded[]): Obse
     timezone: "UTC",
     ...c.world,
   };
+  for (const [owner, contact, group] of c.rosterItems ?? []) {
+    (world.rosters as Record<string, Record<string, object>>)[users[owner]]![users[contact]] = { subscription: "none", groups: [group] };
+  }
+  for (const [a, b] of c.pendingRequests ?? []) (world.pending as Record<string, string[]>)[users[b]]!.push(users[a]);
   for (const [a, b] of c.subscriptions ?? []) {
     (world.rosters as Record<string, Record<string, object>>)[users[a]]![users[b]] = { subscription: "to" };
     (world.rosters as Record<string, Record<string, object>>)[users[b]]![users[a]] = { subscription: "from" };
@@ -269,6 +286,14 @@ async function real(c: Case, script: string): Promise<{ observed: Observed[]; re
       const approved = ca.waitFor((s) => s.name === "presence" && s.attr.type === "subscribed");
       cb.write(`<presence to='${users[a]}' type='subscribed'/>`);
       await approved;
+    }
+    for (const [owner, contact, group] of c.rosterItems ?? []) {
+      await clients.get(owner)!.iq(`<iq type='set' id='roster-${contact}'><query xmlns='jabber:iq:roster'><item jid='${users[contact]}'><group>${group}</group></item></query></iq>`, `roster-${contact}`);
+    }
+    for (const [a, b] of c.pendingRequests ?? []) {
+      const asked = clients.get(b)!.waitFor((s) => s.name === "presence" && s.attr.type === "subscribe");
+      clients.get(a)!.write(`<presence to='${users[b]}' type='subscribe'/>`);
+      await asked;
     }
     for (const cl of clients.values()) cl.write("<presence/>");
     await new Promise((r) => setTimeout(r, 200));
