@@ -5,7 +5,8 @@ import { displayPath, readText } from "./files.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 import { readWorld } from "./command-sim.js";
 import { loadRules } from "../sim/load-rules.js";
-import { readTrafficFile, type TrafficItem } from "../sim/traffic.js";
+import type { TrafficItem } from "../sim/traffic.js";
+import { readCapture } from "../capture/read-capture.js";
 import { diffJson, diffText, diffVerdicts, type DiffSide } from "../testing/verdict-diff.js";
 import type { TargetVersion } from "../vocab/targets.js";
 
@@ -51,7 +52,7 @@ export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, optio
   const newSide = side(newSpec);
   if (!oldSide || !newSide) return exitCodes.failed;
   async function* traffic(): AsyncGenerator<TrafficItem> {
-    for (const f of options.traffic) yield* readTrafficFile(resolve(io.cwd, f), displayPath(io.cwd, f));
+    for (const f of options.traffic) yield* readCapture(resolve(io.cwd, f), displayPath(io.cwd, f));
   }
   const d = await diffVerdicts(oldSide, newSide, world, traffic());
   io.stdout(options.format === "json" ? diffJson(d) : diffText(d));

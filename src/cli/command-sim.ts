@@ -5,8 +5,12 @@ import { Simulator, type ScriptSource } from "../sim/engine.js";
 import { loadRules } from "../sim/load-rules.js";
 import { jsonLine, ReplaySummary, textLine, textLoadReports, textSummary, textTrace } from "../sim/output.js";
 import { replay } from "../sim/replay.js";
-import { readTrafficFile, readTrafficText, type TrafficItem } from "../sim/traffic.js";
+import { readTrafficText, type TrafficItem } from "../sim/traffic.js";
+import { readCapture, type CaptureFormat } from "../capture/read-capture.js";
+import { Progress } from "./progress.js";
+import { statSync } from "node:fs";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
+import { WorldInference } from "../capture/infer-world.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { formatDiagnostics } from "./diagnostics-output.js";
 import { displayPath, readText } from "./files.js";
@@ -19,6 +23,9 @@ export interface SimCommandOptions {
   readonly trace: boolean;
   readonly chain?: string;
   readonly target?: TargetVersion;
+  readonly inputFormat?: CaptureFormat;
+  readonly report?: string;
+  readonly showWorld?: boolean;
 }
 
 /** Reads and checks a world file; problems are usage errors (exit 2). */
@@ -57,7 +64,8 @@ export function loadRuleFiles(io: CliIo, files: readonly string[], target: Targe
   return { sources, diagnostics, texts, target: resolvedTarget, failed };
 }
 
-async function* trafficItems(io: CliIo, files: readonly string[]): AsyncGenerator<TrafficItem> {
+/** Traffic from files (XML, JSON lines or Prosody logs; gzip or not) or standard input. */
+export async function* trafficItems(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress): AsyncGenerator<TrafficItem> {
   if (files.length === 0) {
     if (!io.readStdin) throw new UsageError("no --traffic file given and no standard input available");
     yield* readTrafficText(await io.readStdin(), "<stdin>");
@@ -65,18 +73,24 @@ async function* trafficItems(io: CliIo, files: readonly string[]): AsyncGenerato
   }
   for (const f of files) {
     try {
-      yield* readTrafficFile(resolve(io.cwd, f), displayPath(io.cwd, f));
+      statSync(resolve(io.cwd, f));
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code) throw new UsageError(`cannot read ${f}: ${code}`);
-      throw e;
+      throw new UsageError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
   }
+  for (const f of files) yield* readCapture(resolve(io.cwd, f), displayPath(io.cwd, f), { ...(format ? { format } : {}), ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}) });
 }
 
 /** `stanzafw sim RULES… [--traffic FILE…] [--world W] [--format text|json] [--trace]`. */
 export async function runSim(io: CliIo, rules: readonly string[], options: SimCommandOptions): Promise<number> {
-  const world = readWorld(io, options.world);
+  let world = readWorld(io, options.world);
+  if (options.traffic.length > 0 && (!options.world || options.showWorld)) {
+    // A first pass over the captures: what they say about hosts, accounts and subscriptions.
+    const inference = new WorldInference();
+    for await (const item of trafficItems(io, options.traffic, options.inputFormat)) inference.add(item);
+    world = new World(inference.merge(world.data));
+  }
+  if (options.showWorld) io.stderr(`world in use (a --world file overrides what is inferred from the traffic):\n${JSON.stringify(world.data, null, 2)}\n`);
   const loaded = loadRuleFiles(io, rules, options.target);
   const shown = loaded.diagnostics.filter((d) => d.severity !== "info");
   if (shown.length > 0) io.stderr(formatDiagnostics(shown, loaded.texts, "text", io.stderrIsTty === true));
@@ -85,17 +99,20 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const reports = textLoadReports(sim.loadReports());
   if (reports) io.stderr(reports);
   const summary = new ReplaySummary();
-  const items = trafficItems(io, options.traffic);
+  const progress = io.stderrIsTty && options.traffic.length > 0 ? new Progress(io, options.traffic.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0)) : undefined;
+  const items = trafficItems(io, options.traffic, options.inputFormat, progress);
   const forced = options.chain;
   const withChain = forced ? mapChain(items, forced) : items;
   for await (const item of replay(sim, withChain)) {
     summary.add(item);
+    progress?.stanza();
     if (options.format === "json") io.stdout(jsonLine(item, options.trace) + "\n");
     else {
       io.stdout(textLine(item) + "\n");
       if (options.trace && item.kind === "record") for (const l of textTrace(item)) io.stdout(l + "\n");
     }
   }
+  progress?.done();
   if (options.format === "text") {
     const allRules = loaded.sources.flatMap((s) =>
       s.script.chains.flatMap((c) =>

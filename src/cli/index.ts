@@ -63,8 +63,11 @@ export function createCli(io: CliIo, status: { code: number }): Command {
     .option("--format <format>", "text or json (one JSON object per stanza)", "text")
     .option("--trace", "show every condition evaluated")
     .option("--chain <chain>", "run every stanza through this chain only, instead of routing it")
+    .addOption(new Option("--input-format <format>", "the captures' format (detected from the content otherwise)").choices(["xml", "jsonl", "prosody-log"]))
+    .option("--report <file>", "also write a self-contained HTML report")
+    .option("--show-world", "print the world in use (given and inferred from the traffic) as JSON on stderr")
     .addOption(targetOption())
-    .action(async (rules: string[], opts: { traffic?: string[]; world?: string; format: string; trace?: boolean; chain?: string; target?: TargetVersion }) => {
+    .action(async (rules: string[], opts: { traffic?: string[]; world?: string; format: string; trace?: boolean; chain?: string; target?: TargetVersion; inputFormat?: "xml" | "jsonl" | "prosody-log"; report?: string; showWorld?: boolean }) => {
       if (opts.format !== "text" && opts.format !== "json") throw new UsageError(`unknown format '${opts.format}' (expected text or json)`);
       status.code = await runSim(io, rules, {
         traffic: opts.traffic ?? [],
@@ -73,6 +76,9 @@ export function createCli(io: CliIo, status: { code: number }): Command {
         ...(opts.world ? { world: opts.world } : {}),
         ...(opts.chain ? { chain: opts.chain } : {}),
         ...(opts.target ? { target: opts.target } : {}),
+        ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}),
+        ...(opts.report ? { report: opts.report } : {}),
+        ...(opts.showWorld ? { showWorld: true } : {}),
       });
     });
 

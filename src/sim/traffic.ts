@@ -31,6 +31,8 @@ export interface EventAnnotations {
   readonly time?: string;
   /** The text of an XML comment right before the stanza (inline expectations). */
   readonly comment?: string;
+  /** The capture's own session identifier (Prosody logs), for matching what the server sent. */
+  readonly session?: string;
 }
 
 export interface TrafficStanza {
@@ -76,7 +78,13 @@ export class TrafficReader {
   private defaultNamespace = "jabber:client";
   private tagStart = { line: 1, column: 1 };
 
-  constructor(private readonly file: string) {
+  private stanzaBytes = 0;
+
+  /** `maxStanzaChars`: a stanza longer than this is reported and skipped (a capture can hold anything). */
+  constructor(
+    private readonly file: string,
+    private readonly maxStanzaChars = 1 << 20,
+  ) {
     this.parser = new SaxesParser({ xmlns: true, fragment: true, position: true });
     this.parser.on("opentagstart", (tag) => {
       this.tagStart = { line: this.parser.line, column: Math.max(1, this.parser.column - tag.name.length - 1) };
@@ -174,6 +182,7 @@ export class TrafficReader {
       if (foreign) element.attr = { xmlns: uri, ...element.attr };
       this.stanzaStart = this.tagStart;
       this.stanzaBroken = undefined;
+      this.stanzaBytes = 0;
       this.stack.push({ role: "stanza", element, foreign });
       return;
     }
@@ -212,7 +221,13 @@ export class TrafficReader {
 
   private text(text: string): void {
     const frame = this.stack[this.stack.length - 1];
-    if (frame?.role === "stanza") frame.element!.children.push(text);
+    if (frame?.role !== "stanza") return;
+    this.stanzaBytes += text.length;
+    if (this.stanzaBytes > this.maxStanzaChars) {
+      this.stanzaBroken ??= `the stanza is larger than ${this.maxStanzaChars} characters`;
+      return;
+    }
+    frame.element!.children.push(text);
   }
 }
 

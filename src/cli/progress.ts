@@ -1,0 +1,36 @@
+import type { CliIo } from "./io.js";
+
+/** A progress line on stderr for long runs (only when stderr is a terminal): stanzas, rate, ETA. */
+export class Progress {
+  private read = 0;
+  private count = 0;
+  private readonly started = Date.now();
+  private last = 0;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly total: number,
+  ) {}
+
+  bytes(n: number): void {
+    this.read += n;
+  }
+
+  stanza(): void {
+    this.count++;
+    const now = Date.now();
+    if (now - this.last < 200) return;
+    this.last = now;
+    const seconds = (now - this.started) / 1000;
+    const rate = this.count / Math.max(seconds, 0.001);
+    const fraction = this.total > 0 ? Math.min(1, this.read / this.total) : 0;
+    const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : 0;
+    const width = 24;
+    const bar = "#".repeat(Math.round(fraction * width)).padEnd(width, ".");
+    this.io.stderr(`\r[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${this.count} stanzas  ${Math.round(rate)}/s  ETA ${Math.ceil(eta)}s `);
+  }
+
+  done(): void {
+    if (this.last > 0) this.io.stderr("\r\u001b[K");
+  }
+}
