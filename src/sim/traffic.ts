@@ -79,6 +79,8 @@ export class TrafficReader {
   private tagStart = { line: 1, column: 1 };
 
   private stanzaBytes = 0;
+  /** A start tag was seen but not completed (a truncated record). */
+  private tagPending = false;
 
   /** `maxStanzaChars`: a stanza longer than this is reported and skipped (a capture can hold anything). */
   constructor(
@@ -88,8 +90,12 @@ export class TrafficReader {
     this.parser = new SaxesParser({ xmlns: true, fragment: true, position: true });
     this.parser.on("opentagstart", (tag) => {
       this.tagStart = { line: this.parser.line, column: Math.max(1, this.parser.column - tag.name.length - 1) };
+      this.tagPending = true;
     });
-    this.parser.on("opentag", (tag) => this.open(tag));
+    this.parser.on("opentag", (tag) => {
+      this.tagPending = false;
+      this.open(tag);
+    });
     this.parser.on("closetag", () => this.close());
     this.parser.on("text", (text) => this.text(text));
     this.parser.on("cdata", (text) => this.text(text));
@@ -146,7 +152,7 @@ export class TrafficReader {
       this.stanzaBroken ??= message;
       return;
     }
-    this.report({ line: this.parser.line, column: this.parser.column }, message);
+    this.report(this.tagPending ? this.tagStart : { line: this.parser.line, column: Math.max(1, this.parser.column) }, message);
   }
 
   private report(at: { line: number; column: number }, message: string): void {

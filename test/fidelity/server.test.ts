@@ -280,7 +280,7 @@ async function real(c: Case, script: string): Promise<{ observed: Observed[]; re
     for (const [a, b] of c.subscriptions ?? []) {
       const ca = clients.get(a)!;
       const cb = clients.get(b)!;
-      const asked = cb.waitFor((s) => s.name === "presence" && s.attr.type === "subscribe");
+      const asked = cb.waitFor((s) => s.name === "presence" && s.attr.type === "subscribe", 5000);
       ca.write(`<presence to='${users[b]}' type='subscribe'/>`);
       await asked;
       const approved = ca.waitFor((s) => s.name === "presence" && s.attr.type === "subscribed");

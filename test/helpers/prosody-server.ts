@@ -116,7 +116,7 @@ export class ProsodyServer {
 
   private async waitListening(): Promise<void> {
     const log = join(this.dir, "prosody.log");
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       try {
         if (readFileSync(log, "utf8").includes(`Activated service 'c2s' on [127.0.0.1]:${this.port}`)) return;
       } catch {

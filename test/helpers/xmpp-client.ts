@@ -100,7 +100,7 @@ export class XmppClient {
 
   private async waitFeatures(): Promise<void> {
     if (this.streamFeatures) return;
-    await this.waitFor((s) => s.name === "features", 5000);
+    await this.waitFor((s) => s.name === "features", 15000);
   }
 
   write(xml: string): void {
@@ -109,7 +109,7 @@ export class XmppClient {
   }
 
   /** The first stanza received from now on that matches, or undefined after the timeout. */
-  waitFor(test: (s: XmlElement) => boolean, timeoutMs = 3000): Promise<XmlElement | undefined> {
+  waitFor(test: (s: XmlElement) => boolean, timeoutMs = 15000): Promise<XmlElement | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.timer !== timer);
