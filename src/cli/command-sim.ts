@@ -11,6 +11,8 @@ import { Progress } from "./progress.js";
 import { statSync } from "node:fs";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
 import { WorldInference } from "../capture/infer-world.js";
+import { HtmlReport } from "../report/html-report.js";
+import { writeAtomically } from "./files.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { formatDiagnostics } from "./diagnostics-output.js";
 import { displayPath, readText } from "./files.js";
@@ -95,16 +97,27 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const shown = loaded.diagnostics.filter((d) => d.severity !== "info");
   if (shown.length > 0) io.stderr(formatDiagnostics(shown, loaded.texts, "text", io.stderrIsTty === true));
   if (loaded.failed) return exitCodes.failed;
-  const sim = new Simulator(loaded.sources, world, { trace: options.trace, ...(loaded.target ? { target: loaded.target } : {}) });
+  const sim = new Simulator(loaded.sources, world, { trace: options.trace || options.report !== undefined, ...(loaded.target ? { target: loaded.target } : {}) });
   const reports = textLoadReports(sim.loadReports());
   if (reports) io.stderr(reports);
   const summary = new ReplaySummary();
+  const allRules = loaded.sources.flatMap((s) =>
+    s.script.chains.flatMap((c) =>
+      c.rules.map((r, i) => {
+        const origin = s.origins?.get(`${c.name}#${i}`);
+        const pfw = `${s.file}:${r.span.start.line}`;
+        return { pfw, label: origin ? `${origin.name} (${origin.sfw}, ${pfw})` : pfw, report: origin ? `${origin.name.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "")} (${origin.sfw})` : pfw };
+      }),
+    ),
+  );
+  const report = options.report ? new HtmlReport(`stanzafw dry run: ${rules.join(", ")} on ${options.traffic.join(", ") || "standard input"}`, [...new Set(allRules.map((r) => r.report))]) : undefined;
   const progress = io.stderrIsTty && options.traffic.length > 0 ? new Progress(io, options.traffic.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0)) : undefined;
   const items = trafficItems(io, options.traffic, options.inputFormat, progress);
   const forced = options.chain;
   const withChain = forced ? mapChain(items, forced) : items;
   for await (const item of replay(sim, withChain)) {
     summary.add(item);
+    report?.add(item);
     progress?.stanza();
     if (options.format === "json") io.stdout(jsonLine(item, options.trace) + "\n");
     else {
@@ -113,18 +126,8 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
     }
   }
   progress?.done();
-  if (options.format === "text") {
-    const allRules = loaded.sources.flatMap((s) =>
-      s.script.chains.flatMap((c) =>
-        c.rules.map((r, i) => {
-          const origin = s.origins?.get(`${c.name}#${i}`);
-          const pfw = `${s.file}:${r.span.start.line}`;
-          return { pfw, label: origin ? `${origin.name} (${origin.sfw}, ${pfw})` : pfw };
-        }),
-      ),
-    );
-    io.stdout(textSummary(summary, allRules));
-  }
+  if (options.format === "text") io.stdout(textSummary(summary, allRules));
+  if (report && options.report) writeAtomically(io.cwd, options.report, report.render());
   return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) ? exitCodes.failed : exitCodes.ok;
 }
 

@@ -1,0 +1,48 @@
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../src/cli/index.js";
+import { repoPath } from "../helpers/repo.js";
+
+// The HTML report of a dry run, opened in a real browser (Debian's chromium, headless): the page
+// renders offline, its script runs, and a screenshot is kept in test-artifacts/ for people to look at.
+
+const chromium = ["chromium", "chromium-browser"].find((c) => !spawnSync(c, ["--version"]).error);
+
+function requireChromium(t: import("ava").ExecutionContext): boolean {
+  if (chromium) return true;
+  if (process.env.CI) t.fail("chromium is missing: under CI .ci/run installs Debian's chromium");
+  else {
+    t.log("SKIPPED: chromium is not installed");
+    t.pass();
+  }
+  return false;
+}
+
+test("sim --report writes a self-contained HTML report that a browser renders", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-report-"));
+  const report = join(dir, "report.html");
+  let stderr = "";
+  const code = await runCli(["sim", "rules/public-server.sfw", "--world", "examples/world.json", "--traffic", "examples/traffic.xml", "--report", report], { cwd: repoPath(), stdout: () => undefined, stderr: (s) => (stderr += s) });
+  t.is(code, 0, stderr);
+  const html = readFileSync(report, "utf8");
+  // Self-contained: nothing is fetched when it is opened.
+  t.notRegex(html, /(src|href)=["']https?:/);
+  t.regex(html, /Content-Security-Policy/);
+  t.regex(html, /<svg id="chart"/);
+  if (!requireChromium(t)) return;
+  const dom = spawnSync(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${report}`], { encoding: "utf8", timeout: 60_000 });
+  t.is(dom.status, 0, dom.stderr);
+  // The rendered page: totals, the chart, the never-hit rules, and the table filtered by its script.
+  t.regex(dom.stdout, /<div class="n" data-verdict="pass">14<\/div>/);
+  t.regex(dom.stdout, /<div class="n" data-verdict="bounce">3<\/div>/);
+  t.regex(dom.stdout, /<ul id="never"><li>message_flood \(rules\/public-server\.sfw:91\)<\/li>/);
+  t.regex(dom.stdout, /<span id="shown">10 shown<\/span>/);
+  const artifacts = repoPath("test-artifacts");
+  mkdirSync(artifacts, { recursive: true });
+  const shot = spawnSync(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", `--screenshot=${join(artifacts, "report.png")}`, "--window-size=1200,1400", `file://${report}`], { encoding: "utf8", timeout: 60_000 });
+  t.is(shot.status, 0, shot.stderr);
+  t.true(readFileSync(join(artifacts, "report.png")).length > 10_000);
+});
