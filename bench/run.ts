@@ -1,13 +1,35 @@
 import { run as compileBench } from "./compile.js";
 import { run as simBench } from "./sim.js";
+import { simOnCapture, writeProsodyLog } from "./capture.js";
+import { realReplayRate } from "./real-replay.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 
-// `npm run bench`: every benchmark, one after another in this process; figures are medians.
+// `npm run bench`: every benchmark, one after another; figures are medians where runs repeat.
+// `npm run bench -- --quick` uses a 100,000-stanza capture instead of 1,000,000.
+const quick = process.argv.includes("--quick");
 const compile = compileBench();
 process.stdout.write(
   `compile (parse + check + emit), ${compile.rules} rules, ${(compile.bytes / 1024).toFixed(0)} KiB in, ${(compile.pfwBytes / 1024).toFixed(0)} KiB out: ` +
     `median ${compile.medianMs.toFixed(0)} ms of ${compile.allMs.length} runs (target < 1000 ms); peak RSS ${compile.peakRssMb.toFixed(0)} MB\n`,
 );
 const sim = await simBench();
-process.stdout.write(
-  `sim, rules/public-server.sfw on ${sim.count} generated stanzas streamed from disk: median ${Math.round(sim.medianRate)} stanzas/s of ${sim.rates.length} runs; peak RSS so far ${sim.peakRssMb.toFixed(0)} MB\n`,
-);
+process.stdout.write(`sim in process, rules/public-server.sfw on ${sim.count} generated stanzas (XML) streamed from disk: median ${Math.round(sim.medianRate)} stanzas/s of ${sim.rates.length} runs\n`);
+
+const count = quick ? 100_000 : 1_000_000;
+const dir = mkdtempSync(join(tmpdir(), "stanzafw-bench-"));
+try {
+  const path = join(dir, "capture.log");
+  await writeProsodyLog(path, count);
+  const cli = simOnCapture(path);
+  const cliRate = cli.stanzas / cli.seconds;
+  process.stdout.write(`stanzafw sim on a ${count}-stanza Prosody log: ${Math.round(cliRate)} stanzas/s; peak RSS of that process ${cli.peakRssMb.toFixed(0)} MB (target < 200 MB)\n`);
+  if (!spawnSync("prosodyctl", ["--help"]).error) {
+    const real = await realReplayRate(3000);
+    process.stdout.write(`real Prosody replay through the integration harness: ${Math.round(real)} stanzas/s; simulator/real = ${(cliRate / real).toFixed(1)}× (target ≥ 100×)\n`);
+  } else process.stdout.write("real Prosody replay skipped: prosodyctl is not installed\n");
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,4 +1,4 @@
-import { readTrafficText, type TrafficItem } from "../sim/traffic.js";
+import { RecordParser, type TrafficItem } from "../sim/traffic.js";
 import { decodeLine, type RawLine } from "./lines.js";
 
 /**
@@ -10,6 +10,7 @@ import { decodeLine, type RawLine } from "./lines.js";
 const directions: Readonly<Record<string, string>> = { in: "deliver", out: "deliver_remote", local: "preroute" };
 
 export async function* readJsonLines(input: AsyncIterable<RawLine>, file: string, maxRecordBytes: number): AsyncGenerator<TrafficItem> {
+  const parser = new RecordParser(file);
   for await (const raw of input) {
     const problem = (message: string): TrafficItem => ({ kind: "problem", file, line: raw.line, column: 1, message });
     if (raw.bytes.length > maxRecordBytes) {
@@ -34,10 +35,9 @@ export async function* readJsonLines(input: AsyncIterable<RawLine>, file: string
       yield problem("a record needs an \"xml\" string");
       continue;
     }
-    const items = readTrafficText(r.xml, file);
-    const item = items[0];
-    if (!item || item.kind === "problem" || items.length !== 1) {
-      yield problem(`malformed stanza skipped: ${item?.kind === "problem" ? item.message : "not one stanza"}`);
+    const item = parser.parse(r.xml);
+    if (!item || item.kind === "problem") {
+      yield problem(`malformed stanza skipped: ${item?.message ?? "not one stanza"}`);
       continue;
     }
     const chain = typeof r.chain === "string" ? r.chain : typeof r.direction === "string" ? directions[r.direction] : undefined;

@@ -1,4 +1,4 @@
-import { readTrafficText, type TrafficItem } from "../sim/traffic.js";
+import { RecordParser, type TrafficItem } from "../sim/traffic.js";
 import { decodeLine, type RawLine } from "./lines.js";
 
 /**
@@ -47,6 +47,7 @@ interface Pending {
 /** Reads a Prosody log's records into traffic items (client and server stanzas received). */
 export async function* readProsodyLog(input: AsyncIterable<RawLine>, file: string, options: LogReaderOptions): AsyncGenerator<TrafficItem> {
   const bound = new Map<string, string>();
+  const parser = new RecordParser(file);
   let pending: Pending | undefined;
   let tooLarge = false;
 
@@ -62,11 +63,9 @@ export async function* readProsodyLog(input: AsyncIterable<RawLine>, file: strin
     const text = p.text.trim();
     // Only stanzas; stream headers, features and SASL (credentials) are never parsed or repeated.
     if (!/^<(message|presence|iq)[\s/>]/.test(text)) return;
-    const items = readTrafficText(text, file);
-    const item = items[0];
-    if (!item || item.kind === "problem" || items.length !== 1) {
-      const message = item?.kind === "problem" ? item.message : "not one stanza";
-      yield { kind: "problem", file, line: p.line, column: 1, message: `malformed stanza skipped: ${message}` };
+    const item = parser.parse(text);
+    if (!item || item.kind === "problem") {
+      yield { kind: "problem", file, line: p.line, column: 1, message: `malformed stanza skipped: ${item?.message ?? "not one stanza"}` };
       return;
     }
     const stanza = item.stanza;

@@ -142,6 +142,11 @@ export class TrafficReader {
     return this.out.splice(0);
   }
 
+  /** Whether no element is open (between records). */
+  get idle(): boolean {
+    return this.stack.length === 0 && !this.tagPending;
+  }
+
   private inStanza(): boolean {
     return this.stack.some((f) => f.role === "stanza");
   }
@@ -262,4 +267,24 @@ export async function* readTrafficFile(path: string, file = path): AsyncGenerato
     yield* reader.write(chunk as string);
   }
   yield* reader.end();
+}
+
+/**
+ * Parses records that each hold one stanza (log lines, JSON lines) with one parser, which is much
+ * cheaper than a parser per record; after a broken record the parser is replaced.
+ */
+export class RecordParser {
+  private reader: TrafficReader;
+
+  constructor(private readonly file: string) {
+    this.reader = new TrafficReader(file);
+  }
+
+  parse(xml: string): TrafficItem | undefined {
+    const items = this.reader.write(xml);
+    if (items.length === 1 && items[0]!.kind === "stanza" && this.reader.idle) return items[0];
+    this.reader = new TrafficReader(this.file);
+    const problem = items.find((i) => i.kind === "problem");
+    return problem ?? { kind: "problem", file: this.file, line: 1, column: 1, message: items.length === 0 ? "the stanza is not complete" : "not exactly one stanza" };
+  }
 }

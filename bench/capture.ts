@@ -1,0 +1,55 @@
+import { spawnSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import { prng, stanza } from "./generate-stanzas.js";
+
+/**
+ * A capture of `count` stanzas in Prosody's log format (mod_stanza_debug), as remote servers
+ * send them: s2sin sessions with RECV lines, some continued on TAB-indented lines, and the log's
+ * other lines in between.
+ */
+export async function writeProsodyLog(path: string, count: number, seed = 7): Promise<void> {
+  const random = prng(seed);
+  const out = createWriteStream(path);
+  const start = Date.UTC(2026, 10, 25, 10, 0, 0);
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  for (let i = 0; i < count; i++) {
+    const t = new Date(start + i * 20); // 50 stanzas a second
+    const stamp = `${months[t.getUTCMonth()]} ${t.getUTCDate()} ${String(t.getUTCHours()).padStart(2, "0")}:${String(t.getUTCMinutes()).padStart(2, "0")}:${String(t.getUTCSeconds()).padStart(2, "0")}`;
+    const session = `s2sin${(0x55d0a0 + Math.floor(random() * 64)).toString(16)}`;
+    let xml = stanza(random, i).replace(/"/g, "'");
+    if (random() < 0.05) xml = xml.replace("<body>", "<body>line one\n\tline two ");
+    let line = `${stamp} ${session}\tdebug\tRECV: ${xml}\n`;
+    if (random() < 0.3) line += `${stamp} ${session}\tdebug\tReceived[s2sin]: <${xml.slice(1, xml.indexOf(" "))}>\n`;
+    if (!out.write(line)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+}
+
+/** Runs `stanzafw sim` on the capture in a child process: stanzas per second and that process's peak memory. */
+export function simOnCapture(path: string): { seconds: number; stanzas: number; peakRssMb: number } {
+  const bin = fileURLToPath(new URL("../../bin/stanzafw.js", import.meta.url));
+  const rules = fileURLToPath(new URL("../../rules/public-server.sfw", import.meta.url));
+  const world = fileURLToPath(new URL("../../examples/world.json", import.meta.url));
+  const t0 = performance.now();
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, bin, "sim", rules, "--world", world, "--traffic", path, "--format", "json"], { encoding: "utf8", maxBuffer: 1 << 30 });
+  const seconds = (performance.now() - t0) / 1000;
+  const stanzas = r.stdout.split("\n").filter((l) => l.startsWith('{"index"')).length;
+  const peakKb = Number(r.stderr.trim().split("\n").pop());
+  return { seconds, stanzas, peakRssMb: peakKb / 1024 };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const count = Number(process.argv[2] ?? 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-capture-"));
+  const path = join(dir, "capture.log");
+  await writeProsodyLog(path, count);
+  const r = simOnCapture(path);
+  process.stdout.write(`sim on a ${count}-stanza Prosody log (${(readFileSync(path).length / 1e6).toFixed(0)} MB): ${r.stanzas} stanzas in ${r.seconds.toFixed(1)} s = ${Math.round(r.stanzas / r.seconds)} stanzas/s; peak RSS ${r.peakRssMb.toFixed(0)} MB\n`);
+  rmSync(dir, { recursive: true, force: true });
+}
