@@ -1,0 +1,88 @@
+import test from "ava";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { readCapture } from "../../src/capture/read-capture.js";
+import { runCli } from "../../src/cli/index.js";
+import type { TrafficItem } from "../../src/sim/traffic.js";
+import { ProsodyServer } from "../helpers/prosody-server.js";
+import { requireProsody } from "../helpers/prosody.js";
+import { XmppClient } from "../helpers/xmpp-client.js";
+
+async function items(path: string): Promise<TrafficItem[]> {
+  const out: TrafficItem[] = [];
+  for await (const i of readCapture(path, "cap")) out.push(i);
+  return out;
+}
+
+function file(name: string, content: string | Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-cap-"));
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const summary = (list: TrafficItem[]) => list.map((i) => (i.kind === "problem" ? `problem ${i.line}: ${i.message}` : `${i.line} ${i.stanza.name} ${i.annotations.origin ?? "-"} ${i.annotations.time ?? "-"}`));
+
+test("JSON lines: time, origin and chain per record; bad records are reported and skipped", async (t) => {
+  const path = file(
+    "cap.jsonl",
+    [
+      JSON.stringify({ time: "2026-11-25T10:00:00Z", session: "s2s:remote.example", xml: "<message from='x@remote.example/r' to='alice@example.org'/>" }),
+      "not json",
+      JSON.stringify({ xml: "<message><body>truncated" }),
+      JSON.stringify({ direction: "local", session: "c2s:alice@example.org/r", xml: "<presence/>" }),
+    ].join("\n"),
+  );
+  const got = await items(path);
+  t.deepEqual(summary(got).map((s) => s.replace(/: .*/, ":")), ["1 message s2s:remote.example 2026-11-25T10:00:00Z", "problem 2:", "problem 3:", "4 presence c2s:alice@example.org/r -"]);
+  t.is(got[3]!.kind === "stanza" ? got[3]!.annotations.chain : undefined, "preroute");
+});
+
+test("gzip is read directly; invalid UTF-8 and oversized records are skipped with their line", async (t) => {
+  const xml = Buffer.concat([Buffer.from("<message from='a@b.example/r' to='c@d.example'/>\n<message from='a@b.example/r' to='c@d.example'><body>"), Buffer.from([0xff, 0xfe]), Buffer.from("</body></message>\n<presence from='a@b.example/r' to='c@d.example'/>\n")]);
+  const got = await items(file("cap.xml.gz", gzipSync(xml)));
+  t.deepEqual(summary(got).map((s) => s.replace(/ - .*/, "")), ["1 message", "problem 2: invalid UTF-8: line skipped", "3 presence"]);
+  const big = `${JSON.stringify({ xml: `<message><body>${"x".repeat(2_000_000)}</body></message>` })}\n`;
+  t.deepEqual(summary(await items(file("big.jsonl", big))), ["problem 1: record larger than 1048576 bytes skipped"]);
+});
+
+test("a real Prosody log (mod_stanza_debug at debug level): client stanzas get their from, SASL never leaks", async (t) => {
+  if (!requireProsody(t)) return;
+  const server = await ProsodyServer.start({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "s3cret-pw", "bob@b.test": "pw" }, scripts: ["INSPECT: body#=drop me\nDROP.\n"], modules: ["stanza_debug"] });
+  let log: string;
+  try {
+    const alice = await XmppClient.login(server.port, "alice", "a.test", "s3cret-pw", "phone");
+    const bob = await XmppClient.login(server.port, "bob", "b.test", "pw", "desk");
+    alice.write("<presence/>");
+    bob.write("<presence/>");
+    await new Promise((r) => setTimeout(r, 200));
+    alice.write("<message to='bob@b.test' type='chat' id='x1'><body>first line\nsecond line</body></message>");
+    alice.write("<message to='bob@b.test' type='chat' id='x2'><body>drop me</body></message>");
+    await alice.iq("<iq type='get' id='sync'><query xmlns='jabber:iq:roster'/></iq>", "sync");
+    alice.close();
+    bob.close();
+    await new Promise((r) => setTimeout(r, 200));
+    log = server.log();
+  } finally {
+    server.stop();
+    await server.exited();
+  }
+  t.regex(log, /RECV: <auth /, "the log holds the SASL exchange");
+  const path = file("prosody.log", log);
+  const got = (await items(path)).filter((i): i is Extract<TrafficItem, { kind: "stanza" }> => i.kind === "stanza" && i.stanza.name === "message");
+  t.deepEqual(got.map((i) => [i.annotations.origin, i.stanza.attr.id, i.stanza.getChildText("body")]), [
+    ["c2s:alice@a.test/phone", "x1", "first line\nsecond line"],
+    ["c2s:alice@a.test/phone", "x2", "drop me"],
+  ]);
+  let stdout = "";
+  const code = await runCli(["sim", file("r.pfw", "INSPECT: body#=drop me\nDROP.\n"), "--traffic", path, "--format", "json"], { cwd: tmpdir(), stdout: (s) => (stdout += s), stderr: () => undefined });
+  t.is(code, 0);
+  const verdicts = stdout.trim().split("\n").map((l) => JSON.parse(l) as { verdict: string; line: number });
+  t.true(verdicts.some((v) => v.verdict === "drop"));
+  // The credentials (base64 of \0alice\0s3cret-pw) appear in no output.
+  const secret = Buffer.from("\0alice\0s3cret-pw").toString("base64");
+  t.true(log.includes(secret));
+  t.false(stdout.includes(secret));
+});
