@@ -107,8 +107,19 @@ export async function* readProsodyLog(input: AsyncIterable<RawLine>, file: strin
   yield* flush();
 }
 
+const isoCache = new Map<string, string | undefined>();
+
 /** `Nov 25 05:43:30` in a given year, read as UTC (the log's own zone is not recorded). */
 function toIso(stamp: string, year: number): string | undefined {
+  const key = `${year} ${stamp}`;
+  if (isoCache.has(key)) return isoCache.get(key);
+  if (isoCache.size > 10_000) isoCache.clear();
+  const iso = computeIso(stamp, year);
+  isoCache.set(key, iso);
+  return iso;
+}
+
+function computeIso(stamp: string, year: number): string | undefined {
   const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)$/.exec(stamp);
   const month = m ? months.indexOf(m[1]!) : -1;
   if (!m || month < 0) return undefined;

@@ -12,6 +12,7 @@ import { statSync } from "node:fs";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
 import { WorldInference } from "../capture/infer-world.js";
 import { HtmlReport } from "../report/html-report.js";
+import { LogCheck } from "../capture/log-check.js";
 import { writeAtomically } from "./files.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { formatDiagnostics } from "./diagnostics-output.js";
@@ -67,7 +68,7 @@ export function loadRuleFiles(io: CliIo, files: readonly string[], target: Targe
 }
 
 /** Traffic from files (XML, JSON lines or Prosody logs; gzip or not) or standard input. */
-export async function* trafficItems(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress): AsyncGenerator<TrafficItem> {
+export async function* trafficItems(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress, logCheck?: LogCheck): AsyncGenerator<TrafficItem> {
   if (files.length === 0) {
     if (!io.readStdin) throw new UsageError("no --traffic file given and no standard input available");
     yield* readTrafficText(await io.readStdin(), "<stdin>");
@@ -80,7 +81,7 @@ export async function* trafficItems(io: CliIo, files: readonly string[], format?
       throw new UsageError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
   }
-  for (const f of files) yield* readCapture(resolve(io.cwd, f), displayPath(io.cwd, f), { ...(format ? { format } : {}), ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}) });
+  for (const f of files) yield* readCapture(resolve(io.cwd, f), displayPath(io.cwd, f), { ...(format ? { format } : {}), ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}), ...(logCheck ? { onSend: (o) => logCheck.sent(o) } : {}) });
 }
 
 /** `stanzafw sim RULES… [--traffic FILE…] [--world W] [--format text|json] [--trace]`. */
@@ -112,12 +113,14 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   );
   const report = options.report ? new HtmlReport(`stanzafw dry run: ${rules.join(", ")} on ${options.traffic.join(", ") || "standard input"}`, [...new Set(allRules.map((r) => r.report))]) : undefined;
   const progress = io.stderrIsTty && options.traffic.length > 0 ? new Progress(io, options.traffic.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0)) : undefined;
-  const items = trafficItems(io, options.traffic, options.inputFormat, progress);
+  const logCheck = new LogCheck();
+  const items = trafficItems(io, options.traffic, options.inputFormat, progress, logCheck);
   const forced = options.chain;
   const withChain = forced ? mapChain(items, forced) : items;
   for await (const item of replay(sim, withChain)) {
     summary.add(item);
     report?.add(item);
+    if (item.kind === "record") logCheck.predict(item.file, item.line, item.input.annotations.session, item.input.stanza.attr.from ?? item.input.annotations.origin?.replace(/^c2s:/, ""), item.input.stanza.attr.id, item.result);
     progress?.stanza();
     if (options.format === "json") io.stdout(jsonLine(item, options.trace) + "\n");
     else {
@@ -127,6 +130,8 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   }
   progress?.done();
   if (options.format === "text") io.stdout(textSummary(summary, allRules));
+  const disagreements = logCheck.text();
+  if (disagreements) (options.format === "text" ? io.stdout : io.stderr)(disagreements);
   if (report && options.report) writeAtomically(io.cwd, options.report, report.render());
   return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) ? exitCodes.failed : exitCodes.ok;
 }
