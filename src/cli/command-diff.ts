@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { formatDiagnostics } from "./diagnostics-output.js";
-import { displayPath, readText } from "./files.js";
+import { displayPath, readText, writeAtomically } from "./files.js";
+import { HtmlReport } from "../report/html-report.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 import { readWorld } from "./command-sim.js";
 import { loadRules } from "../sim/load-rules.js";
@@ -16,6 +17,7 @@ export interface DiffCommandOptions {
   readonly format: "text" | "json";
   readonly failOnChange: boolean;
   readonly target?: TargetVersion;
+  readonly report?: string;
 }
 
 /** A rule set from a file, or from git: `git:REV:path` (so CI can compare with the previous commit). */
@@ -54,7 +56,15 @@ export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, optio
   async function* traffic(): AsyncGenerator<TrafficItem> {
     for (const f of options.traffic) yield* readCapture(resolve(io.cwd, f), displayPath(io.cwd, f));
   }
-  const d = await diffVerdicts(oldSide, newSide, world, traffic());
+  const report = options.report ? new HtmlReport(`stanzafw diff: ${oldSpec} → ${newSpec}`, []) : undefined;
+  let index = 0;
+  const d = await diffVerdicts(oldSide, newSide, world, traffic(), report
+    ? (item, time, before, after) => {
+        report.add({ kind: "record", index: index++, file: item.file, line: item.line, column: item.column, time, input: item, result: after });
+        if (before.verdict !== after.verdict) report.addChange(`${before.verdict} → ${after.verdict}`, `${item.file}:${item.line} ${item.stanza.toString().slice(0, 160)}`);
+      }
+    : undefined);
+  if (report && options.report) writeAtomically(io.cwd, options.report, report.render());
   io.stdout(options.format === "json" ? diffJson(d) : diffText(d));
   return options.failOnChange && d.changed > 0 ? exitCodes.failed : exitCodes.ok;
 }

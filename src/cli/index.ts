@@ -113,13 +113,15 @@ export function createCli(io: CliIo, status: { code: number }): Command {
     .option("--world <file>", "world JSON (docs/world.md)")
     .option("--format <format>", "text or json", "text")
     .option("--fail-on-change", "exit 1 when any verdict changed (a CI gate)")
+    .option("--report <file>", "also write a self-contained HTML report of the new rule set's verdicts and what changed")
     .addOption(targetOption())
-    .action(async (oldSpec: string, newSpec: string, opts: { traffic?: string[]; world?: string; format: string; failOnChange?: boolean; target?: TargetVersion }) => {
+    .action(async (oldSpec: string, newSpec: string, opts: { traffic?: string[]; world?: string; format: string; failOnChange?: boolean; target?: TargetVersion; report?: string }) => {
       if (opts.format !== "text" && opts.format !== "json") throw new UsageError(`unknown format '${opts.format}' (expected text or json)`);
       status.code = await runDiff(io, oldSpec, newSpec, {
         traffic: opts.traffic ?? [],
         format: opts.format,
         failOnChange: opts.failOnChange === true,
+        ...(opts.report ? { report: opts.report } : {}),
         ...(opts.world ? { world: opts.world } : {}),
         ...(opts.target ? { target: opts.target } : {}),
       });

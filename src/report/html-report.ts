@@ -35,6 +35,7 @@ export class HtmlReport {
   private skipped = 0;
   private stanzas = 0;
   private timeSample = 1;
+  private readonly changes = new Map<string, { count: number; examples: string[] }>();
 
   constructor(
     private readonly title: string,
@@ -83,6 +84,20 @@ export class HtmlReport {
     }
   }
 
+  /** For `diff`: a verdict that changed between the two rule sets. */
+  addChange(transition: string, example: string): void {
+    const c = this.changes.get(transition) ?? { count: 0, examples: [] };
+    c.count++;
+    if (c.examples.length < 5) c.examples.push(example);
+    this.changes.set(transition, c);
+  }
+
+  private changesHtml(): string {
+    if (this.changes.size === 0) return "";
+    const rows = [...this.changes].sort((a, b) => b[1].count - a[1].count).map(([t, c]) => `<tr><td>${escapeXml(t)}</td><td class="num">${c.count}</td><td><ul>${c.examples.map((e) => `<li><code>${escapeXml(e)}</code></li>`).join("")}</ul></td></tr>`);
+    return `<h2>What changed</h2><table id="changes"><tr><th>verdict change</th><th>stanzas</th><th>examples</th></tr>${rows.join("")}</table>`;
+  }
+
   render(): string {
     const total = this.stanzas;
     const cards = verdicts
@@ -112,6 +127,7 @@ input{font-size:1em;padding:.3em;width:30em}
 <h1>${escapeXml(this.title)}</h1>
 <p id="overview">${total} stanzas simulated${this.skipped ? `, ${this.skipped} skipped (malformed input)` : ""}; ${this.decided} decided by a rule or stopped.</p>
 <div class="cards" id="totals">${cards}</div>
+${this.changesHtml()}
 <h2>Verdicts over time</h2>
 ${this.chart()}
 <div class="two">

@@ -55,9 +55,15 @@ function sameRule(r: SimResult): string {
 }
 
 /** Runs the same traffic through both rule sets and counts what changed. */
-export async function diffVerdicts(oldSide: DiffSide, newSide: DiffSide, world: World, traffic: AsyncIterable<TrafficItem>): Promise<VerdictDiff> {
-  const oldSim = new Simulator(oldSide.sources, world, oldSide.target ? { target: oldSide.target } : {});
-  const newSim = new Simulator(newSide.sources, world, newSide.target ? { target: newSide.target } : {});
+export async function diffVerdicts(
+  oldSide: DiffSide,
+  newSide: DiffSide,
+  world: World,
+  traffic: AsyncIterable<TrafficItem>,
+  onPair?: (item: Extract<TrafficItem, { kind: "stanza" }>, time: number, before: SimResult, after: SimResult) => void,
+): Promise<VerdictDiff> {
+  const oldSim = new Simulator(oldSide.sources, world, { trace: onPair !== undefined, ...(oldSide.target ? { target: oldSide.target } : {}) });
+  const newSim = new Simulator(newSide.sources, world, { trace: onPair !== undefined, ...(newSide.target ? { target: newSide.target } : {}) });
   const result: VerdictDiff = {
     old: oldSide.label,
     new: newSide.label,
@@ -84,6 +90,7 @@ export async function diffVerdicts(oldSide: DiffSide, newSide: DiffSide, world: 
     const event = { stanza: item.stanza, time: clock, ...(a.origin ? { origin: a.origin } : {}), ...(a.chain ? { chain: a.chain } : {}) };
     const before = oldSim.simulate(event);
     const after = newSim.simulate(event);
+    onPair?.(item, clock, before, after);
     result.stanzas++;
     if (before.verdict === after.verdict) {
       if (sameRule(before) !== sameRule(after) || before.error?.condition !== after.error?.condition) result.sameVerdictOtherRule++;

@@ -39,6 +39,14 @@ test("diff: counts per verdict transition, the rules responsible, examples, and 
   t.deepEqual(json.transitions.map((x) => `${x.from}→${x.to}:${x.count}`).sort(), ["drop→bounce:2", "pass→bounce:1"]);
 });
 
+test("diff --report: the HTML report shows what changed", async (t) => {
+  const dir = workdir();
+  t.is((await run(dir, "diff", "old.sfw", "new.sfw", "--traffic", "t.xml", "--world", "w.json", "--report", "diff.html")).code, 0);
+  const html = (await import("node:fs")).readFileSync(join(dir, "diff.html"), "utf8");
+  t.regex(html, /<table id="changes">.*<td>drop → bounce<\/td><td class="num">2<\/td>/s);
+  t.regex(html, /<td>pass → bounce<\/td><td class="num">1<\/td>/);
+});
+
 test("diff: --fail-on-change is a CI gate; the same rules do not change", async (t) => {
   const dir = workdir();
   t.is((await run(dir, "diff", "old.sfw", "new.sfw", "--traffic", "t.xml", "--fail-on-change")).code, 1);
