@@ -14,14 +14,16 @@ export interface LogDisagreement {
   readonly sendLine: number;
 }
 
+/** Only what the comparison needs: a whole result per stanza would grow memory with the capture. */
 interface Prediction {
   readonly file: string;
   readonly line: number;
   readonly session: string;
-  readonly result: SimResult;
+  readonly verdict: SimResult["verdict"];
 }
 
-const window = 100_000;
+// SEND lines follow their RECV closely in a log: a bounded window keeps memory flat.
+const window = 20_000;
 
 export class LogCheck {
   private readonly predictions = new Map<string, Prediction>();
@@ -31,7 +33,7 @@ export class LogCheck {
   /** A simulated stanza from a log (keyed by sender and id; stanzas without id cannot be matched). */
   predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult): void {
     if (!session || !from || !id) return;
-    this.predictions.set(`${from}\u0000${id}`, { file, line, session, result });
+    this.predictions.set(`${from}\u0000${id}`, { file, line, session, verdict: result.verdict });
     if (this.predictions.size > window) this.predictions.delete(this.predictions.keys().next().value!);
   }
 
@@ -41,19 +43,20 @@ export class LogCheck {
     if (o.type === "error") {
       // An error sent back to the sender of a stanza with this id.
       const p = o.to ? this.predictions.get(`${o.to}\u0000${o.id}`) : undefined;
-      if (p && p.result.verdict === "pass") this.add(p, "the server sent an error back", o.line);
+      if (p && p.verdict === "pass") this.add(p, "the server sent an error back", o.line);
       return;
     }
     const p = o.from ? this.predictions.get(`${o.from}\u0000${o.id}`) : undefined;
     if (!p || o.session === p.session) return;
-    const v = p.result.verdict;
+    const v = p.verdict;
     if (v === "drop" || v === "bounce" || v === "default" || v === "error") this.add(p, "the server delivered it", o.line);
   }
 
   private add(p: Prediction, logged: string, sendLine: number): void {
+    // A stanza delivered to several resources is one disagreement.
+    for (const [k, x] of this.predictions) if (x === p) this.predictions.delete(k);
     this.count++;
-    if (this.disagreements.length < 50) this.disagreements.push({ file: p.file, line: p.line, simulated: p.result.verdict, logged, sendLine });
-    this.predictions.delete([...this.predictions].find(([, x]) => x === p)?.[0] ?? "");
+    if (this.disagreements.length < 50) this.disagreements.push({ file: p.file, line: p.line, simulated: p.verdict, logged, sendLine });
   }
 
   text(): string {

@@ -2,8 +2,6 @@ import type { Diagnostic } from "../diag/diagnostic.js";
 import { hasErrors } from "../diag/diagnostic.js";
 import { analyzeSfw } from "../pipeline.js";
 import { readPfw } from "../pfw/read.js";
-import { checkPfwLoad } from "../sim/load-check.js";
-import { defaultTarget } from "../vocab/targets.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { displayPath, findRuleFiles, readText } from "./files.js";
 import { formatDiagnostics, type DiagnosticFormat } from "./diagnostics-output.js";
@@ -26,7 +24,7 @@ export function runCheck(io: CliIo, paths: readonly string[], options: CheckComm
     sources.set(name, text);
     if (name.endsWith(".pfw")) {
       const read = readPfw(text, name, options.target ? { target: options.target } : {});
-      diagnostics.push(...read.diagnostics, ...checkPfwLoad(read.script, options.target ?? defaultTarget));
+      diagnostics.push(...read.diagnostics);
     }
     else diagnostics.push(...analyzeSfw(text, name, options.target ? { target: options.target } : {}).diagnostics);
   }

@@ -114,6 +114,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const report = options.report ? new HtmlReport(`stanzafw dry run: ${rules.join(", ")} on ${options.traffic.join(", ") || "standard input"}`, [...new Set(allRules.map((r) => r.report))]) : undefined;
   const progress = io.stderrIsTty && options.traffic.length > 0 ? new Progress(io, options.traffic.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0)) : undefined;
   const logCheck = new LogCheck();
+  const out = new BufferedOutput(io);
   const items = trafficItems(io, options.traffic, options.inputFormat, progress, logCheck);
   const forced = options.chain;
   const withChain = forced ? mapChain(items, forced) : items;
@@ -122,12 +123,13 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
     report?.add(item);
     if (item.kind === "record") logCheck.predict(item.file, item.line, item.input.annotations.session, item.input.stanza.attr.from ?? item.input.annotations.origin?.replace(/^c2s:/, ""), item.input.stanza.attr.id, item.result);
     progress?.stanza();
-    if (options.format === "json") io.stdout(jsonLine(item, options.trace) + "\n");
+    if (options.format === "json") out.write(jsonLine(item, options.trace) + "\n");
     else {
-      io.stdout(textLine(item) + "\n");
-      if (options.trace && item.kind === "record") for (const l of textTrace(item)) io.stdout(l + "\n");
+      out.write(textLine(item) + "\n");
+      if (options.trace && item.kind === "record") for (const l of textTrace(item)) out.write(l + "\n");
     }
   }
+  out.flush();
   progress?.done();
   if (options.format === "text") io.stdout(textSummary(summary, allRules));
   const disagreements = logCheck.text();
@@ -138,4 +140,25 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
 
 async function* mapChain(items: AsyncIterable<TrafficItem>, chain: string): AsyncGenerator<TrafficItem> {
   for await (const item of items) yield item.kind === "stanza" && item.annotations.chain === undefined ? { ...item, annotations: { ...item.annotations, chain } } : item;
+}
+
+/** Output lines gathered into large writes: one write per stanza costs more than simulating it. */
+class BufferedOutput {
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(private readonly io: CliIo) {}
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    this.io.stdout(this.parts.join(""));
+    this.parts = [];
+    this.size = 0;
+  }
 }

@@ -1,16 +1,21 @@
-import { diag, type Diagnostic } from "../diag/diagnostic.js";
+import { diag, type Diagnostic, type DiagnosticNote, type MessageData } from "../diag/diagnostic.js";
+import type { Code } from "../diag/messages.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import type { Position, Span } from "../diag/span.js";
-import { pfwActionsByKey } from "../vocab/pfw-actions.js";
-import { pfwConditionsByKey } from "../vocab/pfw-conditions.js";
-import { defaultTarget, targetDescriptions, type TargetVersion } from "../vocab/targets.js";
+import { LuaPatternError, match as luaMatch } from "../lua/pattern.js";
+import { patternError } from "../lua/string-functions.js";
+import { pfwActions, pfwActionsByKey, type PfwActionInfo } from "../vocab/pfw-actions.js";
+import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../vocab/pfw-conditions.js";
+import { defaultTarget, targetDescriptions, type Availability, type TargetVersion } from "../vocab/targets.js";
 import { pfwDefinitionTypes, type PfwAction, type PfwChain, type PfwCondition, type PfwDefinition, type PfwDefinitionType, type PfwRule, type PfwScript } from "./model.js";
 
 /**
- * Reads a `.pfw` script exactly as mod_firewall's parser does (line trimming, `\` joins,
+ * Reads a `.pfw` script the way mod_firewall's own parser does (line trimming, `\` joins,
  * comment lines, blank lines ending rules, `::chain`, `%DEF`, action and condition lines, the
- * swallowed line after an action), but reports every problem instead of stopping at the first.
- * Argument errors that only the handlers detect are found by `checkPfwLoad` (src/sim/load-check.ts).
+ * line swallowed after an action), and reports every problem mod_firewall would report while
+ * loading it — all of them, where mod_firewall stops at the first — plus warnings for the traps
+ * of the format. What the handlers reject is re-derived here from their Lua source (Debian
+ * prosody-modules 2023-02, running on Lua 5.4).
  */
 
 export interface ReadResult {
@@ -18,140 +23,68 @@ export interface ReadResult {
   readonly diagnostics: Diagnostic[];
 }
 
-/** A logical line: the trimmed text and where each of its characters came from. */
+export interface ReadOptions {
+  readonly target?: TargetVersion;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lua character classes (C locale)
+
+/** Lua `%s`. */
+const SPACE = " \t\n\v\f\r";
+const isSpace = (c: string | undefined): boolean => c !== undefined && c !== "" && SPACE.includes(c);
+/** Lua `%w`. */
+const isAlnum = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z0-9]$/.test(c);
+const trimLua = (s: string): string => s.replace(/^[ \t\n\v\f\r]+/, "").replace(/[ \t\n\v\f\r]+$/, "");
+/** mod_firewall's `idsafe`: a letter, then letters, digits and `_`. */
+const idsafe = (s: string): boolean => /^[A-Za-z][A-Za-z0-9_]*$/.test(s);
+
+/**
+ * Lua 5.4 `tonumber` on a string: the number, or undefined. `integer` tells whether Lua would
+ * produce an integer subtype (decimal without '.'/exponent that fits in 64 bits, or hex).
+ */
+export function luaToNumber(text: string): { value: number; integer: boolean } | undefined {
+  const s = trimLua(text);
+  const dec = /^([+-]?)(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.exec(s);
+  if (dec) {
+    const value = Number(s);
+    const isInt = !/[.eE]/.test(s) && BigInt(s.replace(/^\+/, "")) <= 9223372036854775807n && BigInt(s.replace(/^\+/, "")) >= -9223372036854775808n;
+    return { value, integer: isInt };
+  }
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(s);
+  if (hex && (hex[2]!.length > 0 || (hex[3] ?? "").length > 0)) {
+    const intPart = hex[2] ?? "";
+    const frac = hex[3];
+    const exp = hex[4];
+    if (frac === undefined && exp === undefined) {
+      // Hex integers wrap around in Lua; the value's size does not matter here.
+      return { value: Number.parseInt(intPart, 16) * (hex[1] === "-" ? -1 : 1), integer: true };
+    }
+    let v = intPart ? Number.parseInt(intPart, 16) : 0;
+    if (frac) v += Number.parseInt(frac, 16) / 16 ** frac.length;
+    if (exp) v *= 2 ** Number(exp);
+    return { value: hex[1] === "-" ? -v : v, integer: false };
+  }
+  return undefined;
+}
+
+/** Whether Lua's `string.format("%d", tonumber(text))` succeeds. */
+function formatsAsInteger(text: string): boolean {
+  const n = luaToNumber(text);
+  if (!n) return false;
+  if (n.integer) return true;
+  return Number.isInteger(n.value) && Math.abs(n.value) < 2 ** 63;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+/** A logical line: the trimmed (and joined) text and where each of its characters came from. */
 interface LogicalLine {
   readonly text: string;
-  /** Physical line number mod_firewall reports (the last one of a joined group). */
+  /** The physical line number mod_firewall reports: the last one of a joined group. */
   readonly line: number;
   readonly pieces: readonly { readonly at: number; readonly start: Position }[];
-}
-
-const luaSpace = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
-
-/** Common mistakes, with what to write instead. */
-const conditionHints: Readonly<Record<string, string>> = {
-  BODY: "to test the body, write 'INSPECT: body#/=text' (contains), 'INSPECT: body#=text' (equals) or 'INSPECT: body#~=lua pattern'",
-  BODY_CONTAINS: "write 'INSPECT: body#/=text'",
-  CONTAINS: "write 'INSPECT: path#/=text'",
-  MATCHES: "write 'INSPECT: path#~=lua pattern'",
-  NOT: "a second NOT is not removed: write the condition once, with one NOT",
-};
-
-export function readPfw(text: string, file: string, options: { target?: TargetVersion } = {}): ReadResult {
-  const target = options.target ?? defaultTarget;
-  const diagnostics: Diagnostic[] = [];
-  const definitions: PfwDefinition[] = [];
-  const chains = new Map<string, PfwRule[]>([["deliver", []]]);
-  const spanOf = (l: LogicalLine, from: number, to: number): Span => ({ file, start: positionIn(l, from), end: positionIn(l, Math.max(from, to)) });
-
-  let chain = "deliver";
-  let state: "rules" | "actions" | undefined;
-  let rule: { conditions: PfwCondition[]; actions: PfwAction[]; start: Position; end: Position; chain: string; stored: number; twice: boolean } | undefined;
-  const storedRules: { ref: NonNullable<typeof rule>; chain: string }[] = [];
-
-  const newRule = (l: LogicalLine): NonNullable<typeof rule> => {
-    const r = { conditions: [], actions: [], start: positionIn(l, 0), end: positionIn(l, l.text.length), chain, stored: 1, twice: false };
-    storedRules.push({ ref: r, chain });
-    return r;
-  };
-
-  for (const l of logicalLines(text, file, diagnostics)) {
-    const line = l.text;
-    if (line === "") {
-      if (state === "rules") diagnostics.push(diag("SFW503", spanOf(l, 0, 0)));
-      state = undefined;
-      continue;
-    }
-    if (line.startsWith("#") || line.startsWith(";")) continue;
-    if (!state && line.startsWith("::")) {
-      chain = line.replace(/^::[ \t\n\v\f\r]*/, "");
-      if (!chains.has(chain) && !["preroute", "deliver", "deliver_remote"].includes(chain) && !chain.startsWith("user/")) {
-        const guess = didYouMean(chain, ["preroute", "deliver", "deliver_remote"]);
-        diagnostics.push(diag("SFW504", spanOf(l, 0, line.length), { name: chain }, { hint: guess ? `did you mean '::${guess}'? (custom chains start with user/)` : "custom chains start with user/" }));
-      }
-      if (!chains.has(chain)) chains.set(chain, []);
-      continue;
-    }
-    if (!state && line.startsWith("%")) {
-      const def = readDefinition(l, file, diagnostics, spanOf);
-      if (def) definitions.push(def);
-      continue;
-    }
-    const actionName = /^[A-Za-z0-9_ ]+[.=]/.exec(line);
-    if (actionName) {
-      if (state === undefined) rule = newRule(l);
-      state = "actions";
-      const name = /^[A-Za-z0-9_ ]+/.exec(line)![0].toUpperCase().replace(/ /g, "_");
-      const eq = /=(.+)$/s.exec(line);
-      const argument = eq ? eq[1] : undefined;
-      const argAt = eq ? line.indexOf("=") + 1 : line.length;
-      const span = spanOf(l, 0, line.length);
-      if (!checkAction(name, l, argument, argAt, target, diagnostics, spanOf)) {
-        rule!.end = span.end;
-        continue;
-      }
-      rule!.actions.push({ name: name.replace(/_/g, " "), argument, span });
-      rule!.end = span.end;
-      continue;
-    }
-    if (state === "actions") {
-      // mod_firewall's parser drops this line and appends the current rule to the chain again.
-      const r = rule!;
-      r.stored++;
-      r.twice = true;
-      storedRules.push({ ref: r, chain: r.chain });
-      diagnostics.push(diag(r.conditions.length > 0 ? "SFW509" : "SFW510", spanOf(l, 0, line.length), {}, { hint: "put a blank line between rules" }));
-      state = undefined;
-      rule = undefined;
-      continue;
-    }
-    if (!state) {
-      state = "rules";
-      rule = newRule(l);
-    }
-    const condition = readCondition(l, target, diagnostics, spanOf);
-    if (condition) rule!.conditions.push(condition);
-    rule!.end = positionIn(l, line.length);
-  }
-  if (state === "rules" && rule) diagnostics.push(diag("SFW512", { file, start: rule.start, end: rule.end }));
-
-  for (const { ref, chain: c } of storedRules) {
-    const built: PfwRule = { span: { file, start: ref.start, end: ref.end }, conditions: ref.conditions, actions: ref.actions, ...(ref.twice ? { storedTwice: true } : {}) };
-    chains.get(c)!.push(built);
-  }
-  const script: PfwScript = { file, definitions, chains: [...chains].map(([name, rules]): PfwChain => ({ name, rules })) };
-  return { script, diagnostics };
-}
-
-/** Splits into logical lines the way mod_firewall's loop does (trim, then `\` continuation). */
-function logicalLines(text: string, file: string, diagnostics: Diagnostic[]): LogicalLine[] {
-  const out: LogicalLine[] = [];
-  const physical = text.split("\n");
-  if (physical.length > 0 && physical[physical.length - 1] === "") physical.pop();
-  let offset = 0;
-  let hold: { text: string; pieces: { at: number; start: Position }[]; firstLine: number; comment: boolean } | undefined;
-  physical.forEach((raw, i) => {
-    const lineNo = i + 1;
-    const lead = /^[ \t\n\v\f\r]*/.exec(raw)![0].length;
-    const trimmed = raw.replace(luaSpace, "");
-    const start: Position = { offset: offset + lead, line: lineNo, column: lead + 1 };
-    offset += raw.length + 1;
-    if (hold && !trimmed.endsWith("\\")) {
-      const joined = { text: hold.text + trimmed, line: lineNo, pieces: [...hold.pieces, { at: hold.text.length, start }] };
-      diagnostics.push(diag("SFW511", { file, start: hold.pieces[0]!.start, end: { ...start, column: start.column + trimmed.length, offset: start.offset + trimmed.length } }, { what: hold.comment ? ", inside a comment: this line is commented out too" : "" }, { severity: hold.comment ? "warning" : "info" }));
-      hold = undefined;
-      out.push(joined);
-      return;
-    }
-    if (trimmed.endsWith("\\")) {
-      const piece = { at: hold?.text.length ?? 0, start };
-      hold = { text: (hold?.text ?? "") + trimmed.slice(0, -1), pieces: [...(hold?.pieces ?? []), piece], firstLine: hold?.firstLine ?? lineNo, comment: hold?.comment ?? /^[#;]/.test(trimmed) };
-      return;
-    }
-    out.push({ text: trimmed, line: lineNo, pieces: [{ at: 0, start }] });
-  });
-  // A line still held at the end of the file is lost, as in mod_firewall.
-  return out;
 }
 
 function positionIn(l: LogicalLine, index: number): Position {
@@ -161,94 +94,956 @@ function positionIn(l: LogicalLine, index: number): Position {
   return { offset: piece.start.offset + delta, line: piece.start.line, column: piece.start.column + delta };
 }
 
-type SpanOf = (l: LogicalLine, from: number, to: number) => Span;
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
 
-function readDefinition(l: LogicalLine, file: string, diagnostics: Diagnostic[], spanOf: SpanOf): PfwDefinition | undefined {
-  const line = l.text;
-  const head = /^%[ \t\n\v\f\r]*([A-Za-z0-9_]+) +([^ :]+)/.exec(line);
-  const typeMatch = /^%[ \t\n\v\f\r]*([A-Za-z0-9_]+)/.exec(line);
-  const what = typeMatch?.[1];
-  if (!what || !(pfwDefinitionTypes as readonly string[]).includes(what)) {
-    const guess = what ? didYouMean(what, pfwDefinitionTypes) : undefined;
-    diagnostics.push(diag("SFW505", spanOf(l, 0, line.length), { message: `definition of unknown object: ${what ?? "(nothing)"}` }, guess ? { hint: `did you mean '%${guess}'?` } : { hint: "definitions are %ZONE, %RATE, %LIST, %PATTERN and %SEARCH" }));
-    return undefined;
+const builtinChains = ["preroute", "deliver", "deliver_remote"];
+const definitionTypes = new Set<string>(pfwDefinitionTypes);
+const listBackends = ["memory", "http", "https", "file", "pubsubitemid"];
+const listFilters = ["log", "upper", "lower", "md5", "sha1", "sha256", "prep", "bare"];
+/** Functions of Prosody 0.12's util.hashes (what `%LIST … (hash: …)` accepts). */
+const hashFunctions = ["equals", "hmac_md5", "hmac_sha1", "hmac_sha256", "hmac_sha512", "md5", "pbkdf2_hmac_sha1", "pbkdf2_hmac_sha256", "scram_Hi_sha1", "sha1", "sha224", "sha256", "sha384", "sha512"];
+const expressionFunctions = ["bare", "node", "host", "resource"];
+const errorConditions = [
+  "bad-request", "conflict", "feature-not-implemented", "forbidden", "gone", "internal-server-error", "item-not-found",
+  "jid-malformed", "not-acceptable", "not-allowed", "not-authorized", "payment-required", "policy-violation",
+  "recipient-unavailable", "redirect", "registration-required", "remote-server-not-found", "remote-server-timeout",
+  "resource-constraint", "service-unavailable", "subscription-required", "undefined-condition", "unexpected-request",
+];
+const errorTypes = ["auth", "cancel", "continue", "modify", "wait"];
+const stanzaKinds = ["message", "presence", "iq"];
+const stanzaTypes = ["normal", "chat", "groupchat", "headline", "error", "available", "unavailable", "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe", "get", "set", "result"];
+const ruleDeps = [
+  "st", "it", "it_count", "current_host", "jid_split", "jid_bare", "to", "from", "type", "name", "split_to", "split_from", "bare_to", "bare_from",
+  "group_contains", "is_admin", "core_post_stanza", "zone", "date_time", "time", "timestamp", "globalthrottle", "multithrottle", "full_sessions",
+  "rostermanager", "roster_entry", "list", "search", "pattern", "tokens", "scan_list",
+];
+const dayNames: Readonly<Record<string, number>> = { sun: 0, mon: 2, tue: 3, wed: 4, thu: 5, fri: 6, sat: 7 };
+
+/** Common mistakes for a condition name, with what to write instead. */
+const conditionHints: Readonly<Record<string, string>> = {
+  BODY: "to test the body, write 'INSPECT: body#/=text' (contains), 'INSPECT: body#=text' (equals) or 'INSPECT: body#~=lua pattern'",
+  BODY_CONTAINS: "write 'INSPECT: body#/=text'",
+  BODY_MATCHES: "write 'INSPECT: body#~=lua pattern'",
+  CONTAINS: "write 'INSPECT: path#/=text'",
+  MATCHES: "write 'INSPECT: path#~=lua pattern'",
+  FROM_JID: "write 'FROM: jid' (or 'FROM EXACTLY: jid')",
+  TO_JID: "write 'TO: jid' (or 'TO EXACTLY: jid')",
+  STANZA: "write 'KIND: message|presence|iq'",
+  NAME: "write 'KIND: message|presence|iq'",
+};
+
+function availableIn<T extends { availability: Readonly<Record<TargetVersion, Availability>> }>(list: readonly T[], target: TargetVersion): T[] {
+  return list.filter((x) => x.availability[target].kind !== "missing");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reader
+
+interface RuleDraft {
+  readonly chain: string;
+  readonly conditions: PfwCondition[];
+  readonly actions: PfwAction[];
+  readonly start: Position;
+  end: Position;
+  twice: boolean;
+  /** The first line of the rule, for notes. */
+  readonly firstSpan: Span;
+}
+
+/** A name the generated code looks up once the whole file is parsed. */
+interface Use {
+  readonly kind: "LIST" | "RATE" | "SEARCH" | "PATTERN" | "ZONE";
+  readonly name: string;
+  readonly span: Span;
+  readonly chain: string;
+}
+
+export function readPfw(text: string, file: string, options: ReadOptions = {}): ReadResult {
+  return new Reader(text, file, options.target ?? defaultTarget).read();
+}
+
+class Reader {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly definitions: PfwDefinition[] = [];
+  readonly chainOrder = new Map<string, RuleDraft[]>([["deliver", []]]);
+  readonly uses: Use[] = [];
+  readonly jumps: { name: string; span: Span }[] = [];
+  readonly conditionNames: string[];
+  readonly actionNames: string[];
+  chain = "deliver";
+
+  constructor(
+    readonly text: string,
+    readonly file: string,
+    readonly target: TargetVersion,
+  ) {
+    this.conditionNames = availableIn(pfwConditions, target).map((c) => c.name);
+    this.actionNames = availableIn(pfwActions, target).map((a) => a.name);
   }
-  const name = head?.[2];
-  if (!name || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
-    diagnostics.push(diag("SFW505", spanOf(l, 0, line.length), { message: `invalid ${what} name` }, { hint: "names start with a letter and contain letters, digits and _; one space between the type and the name" }));
-    return undefined;
+
+  report(code: Code, span: Span, data: MessageData = {}, extra: { hint?: string | undefined; notes?: readonly DiagnosticNote[]; severity?: Diagnostic["severity"] } = {}): void {
+    const e: { hint?: string; notes?: readonly DiagnosticNote[]; severity?: Diagnostic["severity"] } = {};
+    if (extra.hint !== undefined) e.hint = extra.hint;
+    if (extra.notes) e.notes = extra.notes;
+    if (extra.severity) e.severity = extra.severity;
+    this.diagnostics.push(diag(code, span, data, e));
   }
-  const colon = /: ?(.*)$/s.exec(line);
-  if (!colon) {
-    diagnostics.push(diag("SFW505", spanOf(l, 0, line.length), { message: "no value given for definition" }, { hint: `write %${what} ${name}: value` }));
-    return undefined;
+
+  span(l: LogicalLine, from: number, to: number): Span {
+    return { file: this.file, start: positionIn(l, from), end: positionIn(l, Math.max(from, to)) };
   }
-  return { type: what as PfwDefinitionType, name, value: stripSlashes(colon[1]!), span: spanOf(l, 0, line.length) };
+
+  read(): ReadResult {
+    let state: "rules" | "actions" | undefined;
+    let rule: RuleDraft | undefined;
+
+    for (const l of this.logicalLines()) {
+      const line = l.text;
+      if (line.startsWith("#") || line.startsWith(";")) continue; // a comment does not end the rule
+      if (line === "") {
+        if (state === "rules") {
+          this.report("SFW503", this.span(l, 0, 0), {}, { hint: "add an action (e.g. DROP. or PASS.) after the conditions, or remove the blank line", notes: rule ? [{ message: "the rule starts here", span: rule.firstSpan }] : [] });
+        }
+        state = undefined;
+        rule = undefined;
+        continue;
+      }
+      if (state === undefined && line.startsWith("::")) {
+        this.chainHeader(l);
+        continue;
+      }
+      if (state === undefined && line.startsWith("@@") && this.target === "13") {
+        // Prosody 13's mod_firewall reads '@@ key = value' metadata here.
+        if (!/^@@[ \t\n\v\f\r]*[A-Za-z0-9_]+[ \t\n\v\f\r]*=/.test(line)) this.report("SFW505", this.span(l, 0, line.length), { message: "unable to parse metadata assignment (expected '@@ key = value')" });
+        continue;
+      }
+      if (state === undefined && line.startsWith("%")) {
+        this.definition(l);
+        continue;
+      }
+      if (/^[A-Za-z0-9_ ]+[.=]/.test(line)) {
+        if (state === undefined || !rule) rule = this.newRule(l);
+        state = "actions";
+        const action = this.action(l);
+        if (action) rule.actions.push(action);
+        rule.end = positionIn(l, line.length);
+        continue;
+      }
+      if (state === "actions" && rule) {
+        // mod_firewall drops this line and appends the current rule to its chain once more.
+        rule.twice = true;
+        this.chainOrder.get(rule.chain)!.push(rule);
+        const what = /^::|^%/.test(line) ? " (a chain header or definition is only read after a blank line)" : "";
+        this.report(rule.conditions.length > 0 ? "SFW509" : "SFW510", this.span(l, 0, line.length), { what: rule.conditions.length > 0 ? "" : `; an action on the next line starts a rule without conditions${what}` }, {
+          hint: "put a blank line between rules",
+          notes: [{ message: "the rule stored twice starts here", span: rule.firstSpan }],
+        });
+        state = undefined;
+        rule = undefined;
+        continue;
+      }
+      if (state === undefined || !rule) {
+        state = "rules";
+        rule = this.newRule(l);
+      }
+      const condition = this.condition(l);
+      if (condition) rule.conditions.push(condition);
+      rule.end = positionIn(l, line.length);
+    }
+    if (state === "rules" && rule) this.report("SFW512", { file: this.file, start: rule.start, end: rule.end });
+
+    this.afterParse();
+    const built = new Map<RuleDraft, PfwRule>();
+    const chains: PfwChain[] = [...this.chainOrder].map(([name, drafts]) => ({
+      name,
+      rules: drafts.map((d) => {
+        let r = built.get(d);
+        if (!r) {
+          r = { span: { file: this.file, start: d.start, end: d.end }, conditions: d.conditions, actions: d.actions, ...(d.twice ? { storedTwice: true } : {}) };
+          built.set(d, r);
+        }
+        return r;
+      }),
+    }));
+    return { script: { file: this.file, definitions: this.definitions, chains }, diagnostics: this.diagnostics };
+  }
+
+  newRule(l: LogicalLine): RuleDraft {
+    const r: RuleDraft = { chain: this.chain, conditions: [], actions: [], start: positionIn(l, 0), end: positionIn(l, l.text.length), twice: false, firstSpan: this.span(l, 0, l.text.length) };
+    this.chainOrder.get(this.chain)!.push(r);
+    return r;
+  }
+
+  /** Splits the text into logical lines the way mod_firewall's loop does (trim, then `\` continuation). */
+  logicalLines(): LogicalLine[] {
+    const out: LogicalLine[] = [];
+    const physical = this.text.split("\n");
+    if (physical[physical.length - 1] === "") physical.pop();
+    let offset = 0;
+    let hold: { text: string; pieces: { at: number; start: Position }[]; comment: boolean; lastEnd: Position } | undefined;
+    physical.forEach((raw, i) => {
+      const lineNo = i + 1;
+      const lead = /^[ \t\n\v\f\r]*/.exec(raw)![0].length;
+      const trimmed = trimLua(raw);
+      const start: Position = { offset: offset + lead, line: lineNo, column: lead + 1 };
+      const end: Position = { offset: start.offset + trimmed.length, line: lineNo, column: start.column + trimmed.length };
+      offset += raw.length + 1;
+      if (hold && !trimmed.endsWith("\\")) {
+        const joined: LogicalLine = { text: hold.text + trimmed, line: lineNo, pieces: [...hold.pieces, { at: hold.text.length, start }] };
+        this.joinWarning(hold, joined, end);
+        hold = undefined;
+        out.push(joined);
+        return;
+      }
+      if (trimmed.endsWith("\\")) {
+        const pieces = [...(hold?.pieces ?? []), { at: hold?.text.length ?? 0, start }];
+        const textSoFar = (hold?.text ?? "") + trimmed.slice(0, -1);
+        hold = { text: textSoFar, pieces, comment: /^[#;]/.test(textSoFar), lastEnd: end };
+        return;
+      }
+      out.push({ text: trimmed, line: lineNo, pieces: [{ at: 0, start }] });
+    });
+    if (hold) {
+      const first = hold.pieces[0]!.start;
+      this.report("SFW518", { file: this.file, start: first, end: hold.lastEnd }, {}, { hint: "remove the trailing backslash" });
+    }
+    return out;
+  }
+
+  joinWarning(hold: { text: string; pieces: { at: number; start: Position }[]; comment: boolean }, joined: LogicalLine, end: Position): void {
+    const span: Span = { file: this.file, start: hold.pieces[0]!.start, end };
+    const lastPiece = joined.pieces[joined.pieces.length - 1]!;
+    const nextLine = joined.text.slice(lastPiece.at);
+    let what: string;
+    if (hold.comment) what = nextLine === "" ? ", inside a comment" : `, inside a comment: line ${lastPiece.start.line} ('${nextLine}') is commented out too`;
+    else if (/^[#;]/.test(nextLine)) what = `: the comment on line ${lastPiece.start.line} becomes part of this line`;
+    else what = ` (the joined line reads '${joined.text.length > 80 ? `${joined.text.slice(0, 77)}...` : joined.text}')`;
+    this.report("SFW511", span, { what }, { hint: hold.comment ? "comments cannot be continued: remove the backslash" : "write the line in one piece, or remove the backslash if it is meant literally" });
+  }
+
+  // ------------------------------------------------------------------- chains and definitions
+
+  chainHeader(l: LogicalLine): void {
+    const line = l.text;
+    const skip = /^::[ \t\n\v\f\r]*/.exec(line)![0].length;
+    const name = line.slice(skip);
+    this.chain = name;
+    const nameSpan = this.span(l, skip, line.length);
+    if (!builtinChains.includes(name) && !name.startsWith("user/")) {
+      const commentAt = /[ \t][#;]/.exec(name);
+      const base = commentAt ? trimLua(name.slice(0, commentAt.index)) : name;
+      const guess = builtinChains.includes(base) ? base : didYouMean(base, builtinChains);
+      const hint = commentAt
+        ? `comments must be on a line of their own: write '::${base}' alone`
+        : guess
+          ? `did you mean '::${guess}'? (custom chains start with user/; other names need firewall_extra_chains in the config)`
+          : "chains are preroute, deliver, deliver_remote and user/…; other names need firewall_extra_chains in the config";
+      this.report("SFW504", name === "" ? this.span(l, 0, line.length) : nameSpan, { name }, { hint });
+    } else {
+      this.commentChars(l, skip, "chain name");
+    }
+    if (!this.chainOrder.has(name)) this.chainOrder.set(name, []);
+  }
+
+  definition(l: LogicalLine): void {
+    const line = l.text;
+    const head = /^%[ \t\n\v\f\r]*([A-Za-z0-9_]+) +([^ :]+)/.exec(line);
+    const typeAt = /^%[ \t\n\v\f\r]*/.exec(line)![0].length;
+    const typeWord = /^[A-Za-z0-9_]*/.exec(line.slice(typeAt))![0];
+    if (!head) {
+      // mod_firewall crashes while formatting its message about it.
+      const guess = definitionTypes.has(typeWord) ? undefined : didYouMean(typeWord, pfwDefinitionTypes);
+      this.report("SFW505", this.span(l, 0, line.length), { message: "unreadable definition (mod_firewall crashes on it: 'attempt to concatenate a nil value')" }, {
+        hint: guess ? `did you mean '%${guess} name: value'?` : "write '%TYPE name: value' with at least one space between the type and the name",
+      });
+      return;
+    }
+    const what = head[1]!;
+    const name = head[2]!;
+    const typeSpan = this.span(l, typeAt, typeAt + what.length);
+    const nameAt = head[0].length - name.length;
+    const nameSpan = this.span(l, nameAt, head[0].length);
+    if (!definitionTypes.has(what)) {
+      const guess = didYouMean(what, pfwDefinitionTypes);
+      this.report("SFW505", typeSpan, { message: `definition of unknown object: ${what}` }, { hint: guess ? `did you mean '%${guess}'? (definition types are upper case)` : "definitions are %ZONE, %RATE, %LIST, %PATTERN and %SEARCH" });
+      return;
+    }
+    if (!idsafe(name)) {
+      this.report("SFW505", nameSpan, { message: `invalid ${what} name '${name}'` }, { hint: "names start with a letter and contain only letters, digits and _" });
+      return;
+    }
+    const colon = line.indexOf(":");
+    if (colon < 0) {
+      this.report("SFW505", this.span(l, 0, line.length), { message: "no value given for definition" }, { hint: `write '%${what} ${name}: value'` });
+      return;
+    }
+    const between = line.slice(head[0].length, colon);
+    if (trimLua(between) !== "") this.report("SFW519", this.span(l, head[0].length, colon), { message: `'${trimLua(between)}' between the name and ':' is ignored by mod_firewall` });
+    const valueAt = line[colon + 1] === " " ? colon + 2 : colon + 1;
+    const raw = line.slice(valueAt);
+    const value = stripSlashes(raw);
+    const valueSpan = raw === "" ? this.span(l, colon, colon + 1) : this.span(l, valueAt, line.length);
+    const type = what as PfwDefinitionType;
+    if (raw.startsWith("<")) this.report("SFW521", valueSpan, { value: raw }, { hint: "list the values inline, or use %LIST name: file:/path for a list read from a file" });
+    this.commentChars(l, valueAt, "definition value");
+    const ok = this.checkDefinition(type, name, value, valueSpan, l, valueAt);
+    const previous = this.definitions.find((d) => d.type === type && d.name === name);
+    if (ok && previous) this.report("SFW520", nameSpan, { type, name }, { notes: [{ message: "the earlier definition", span: previous.span }] });
+    if (ok) this.definitions.push({ type, name, value, span: this.span(l, 0, line.length) });
+  }
+
+  /** The definition handlers' checks. Returns false when mod_firewall rejects the definition. */
+  checkDefinition(type: PfwDefinitionType, name: string, value: string, span: Span, l: LogicalLine, valueAt: number): boolean {
+    const fail = (message: string, hint?: string): false => {
+      this.report("SFW505", span, { message }, { hint });
+      return false;
+    };
+    switch (type) {
+      case "ZONE":
+        if (!/[^, ]/.test(value)) this.report("SFW519", span, { message: `zone ${name} has no members` });
+        return true;
+      case "SEARCH":
+        if (value === "") this.report("SFW519", span, { message: `search ${name} has an empty path` });
+        return true;
+      case "PATTERN":
+        try {
+          luaMatch("", value);
+        } catch (e) {
+          if (e instanceof LuaPatternError) return fail(`invalid pattern '${name}': ${e.message}`);
+          throw e;
+        }
+        {
+          const later = patternError(value);
+          if (later) this.report("SFW517", span, { message: `pattern ${name} is malformed (${later}): mod_firewall does not notice at load time, but matching raises an error` });
+        }
+        return true;
+      case "RATE": {
+        const m = /[\d.]+/.exec(value);
+        const rate = m ? luaToNumber(m[0]) : undefined;
+        if (!rate) return fail("unable to parse rate", "write '%RATE name: N' (N stanzas per second), optionally followed by '(burst B)', '(entries E)', '(allow overflow)'");
+        if (rate.value <= 0) this.report("SFW519", span, { message: `rate ${name} is ${m![0]} per second: nothing ever passes the limit` });
+        for (const opt of value.matchAll(/\([^)]*\)?/g)) {
+          const o = opt[0];
+          if (/^\([ \t\n\v\f\r]*burst[ \t\n\v\f\r]+[\d.]+[ \t\n\v\f\r]*\)$/.test(o) || /^\([ \t\n\v\f\r]*entries[ \t\n\v\f\r]+\d+[ \t\n\v\f\r]*\)$/.test(o) || o === "(allow overflow)") continue;
+          const at = valueAt + (opt.index ?? 0);
+          this.report("SFW519", this.span(l, at, at + o.length), { message: `mod_firewall does not understand the rate option '${o}' and ignores it` }, { hint: "options are written '(burst N)', '(entries N)' and '(allow overflow)'" });
+        }
+        return true;
+      }
+      case "LIST":
+        return this.checkList(name, value, span, fail);
+    }
+  }
+
+  checkList(name: string, value: string, span: Span, fail: (message: string, hint?: string) => false): boolean {
+    const backend = /^[A-Za-z0-9]+/.exec(value)?.[0];
+    if (backend === undefined || !listBackends.includes(backend)) {
+      const guess = backend ? didYouMean(backend, listBackends) : undefined;
+      return fail(backend === undefined ? `unknown list type (list ${name} has no type)` : `unknown list type '${backend}'`, guess ? `did you mean '${guess}'?` : "list types are memory, file:PATH, http(s)://URL and pubsubitemid:SERVICE/NODE");
+    }
+    const opts = new Map<string, string>();
+    const optString = /^\S+\s+\(([\s\S]+)\)/.exec(value)?.[1];
+    if (optString) for (const m of optString.matchAll(/([A-Za-z0-9]+): ?([^,]+)/g)) opts.set(m[1]!, m[2]!);
+    let ok = true;
+    if (backend === "memory" && opts.has("limit") && !luaToNumber(opts.get("limit")!)) ok = fail("invalid list limit", "write '(limit: N)'");
+    if (backend === "http" || backend === "https") {
+      if (!luaToNumber(opts.get("ttl") ?? "3600")) ok = fail(`invalid ttl for <${/^\S+/.exec(value)![0]}> (expected number of seconds)`);
+      const pattern = opts.get("pattern");
+      if (pattern !== undefined) {
+        try {
+          luaMatch("", pattern);
+        } catch (e) {
+          if (!(e instanceof LuaPatternError)) throw e;
+          ok = fail(`invalid pattern for <${/^\S+/.exec(value)![0]}>`);
+        }
+      }
+      const hash = opts.get("hash");
+      if (hash !== undefined && !(/^[A-Za-z0-9]+$/.test(hash) && hashFunctions.includes(hash))) {
+        const guess = didYouMean(hash, hashFunctions);
+        ok = fail(`invalid hash function: ${hash}`, guess ? `did you mean '${guess}'?` : undefined);
+      }
+    }
+    const filter = opts.get("filter");
+    if (filter !== undefined) {
+      for (const f of filter.matchAll(/[A-Za-z0-9_]+/g)) {
+        if (!listFilters.includes(f[0])) {
+          const guess = didYouMean(f[0], listFilters);
+          ok = fail(`unknown list filter: ${f[0]}`, guess ? `did you mean '${guess}'?` : `filters are ${listFilters.join(", ")}`);
+        }
+      }
+    }
+    if (optString === undefined && /\(/.test(value)) this.report("SFW519", span, { message: "these list options are not read: mod_firewall expects the type, white space, then '(key: value, …)'" });
+    return ok;
+  }
+
+  // ------------------------------------------------------------------------------ actions
+
+  action(l: LogicalLine): PfwAction | undefined {
+    const line = l.text;
+    const rawName = /^[A-Za-z0-9_ ]+/.exec(line)![0];
+    const key = rawName.toUpperCase().replace(/ /g, "_");
+    const nameSpan = this.span(l, 0, rawName.length);
+    const info = pfwActionsByKey.get(key);
+    const eq = line.indexOf("=");
+    const argument = eq >= 0 && eq < line.length - 1 ? line.slice(eq + 1) : undefined;
+    const argAt = eq + 1;
+    const argSpan = argument !== undefined ? this.span(l, argAt, line.length) : nameSpan;
+    const lineSpan = this.span(l, 0, line.length);
+    if (!info || info.availability[this.target].kind === "missing") {
+      if (info) {
+        this.report("SFW514", nameSpan, { what: `the action ${info.name}`, target: targetDescriptions[this.target] });
+        return undefined;
+      }
+      const display = key.replace(/_/g, " ");
+      const trimmed = key.replace(/_+$/, "");
+      const cond = pfwConditionsByKey.get(key) ?? pfwConditionsByKey.get(trimmed);
+      let hint: string | undefined;
+      if (key.endsWith("_") && pfwActionsByKey.has(trimmed)) hint = `no space is allowed before '${line[rawName.length]}': write '${trimmed.replace(/_/g, " ")}${line[rawName.length]}'`;
+      else if (cond) hint = `${cond.name} is a condition: write '${cond.name}${cond.argument === "none" ? "?" : ": …"}'`;
+      else {
+        const guess = didYouMean(display, this.actionNames);
+        if (guess) hint = `did you mean '${guess}'?`;
+      }
+      this.report("SFW502", nameSpan, { name: display }, { hint });
+      return undefined;
+    }
+    this.availability(`the action ${info.name}`, info.availability[this.target], nameSpan);
+    if (argument !== undefined) {
+      this.commentChars(l, argAt, "argument");
+      if (isSpace(argument[0]) && info.argument !== "none") this.report("SFW516", this.span(l, argAt, argAt + 1), {}, { hint: "nothing is skipped after '=': write the value right after it" });
+    }
+    this.checkAction(info, argument, { line: lineSpan, name: nameSpan, arg: argSpan });
+    return { name: info.name, argument, span: lineSpan };
+  }
+
+  checkAction(info: PfwActionInfo, arg: string | undefined, spans: { line: Span; name: Span; arg: Span }): void {
+    const name = info.name;
+    const err = (message: string, hint?: string, span = spans.arg): void => this.report("SFW506", span, { message }, { hint });
+    const warn = (message: string, hint?: string, span = spans.arg): void => this.report("SFW519", span, { message }, { hint });
+    const needs = (what: string): boolean => {
+      if (arg !== undefined) return true;
+      err(`${name} needs ${what} ('attempt to index a nil value')`, `write '${name}=${what}'`, spans.name);
+      return false;
+    };
+    switch (name) {
+      case "PASS":
+      case "DROP":
+      case "DEFAULT":
+      case "RETURN":
+      case "UNSUBSCRIBE SENDER":
+        if (arg !== undefined) warn(`${name} takes no argument: '=${arg}' is ignored`, `write '${name}.'`);
+        return;
+      case "BOUNCE": {
+        if (arg === undefined) return;
+        const condition = /^\S+/.exec(arg)?.[0];
+        if (condition === undefined) return warn("BOUNCE's argument starts with white space: mod_firewall does not read it and bounces with service-unavailable", "write the condition right after '=': 'BOUNCE=condition (text)'");
+        const colon = condition.indexOf(":");
+        const cond = colon >= 0 ? condition.slice(0, colon) : condition;
+        if (!errorConditions.includes(cond)) {
+          const guess = didYouMean(cond, errorConditions);
+          warn(`'${cond}' is not a stanza error condition: the bounce carries an invalid error`, guess ? `did you mean '${guess}'?` : undefined);
+        }
+        if (colon >= 0) {
+          const type = /^:(\S+)/.exec(condition.slice(colon))?.[1];
+          if (type !== undefined && !errorTypes.includes(type)) warn(`'${type}' is not a stanza error type`, `error types are ${errorTypes.join(", ")}`);
+        }
+        const rest = arg.slice(condition.length);
+        if (rest !== "" && !/ \([\s\S]+\)$/.test(rest)) warn(`the text after '${condition}' is ignored: the error text must be in parentheses`, `write 'BOUNCE=${condition} (${trimLua(rest)})'`);
+        return;
+      }
+      case "REDIRECT":
+      case "COPY":
+        if (arg === undefined) warn(`${name} without a JID sends the copy back to the sender's session`, `write '${name}=jid'`, spans.name);
+        return;
+      case "FORWARD":
+        if (arg === undefined) warn("FORWARD without a JID sends a message addressed to nobody", "write 'FORWARD=jid'", spans.name);
+        return;
+      case "REPLY":
+        if (arg === undefined) warn("REPLY without a text replies with an empty body", "write 'REPLY=text'", spans.name);
+        return;
+      case "EVENT":
+      case "JUMP EVENT":
+        if (arg === undefined) warn(`${name} without an event name fires no event`, `write '${name}=event-name'`, spans.name);
+        return;
+      case "STRIP":
+        needs("element namespace");
+        return;
+      case "INJECT":
+        if (needs("<xml/>") && !/<[^>]+>/.test(arg!)) warn("INJECT needs an XML element: nothing to inject here (it fails when the rule runs)");
+        return;
+      case "LOG":
+        if (needs("message")) this.expressions(arg!, spans.arg, true);
+        return;
+      case "JUMP CHAIN":
+        if (arg === undefined) {
+          err("JUMP CHAIN needs a chain name ('attempt to concatenate a nil value')", "write 'JUMP CHAIN=user/name'", spans.name);
+          return;
+        }
+        this.jumps.push({ name: arg, span: spans.arg });
+        return;
+      case "MARK ORIGIN":
+      case "UNMARK ORIGIN":
+      case "MARK USER":
+      case "UNMARK USER":
+        if (arg === undefined) err(`${name} needs a mark name ('attempt to index a nil value')`, `write '${name}=name'`, spans.name);
+        else if (!idsafe(arg)) err(`invalid mark name '${arg}' ('attempt to concatenate a nil value')`, "mark names start with a letter and contain only letters, digits and _");
+        return;
+      case "ADD TO": {
+        if (!needs("list value")) return;
+        const m = /(\S+) ([\s\S]+)/.exec(arg!);
+        if (!m) return err("ADD TO needs a list name and a value ('attempt to concatenate a nil value')", "write 'ADD TO=listname value'");
+        const at = spans.arg.start.offset + m.index;
+        this.use("LIST", m[1]!, this.sub(spans.arg, m.index, m[1]!.length), at);
+        this.expressions(m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 1, m[2]!.length), true);
+        return;
+      }
+      case "RULEDEP": {
+        if (arg === undefined) return;
+        const dep = /^([^:]+):?([\s\S]*)$/.exec(arg);
+        if (!dep || !ruleDeps.includes(dep[1]!)) warn(`unknown dependency '${arg}': mod_firewall logs 'Dependency not found' and ignores it`);
+        else if (dep[2] !== "") {
+          const kinds: Record<string, Use["kind"]> = { list: "LIST", globalthrottle: "RATE", multithrottle: "RATE", search: "SEARCH", pattern: "PATTERN", zone: "ZONE" };
+          const kind = kinds[dep[1]!];
+          if (kind) this.use(kind, dep[2]!, spans.arg, 0);
+        }
+        return;
+      }
+      default:
+        if (info.argument === "required" && arg === undefined) warn(`${name} expects an argument`, `write '${name}=…'`, spans.name);
+    }
+  }
+
+  // ---------------------------------------------------------------------------- conditions
+
+  condition(l: LogicalLine): PfwCondition | undefined {
+    const line = l.text;
+    const rawName = /^[^:=.?]*/.exec(line)![0];
+    let name = rawName;
+    let negated = false;
+    for (let i = 0; i + 3 <= rawName.length; i++) {
+      if (rawName.startsWith("NOT", i) && !isAlnum(rawName[i - 1]) && !isAlnum(rawName[i + 3])) {
+        // mod_firewall cuts out "NOT" and the character after it, then trims.
+        name = trimLua(rawName.slice(0, i) + rawName.slice(i + 4));
+        negated = true;
+        break;
+      }
+    }
+    const key = name.replace(/ /g, "_");
+    const nameSpan = rawName.length > 0 ? this.span(l, 0, rawName.length) : this.span(l, 0, line.length);
+    const lineSpan = this.span(l, 0, line.length);
+    // The argument: after the first ':' (one white-space character skipped), at least one character.
+    let argument: string | undefined;
+    let argAt = line.length;
+    const colon = line.indexOf(":");
+    if (colon >= 0 && colon < line.length - 1) {
+      argAt = isSpace(line[colon + 1]) && colon + 2 < line.length ? colon + 2 : colon + 1;
+      argument = line.slice(argAt);
+    }
+    const info = pfwConditionsByKey.get(key);
+    if (!info || info.availability[this.target].kind === "missing") {
+      if (info) {
+        this.report("SFW514", nameSpan, { what: `the condition ${info.name}`, target: targetDescriptions[this.target] });
+        return undefined;
+      }
+      this.report("SFW501", nameSpan, { name: key.replace(/_/g, " ") }, { hint: this.conditionHint(name, key, line) });
+      return undefined;
+    }
+    this.availability(`the condition ${info.name}`, info.availability[this.target], nameSpan);
+    const argSpan = argument !== undefined ? this.span(l, argAt, line.length) : nameSpan;
+    if (argument !== undefined) {
+      if (isSpace(argument[0])) this.report("SFW516", this.span(l, colon + 1, argAt + 1), {}, { hint: "mod_firewall skips exactly one white-space character after ':'" });
+      this.commentChars(l, argAt, "argument");
+    } else if (colon < 0 && /\?./.test(line.slice(rawName.length))) {
+      this.report("SFW519", this.span(l, rawName.length + 1, line.length), { message: "the text after '?' is ignored" });
+    }
+    this.checkCondition(info, argument, { line: lineSpan, name: nameSpan, arg: argSpan });
+    return { name: info.name, negated, argument, span: lineSpan };
+  }
+
+  conditionHint(name: string, key: string, line: string): string | undefined {
+    const display = key.replace(/_/g, " ");
+    if (line.startsWith("::") || line.startsWith("%")) return `a ${line.startsWith("::") ? "chain header" : "definition"} is only read between rules: put a blank line before it`;
+    if (name === "") return "a condition line starts with its name, e.g. 'KIND: message'";
+    if (line.startsWith("@@")) return "'@@ key = value' metadata lines need Prosody 13's mod_firewall (target \"13\")";
+    if (/[ \t]$/.test(name) && pfwConditionsByKey.has(trimLua(name).replace(/ /g, "_"))) return `no space is allowed before '${line[/^[^:=.?]*/.exec(line)![0].length] ?? ":"}': write '${trimLua(name)}${line[/^[^:=.?]*/.exec(line)![0].length] ?? ":"} …'`;
+    const upperKey = key.toUpperCase();
+    const upper = pfwConditionsByKey.get(upperKey);
+    if (upper && upperKey !== key) return `condition names are case-sensitive: write '${upper.name}'`;
+    const action = pfwActionsByKey.get(upperKey) ?? pfwActionsByKey.get(upperKey.replace(/_+$/, ""));
+    if (action) return `${action.name} is an action: write '${action.name}${action.argument === "none" ? "." : action.argument === "optional" ? "." : "=…"}'${action.argument !== "none" ? ` (arguments follow '=')` : ""}`;
+    if (conditionHints[upperKey]) return conditionHints[upperKey];
+    if (/^NOT[ _]/.test(name)) return "only one NOT is removed from a condition";
+    const guess = didYouMean(display, this.conditionNames) ?? didYouMean(display.replace(/[ _]+/g, " "), this.conditionNames);
+    return guess ? `did you mean '${guess}'?` : undefined;
+  }
+
+  checkCondition(info: PfwConditionInfo, arg: string | undefined, spans: { line: Span; name: Span; arg: Span }): void {
+    const name = info.name;
+    const err = (message: string, hint?: string, span = spans.arg): void => this.report("SFW506", span, { message }, { hint });
+    const warn = (message: string, hint?: string, span = spans.arg): void => this.report("SFW519", span, { message }, { hint });
+    const missingArg = (message: string, example: string): boolean => {
+      if (arg !== undefined) return false;
+      err(message, `write '${name}: ${example}'`, spans.name);
+      return true;
+    };
+    switch (name) {
+      case "KIND":
+      case "TYPE": {
+        if (missingArg(name === "KIND" ? "expected stanza kind to match against" : "expected 'type' value to match against", name === "KIND" ? "message" : "chat")) return;
+        const values = [...arg!.matchAll(/[^ \t\n\v\f\r,|]+/g)].map((m) => m[0]);
+        if (values.length === 0) {
+          this.report("SFW508", spans.arg, { message: `${name} without any value generates invalid Lua`, chain: this.chain });
+          return;
+        }
+        const valid = name === "KIND" ? stanzaKinds : stanzaTypes;
+        for (const v of values) {
+          if (valid.includes(v)) continue;
+          const guess = didYouMean(v, valid);
+          warn(`'${v}' is not a stanza ${name === "KIND" ? "kind" : "type"}: it never matches`, guess ? `did you mean '${guess}'?` : `${name === "KIND" ? "kinds" : "types"} are ${valid.join(", ")}`);
+        }
+        return;
+      }
+      case "TO":
+      case "FROM":
+        if (arg === undefined) warn(`${name} without a JID only matches stanzas whose ${name === "TO" ? "recipient" : "sender"} address is missing or invalid`, `write '${name}: jid'`, spans.name);
+        else this.checkJid(arg, spans.arg);
+        return;
+      case "TO EXACTLY":
+      case "FROM EXACTLY":
+        if (arg === undefined) warn(`${name} without a JID compares the address with nil`, `write '${name}: jid'`, spans.name);
+        else this.expressions(arg, spans.arg, true);
+        return;
+      case "TO SELF":
+      case "TO FULL JID":
+      case "SUBSCRIBED":
+      case "PENDING SUBSCRIPTION FROM SENDER":
+      case "SENT DIRECTED PRESENCE TO SENDER":
+      case "FROM ADMIN":
+      case "TO ADMIN":
+      case "FROM FULL JID":
+        if (arg !== undefined) warn(`${name} takes no argument: '${arg}' is ignored`, `write '${name}?'`);
+        return;
+      case "ENTERING":
+      case "LEAVING":
+        if (missingArg(`${name} needs a zone name ('attempt to concatenate a nil value')`, "zonename")) return;
+        if (arg === "$local") return;
+        this.use("ZONE", arg!, spans.arg, 0);
+        return;
+      case "IN ROSTER":
+        if (arg !== undefined && !["yes", "true", "no", "false"].includes(arg.toLowerCase())) warn(`IN ROSTER reads '${arg}' as 'no' (only yes/true mean yes): this tests NOT in roster`, "write 'IN ROSTER?' or 'NOT IN ROSTER?'");
+        return;
+      case "IN ROSTER GROUP":
+      case "FROM GROUP":
+      case "TO GROUP":
+      case "PAYLOAD":
+      case "MAY":
+      case "TO ROLE":
+      case "FROM ROLE":
+        if (arg === undefined) warn(`${name} without an argument compares with nil and never matches as meant`, `write '${name}: …'`, spans.name);
+        return;
+      case "FROM ADMIN OF":
+      case "TO ADMIN OF":
+        if (arg === undefined) warn(`${name} without a host checks against nil`, `write '${name}: host'`, spans.name);
+        else if (arg !== "*") this.expressions(arg, spans.arg, false);
+        return;
+      case "CROSSING GROUPS": {
+        if (missingArg("CROSSING GROUPS needs group names ('attempt to index a nil value')", "group1, group2")) return;
+        const groups = [...arg!.matchAll(/[^, ][^,]+/g)];
+        if (groups.length === 0) this.report("SFW508", spans.arg, { message: "CROSSING GROUPS reads no group name here (each needs at least two characters) and generates invalid Lua", chain: this.chain });
+        else if (groups.length > 1) warn("with several groups, mod_firewall negates only the first: the rule matches when the stanza does not cross into the first group OR crosses into another one", "write one rule per group");
+        return;
+      }
+      case "INSPECT":
+        if (missingArg("INSPECT needs a stanza path ('attempt to index a nil value')", "body#/=text")) return;
+        this.checkInspect(arg!, spans.arg);
+        return;
+      case "DAY":
+        if (missingArg("DAY needs days ('attempt to index a nil value')", "mon-fri")) return;
+        this.checkDay(arg!, spans.arg);
+        return;
+      case "TIME":
+        if (missingArg("TIME needs time ranges ('attempt to index a nil value')", "09:00-17:00")) return;
+        this.checkTime(arg!, spans.arg);
+        return;
+      case "LIMIT": {
+        if (missingArg("LIMIT needs a rate name ('attempt to index a nil value')", "ratename")) return;
+        const on = /^([A-Za-z0-9]+) on ([\s\S]+)$/.exec(arg!);
+        const rate = on?.[1] ?? /^[A-Za-z0-9]+$/.exec(arg!)?.[0];
+        if (rate === undefined) {
+          err("unable to parse LIMIT specification", /_/.test(arg!) ? "LIMIT only accepts rate names made of letters and digits (no '_')" : "write 'LIMIT: ratename' or 'LIMIT: ratename on $<expression>'");
+          return;
+        }
+        this.use("RATE", rate, this.sub(spans.arg, 0, rate.length), 0);
+        if (on) this.expressions(on[2]!, this.sub(spans.arg, rate.length + 4, on[2]!.length), true);
+        return;
+      }
+      case "ORIGIN MARKED":
+      case "USER MARKED": {
+        if (missingArg(`${name} needs a mark name ('attempt to index a nil value')`, "markname (60s)")) return;
+        const timed = /^[ \t\n\v\f\r]*([A-Za-z0-9_]+)[ \t\n\v\f\r]+\(([^)]+)s\)[ \t\n\v\f\r]*$/.exec(arg!);
+        const plain = timed ? undefined : /^[ \t\n\v\f\r]*([A-Za-z0-9_]+)[ \t\n\v\f\r]*$/.exec(arg!);
+        const mark = timed?.[1] ?? plain?.[1];
+        if (mark === undefined) {
+          err("error parsing mark name", `write '${name}: markname' or '${name}: markname (60s)'`);
+          return;
+        }
+        if (timed) {
+          if (!formatsAsInteger(timed[2]!)) err(`the time '${timed[2]}s' is not a whole number of seconds ('bad argument #2 to 'format'')`);
+          else if (!idsafe(mark)) warn(`'${mark}' is not a valid mark name: this tests a mark called 'nil'`, "mark names start with a letter");
+        } else if (!idsafe(mark)) err(`invalid mark name '${mark}' ('attempt to concatenate a nil value')`, "mark names start with a letter and contain only letters, digits and _");
+        return;
+      }
+      case "CHECK LIST": {
+        if (missingArg("CHECK LIST needs 'LIST contains EXPRESSION' ('attempt to index a nil value')", "listname contains $<@from|bare>")) return;
+        const m = /(\S+) contains ([\s\S]+)$/.exec(arg!);
+        if (!m) return err("error parsing list check, syntax: LISTNAME contains EXPRESSION");
+        this.use("LIST", m[1]!, this.sub(spans.arg, m.index, m[1]!.length), 0);
+        this.expressions(m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 10, m[2]!.length), true);
+        return;
+      }
+      case "SCAN": {
+        if (missingArg("SCAN needs 'SEARCH for PATTERN in LIST' ('attempt to index a nil value')", "body for word in badwords")) return;
+        const m = /(\S+) for (\S+) in (\S+)$/.exec(arg!);
+        if (!m) return err("error parsing SCAN expression, syntax: SEARCH for PATTERN in LIST");
+        const s = m.index;
+        this.use("SEARCH", m[1]!, this.sub(spans.arg, s, m[1]!.length), 0);
+        this.use("PATTERN", m[2]!, this.sub(spans.arg, s + m[1]!.length + 5, m[2]!.length), 0);
+        this.use("LIST", m[3]!, this.sub(spans.arg, s + m[1]!.length + m[2]!.length + 9, m[3]!.length), 0);
+        return;
+      }
+      case "COUNT": {
+        if (missingArg("COUNT needs 'PATTERN in SEARCH COMPARATOR' ('attempt to index a nil value')", "lines in body > 10")) return;
+        this.checkCount(arg!, spans.arg);
+        return;
+      }
+      default:
+        if (info.argument === "required" && arg === undefined) warn(`${name} expects an argument`, `write '${name}: …'`, spans.name);
+    }
+  }
+
+  checkInspect(path: string, span: Span): void {
+    const eq = path.indexOf("=");
+    if (eq < 0) return;
+    let q = eq;
+    while (q > 0 && "~/$".includes(path[q - 1]!)) q--;
+    const query = path.slice(0, q);
+    let matchType = path.slice(q, eq);
+    const value = path.slice(eq + 1);
+    if (!(/#$/.test(query) || /@[^/]+/.test(query))) {
+      this.report("SFW506", this.sub(span, 0, q), { message: "stanza path does not return a string (append # for text content or @name for value of named attribute)" }, { hint: "e.g. 'INSPECT: body#/=text' or 'INSPECT: {jabber:client}body#=text'" });
+      return;
+    }
+    const dollar = matchType.includes("$");
+    matchType = matchType.replace(/\$/g, "");
+    if (!["~", "/", ""].includes(matchType)) {
+      this.report("SFW506", this.sub(span, q, eq - q + 1), { message: `unrecognised comparison '${matchType}='` }, { hint: "comparisons are '=' (equals), '/=' (contains), '~=' (Lua pattern), each optionally preceded by '$' for expressions" });
+      return;
+    }
+    const valueSpan = this.sub(span, eq + 1, value.length);
+    if (dollar) this.expressions(`"${value}"`, valueSpan, true, 1);
+    if (matchType === "~") {
+      const e = patternError(value);
+      if (e) this.report("SFW517", valueSpan, { message: `invalid Lua pattern (${e}): mod_firewall loads it, but every stanza that reaches this test raises an error` });
+    }
+  }
+
+  checkDay(days: string, span: Span): void {
+    const resolve = (day: string): boolean => dayNames[day.slice(0, 3).toLowerCase()] !== undefined;
+    let count = 0;
+    let offset = 0;
+    for (const range of days.split(",")) {
+      const at = offset;
+      offset += range.length + 1;
+      if (range === "") continue;
+      count++;
+      const r = /([A-Za-z]+)[ \t\n\v\f\r]*-[ \t\n\v\f\r]*([A-Za-z]+)/.exec(range);
+      const words = r ? [r[1]!, r[2]!] : /[A-Za-z]+/.exec(range) ? [/[A-Za-z]+/.exec(range)![0]] : [];
+      if (words.length === 0) {
+        this.report("SFW506", this.sub(span, at, range.length), { message: `unable to parse day/day range: ${range}` });
+        continue;
+      }
+      for (const w of words) {
+        if (!resolve(w)) {
+          const guess = didYouMean(w, ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+          this.report("SFW506", this.sub(span, at + range.indexOf(w), w.length), { message: `unknown day name: ${w}` }, { hint: guess ? `did you mean '${guess}'?` : "days are mon, tue, wed, thu, fri, sat, sun" });
+        }
+      }
+    }
+    if (count === 0) this.report("SFW506", span, { message: "expected a list of days or day ranges" });
+    else this.report("SFW517", span, { message: "DAY compares these day numbers with the day of the MONTH (1–31), not the weekday: it does not do what it says" });
+  }
+
+  checkTime(ranges: string, span: Span): void {
+    let offset = 0;
+    let minutes = false;
+    for (const piece of ranges.split(",")) {
+      const at = offset;
+      offset += piece.length + 1;
+      if (piece === "") continue;
+      const range = piece
+        .toLowerCase()
+        .replace(/(\d+):?(\d*) *am/g, (_, h: string, m: string) => `${Number(h) % 12}:${m === "" ? "00" : String(Number(m))}`)
+        .replace(/(\d+):?(\d*) *pm/g, (_, h: string, m: string) => `${(Number(h) % 12) + 12}:${m === "" ? "00" : String(Number(m))}`);
+      const start = /(\d+):(\d+) *-/.exec(range);
+      const end = /- *(\d+):(\d+)/.exec(range);
+      if (!start || !end) {
+        this.report("SFW506", this.sub(span, at, piece.length), { message: `unable to parse time range '${piece}' ('bad argument #1 to 'tonumber'')` }, { hint: "write HH:MM-HH:MM (24-hour clock), e.g. 09:00-17:00, or 9am-5pm" });
+        continue;
+      }
+      if (Number(start[2]) !== 0 || Number(end[2]) !== 0) minutes = true;
+    }
+    if (minutes) this.report("SFW517", span, { message: "TIME with minutes other than :00 raises an error during that boundary's hour (mod_firewall refers to an undefined variable)" }, { hint: "use whole hours" });
+  }
+
+  checkCount(expr: string, span: Span): void {
+    const m = /(\S+) in (\S+) ([\s\S]+)$/.exec(expr);
+    if (!m) {
+      this.report("SFW506", span, { message: "error parsing COUNT expression, syntax: PATTERN in SEARCH COMPARATOR" });
+      return;
+    }
+    const comparatorAt = m.index + m[1]!.length + m[2]!.length + 5;
+    const comparator = m[3]!;
+    const numbers = [...comparator.matchAll(/\d+/g)];
+    const last = numbers[numbers.length - 1]?.[0];
+    const compSpan = this.sub(span, comparatorAt, comparator.length);
+    if (last === undefined) {
+      this.report("SFW506", compSpan, { message: "error parsing COUNT expression, expected value" });
+      return;
+    }
+    const op = comparator.replace(/\d+/g, "").replace(/[ \t\n\v\f\r]+/g, "");
+    if (!["<", ">", "=", "==", "<=", ">="].includes(op)) {
+      this.report("SFW506", compSpan, { message: `error parsing COUNT expression, unknown comparison operator: ${op}` }, { hint: "operators are <, >, <=, >=, ==" });
+      return;
+    }
+    if (BigInt(last) > 9223372036854775807n) {
+      this.report("SFW506", compSpan, { message: "COUNT value too large ('number has no integer representation')" });
+      return;
+    }
+    if (numbers.length > 1) this.report("SFW519", compSpan, { message: `COUNT uses only the last number (${last}) of '${comparator}'` });
+    if (op === "=") this.report("SFW508", compSpan, { message: "COUNT with '=' generates invalid Lua", chain: this.chain }, { hint: "write '=='" });
+    this.use("PATTERN", m[1]!, this.sub(span, m.index, m[1]!.length), 0);
+    this.use("SEARCH", m[2]!, this.sub(span, m.index + m[1]!.length + 4, m[2]!.length), 0);
+  }
+
+  /** A JID in TO/FROM: warn when it is not normalised (Prosody compares normalised JIDs). */
+  checkJid(jid: string, span: Span): void {
+    const bare = jid.split("/")[0]!;
+    const plain = bare.replace(/<[^>]*>/g, "");
+    if (/[A-Z]/.test(plain)) this.report("SFW519", span, { message: `'${jid}' has upper-case letters: Prosody normalises addresses to lower case, so this never matches` }, { hint: `write '${bare.toLowerCase()}${jid.slice(bare.length)}'` });
+  }
+
+  /**
+   * `$<…>` expressions, as mod_firewall's `meta` substitutes them. `deps` tells whether the
+   * handler gives meta a dependency table (without one, bare/node/host/resource fail).
+   */
+  expressions(text: string, span: Span, deps: boolean, shift = 0): void {
+    for (const m of balanced(text, "<", ">")) {
+      let expr = text.slice(m.start + 1, m.end - 1);
+      const exprAt = m.start - 1 - shift;
+      expr = expr.replace(/\|\|"[\s\S]*"$/, "");
+      const chain = /\|[A-Za-z0-9|]+$/.exec(expr)?.[0];
+      if (chain) expr = expr.slice(0, -chain.length);
+      let code = "stanza";
+      if (expr.startsWith("@")) {
+        const attr = expr.slice(1);
+        code = deps && ["to", "from", "type"].includes(attr) ? attr : "attr";
+      }
+      for (const f of (chain ?? "").matchAll(/\|([A-Za-z0-9]+)/g)) {
+        const fn = f[1]!;
+        if ((code === "to" || code === "from") && expressionFunctions.includes(fn)) {
+          code = "derived";
+          continue;
+        }
+        if (!expressionFunctions.includes(fn)) {
+          const guess = didYouMean(fn, expressionFunctions);
+          this.report("SFW506", this.sub(span, Math.max(0, exprAt), m.end - m.start + 1), { message: `unknown function: ${fn}` }, { hint: guess ? `did you mean '|${guess}'?` : "functions are |bare, |node, |host, |resource" });
+          break;
+        }
+        if (!deps) {
+          this.report("SFW506", this.sub(span, Math.max(0, exprAt), m.end - m.start + 1), { message: `function not supported here: ${fn}` });
+          break;
+        }
+        code = "derived";
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ helpers
+
+  /** A span `length` characters long, `from` characters into a single-line span. */
+  sub(span: Span, from: number, length: number): Span {
+    const s = Math.max(0, Math.min(from, span.end.offset - span.start.offset));
+    const e = Math.max(s, Math.min(from + length, span.end.offset - span.start.offset));
+    const start = { offset: span.start.offset + s, line: span.start.line, column: span.start.column + s };
+    const end = { offset: span.start.offset + e, line: span.start.line, column: span.start.column + e };
+    return span.start.line === span.end.line ? { file: span.file, start, end } : span;
+  }
+
+  availability(what: string, availability: Availability, span: Span): void {
+    if (availability.kind === "broken") this.report("SFW515", span, { what, target: targetDescriptions[this.target], why: availability.why });
+  }
+
+  /** `#` or `;` after white space inside a value looks like a trailing comment but is not one. */
+  commentChars(l: LogicalLine, from: number, where: string): void {
+    const m = /[ \t]([#;])/.exec(l.text.slice(from));
+    if (m) {
+      const at = from + m.index + 1;
+      this.report("SFW513", this.span(l, at, at + 1), { char: m[1]!, where }, { hint: "comments must be on a line of their own, starting with # or ;" });
+    }
+  }
+
+  use(kind: Use["kind"], name: string, span: Span, _at: number): void {
+    this.uses.push({ kind, name, span, chain: this.chain });
+  }
+
+  /** Checks that need the whole file: names looked up by the generated code, jump targets. */
+  afterParse(): void {
+    const defined = (kind: Use["kind"], name: string): boolean => this.definitions.some((d) => d.type === kind && d.name === name);
+    const what: Record<Use["kind"], string> = { LIST: "list", RATE: "rate limit", SEARCH: "search path", PATTERN: "pattern", ZONE: "zone" };
+    for (const u of this.uses) {
+      const names = this.definitions.filter((d) => d.type === u.kind).map((d) => d.name);
+      const guess = didYouMean(u.name, names);
+      const hint = guess ? `did you mean '${guess}'?` : `define it in this file: %${u.kind} ${idsafe(u.name) ? u.name : "name"}: …`;
+      if ((u.kind === "LIST" || u.kind === "RATE" || u.kind === "ZONE") && !idsafe(u.name)) {
+        this.report("SFW507", u.span, { message: `invalid ${what[u.kind]} name: ${u.name}` }, { hint: "names start with a letter and contain only letters, digits and _" });
+      } else if (!defined(u.kind, u.name)) {
+        if (u.kind === "ZONE") this.report("SFW519", u.span, { message: `zone '${u.name}' is not defined in this file: it is empty unless another script defines it, and never matches` }, { hint });
+        else this.report("SFW507", u.span, { message: `${u.kind === "SEARCH" || u.kind === "PATTERN" ? "undefined" : "unknown"} ${what[u.kind]}: ${u.name}` }, { hint });
+      }
+    }
+    for (const j of this.jumps) {
+      if (this.chainOrder.has(j.name)) continue;
+      const guess = didYouMean(j.name, [...this.chainOrder.keys()]);
+      this.report("SFW522", j.span, { name: j.name }, { hint: guess ? `did you mean '${guess}'?` : `define it with '::${j.name}'` });
+    }
+  }
+}
+
+/** Balanced `open…close` groups preceded by `$`, as Lua's `$%b<>` finds them. */
+function* balanced(text: string, open: string, close: string): Generator<{ start: number; end: number }> {
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === "$" && text[i + 1] === open) {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (text[j] === open) depth++;
+        else if (text[j] === close && --depth === 0) break;
+      }
+      if (j < text.length) {
+        yield { start: i + 1, end: j + 1 };
+        i = j + 1;
+        continue;
+      }
+    }
+    i++;
+  }
 }
 
 const escapes: Readonly<Record<string, string>> = { a: "\u0007", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\", '"': '"', "'": "'" };
 
-/** mod_firewall's `stripslashes`: `\n`, `\t`, … decoded; any other `\x` kept as written. */
+/** mod_firewall's backslash decoding of definition values: `\n`, `\t`, … decoded; any other `\x` kept as written. */
 export function stripSlashes(s: string): string {
   return s.replace(/\\([\s\S])/g, (whole, c: string) => escapes[c] ?? whole);
-}
-
-function readCondition(l: LogicalLine, target: TargetVersion, diagnostics: Diagnostic[], spanOf: SpanOf): PfwCondition | undefined {
-  const line = l.text;
-  let name = /^[^:=.?]*/.exec(line)![0];
-  let negated = false;
-  const not = /(?<![A-Za-z0-9])NOT(?![A-Za-z0-9])/.exec(name);
-  if (not) {
-    name = (name.slice(0, not.index) + name.slice(not.index + 3)).replace(luaSpace, "");
-    negated = true;
-  }
-  const key = name.replace(/ /g, "_");
-  const nameEnd = /^[^:=.?]*/.exec(line)![0].length;
-  const argMatch = /:[ \t\n\v\f\r]?(.+)$/s.exec(line);
-  const argument = argMatch?.[1];
-  const span = spanOf(l, 0, line.length);
-  const info = pfwConditionsByKey.get(key);
-  if (!info) {
-    const actionLike = pfwActionsByKey.get(key.toUpperCase());
-    const guess = didYouMean(key, [...pfwConditionsByKey.keys()])?.replace(/_/g, " ");
-    const hint = conditionHints[key.toUpperCase()] ?? (actionLike ? `${actionLike.name} is an action: write ${actionLike.name}${actionLike.argument === "none" ? "." : "=…"}` : guess ? `did you mean '${guess}'?` : undefined);
-    diagnostics.push(diag("SFW501", spanOf(l, 0, nameEnd), { name: name.replace(/_/g, " ") }, hint ? { hint } : {}));
-    return undefined;
-  }
-  checkAvailability(`the condition ${info.name}`, info.availability[target], target, spanOf(l, 0, nameEnd), diagnostics);
-  if (argument !== undefined) {
-    const argAt = line.length - argument.length;
-    if (/^[ \t\n\v\f\r]/.test(argument)) diagnostics.push(diag("SFW516", spanOf(l, argAt - 1, argAt + 1)));
-    checkCommentChars(l, argument, line.length - argument.length, diagnostics, spanOf);
-  }
-  return { name: info.name, negated, argument, span };
-}
-
-function checkAction(name: string, l: LogicalLine, argument: string | undefined, argAt: number, target: TargetVersion, diagnostics: Diagnostic[], spanOf: SpanOf): boolean {
-  const info = pfwActionsByKey.get(name);
-  const nameEnd = /^[A-Za-z0-9_ ]+/.exec(l.text)![0].length;
-  if (!info) {
-    const guess = didYouMean(name, [...pfwActionsByKey.keys()])?.replace(/_/g, " ");
-    const conditionLike = pfwConditionsByKey.get(name);
-    const hint = name.endsWith("_") ? "no space is allowed before '.' or '='" : conditionLike ? `${conditionLike.name} is a condition: write ${conditionLike.name}: …` : guess ? `did you mean '${guess}'?` : undefined;
-    diagnostics.push(diag("SFW502", spanOf(l, 0, nameEnd), { name: name.replace(/_/g, " ") }, hint ? { hint } : {}));
-    return false;
-  }
-  checkAvailability(`the action ${info.name}`, info.availability[target], target, spanOf(l, 0, nameEnd), diagnostics);
-  if (argument !== undefined) {
-    if (/^[ \t]/.test(argument) && info.name !== "LOG") diagnostics.push(diag("SFW516", spanOf(l, argAt, argAt + 1)));
-    checkCommentChars(l, argument, argAt, diagnostics, spanOf);
-  }
-  return true;
-}
-
-function checkAvailability(what: string, availability: { kind: string; why?: string }, target: TargetVersion, span: Span, diagnostics: Diagnostic[]): void {
-  if (availability.kind === "missing") diagnostics.push(diag("SFW514", span, { what, target: targetDescriptions[target] }));
-  else if (availability.kind === "broken") diagnostics.push(diag("SFW515", span, { what, target: targetDescriptions[target], why: availability.why ?? "" }));
-}
-
-/** `#` or `;` after white space inside an argument looks like a trailing comment but is not one. */
-function checkCommentChars(l: LogicalLine, argument: string, at: number, diagnostics: Diagnostic[], spanOf: SpanOf): void {
-  const m = /\s([#;])/.exec(argument);
-  if (m) diagnostics.push(diag("SFW513", spanOf(l, at + m.index + 1, at + m.index + 2), { char: m[1]! }, { severity: "info" }));
 }

@@ -26,7 +26,7 @@ export interface ScriptSource {
   /** Key `chain#index` (index of the rule in the chain as stored). */
   readonly origins?: ReadonlyMap<string, RuleOrigin>;
   /** The first error of reading the script, when mod_firewall's parser refuses it. */
-  readonly refusal?: { readonly message: string; readonly line: number };
+  readonly refusal?: { readonly message: string; readonly line: number; readonly stopsLoading?: boolean };
 }
 
 interface CompiledRule {
@@ -140,7 +140,7 @@ class HostFirewall {
       const result = this.load(source, index);
       this.reports.push(result.report);
       if (result.compiled) this.scripts.push(result.compiled);
-      if (!result.report.loaded && result.report.error && isTier2(result.report.error)) blocked = source.file;
+      if (!result.report.loaded && ((result.report.error && isTier2(result.report.error)) || source.refusal?.stopsLoading)) blocked = source.file;
     });
   }
 

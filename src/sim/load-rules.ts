@@ -40,5 +40,7 @@ export function loadRules(text: string, file: string, options: { target?: Target
 /** A script for the simulator; the reader's first error (in file order) is why Prosody would refuse it. */
 export function pfwSource(file: string, script: PfwScript, diagnostics: readonly Diagnostic[]): ScriptSource {
   const first = diagnostics.filter((d) => d.severity === "error" && d.span.file === file).sort((a, b) => a.span.start.offset - b.span.start.offset)[0];
-  return first ? { file, script, refusal: { message: first.message, line: first.span.start.line } } : { file, script };
+  // SFW507 (a name the generated code cannot find) and SFW509 (a rule stored twice with conditions)
+  // are errors that escape mod_firewall's loader: the scripts after this one are not loaded either.
+  return first ? { file, script, refusal: { message: first.message, line: first.span.start.line, stopsLoading: first.code === "SFW507" || first.code === "SFW509" } } : { file, script };
 }
