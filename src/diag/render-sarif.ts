@@ -1,4 +1,5 @@
 import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
 import { sortDiagnostics, type Diagnostic, type Severity } from "./diagnostic.js";
 import { messages, type Code } from "./messages.js";
 
@@ -9,10 +10,7 @@ export function renderSarif(diagnostics: readonly Diagnostic[], options: { toolV
   const sorted = sortDiagnostics(diagnostics);
   const codes = [...new Set(sorted.map((d) => d.code))].sort() as Code[];
   const index = new Map(codes.map((c, i) => [c, i]));
-  const location = (file: string, region: Record<string, number>) => {
-    const uri = file.replace(/\\/g, "/");
-    return { physicalLocation: { artifactLocation: isAbsolute(file) ? { uri: `file://${uri}` } : { uri, uriBaseId: "%SRCROOT%" }, region } };
-  };
+  const location = (file: string, region: Record<string, number>) => ({ physicalLocation: { artifactLocation: artifactLocation(file), region } });
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -44,4 +42,13 @@ export function renderSarif(diagnostics: readonly Diagnostic[], options: { toolV
     ],
   };
   return JSON.stringify(log, null, 2) + "\n";
+}
+
+/** An absolute path becomes a file: URI; a relative one stays relative (forward slashes, escaped) to %SRCROOT%. */
+function artifactLocation(file: string): { uri: string; uriBaseId?: string } {
+  if (isAbsolute(file)) return { uri: pathToFileURL(file).href };
+  let uri = encodeURI(file.replace(/\\/g, "/")).replace(/[?#]/g, (c) => encodeURIComponent(c));
+  // A colon in the first segment would read as a URI scheme.
+  if (/^[^/]*:/.test(uri)) uri = `./${uri}`;
+  return { uri, uriBaseId: "%SRCROOT%" };
 }

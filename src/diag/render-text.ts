@@ -36,7 +36,7 @@ export function renderText(diagnostics: readonly Diagnostic[], sources: Readonly
       const endCol = end.line === start.line ? visualColumn(text, Math.max(end.column, start.column + 1)) : shown.length + 1;
       const width = Math.max(1, endCol - startCol);
       lines.push(gutter());
-      lines.push(`${gutter(String(start.line))} ${shown}`);
+      lines.push(shown === "" ? gutter(String(start.line)) : `${gutter(String(start.line))} ${shown}`);
       lines.push(`${gutter()} ${" ".repeat(Math.max(0, startCol - 1))}${paint.severity(d.severity, "^".repeat(width))}${end.line > start.line ? paint.gutter(" ...") : ""}`);
     }
     for (const n of d.notes ?? []) lines.push(`${" ".repeat(gutterWidth)} ${paint.gutter("=")} note: ${n.span.file}:${n.span.start.line}:${n.span.start.column}: ${n.message}`);
