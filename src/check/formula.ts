@@ -22,13 +22,23 @@ export function signedKey(s: SignedLiteral): string {
  * Returns undefined when the result would exceed `limit` conjunctions.
  */
 export function toDnf(f: Formula, limit = 64): Conjunction[] | undefined {
+  // The checker and the emitter both ask for the same rules' forms: compute each once.
+  const cached = dnfCache.get(f)?.get(limit);
+  if (cached !== undefined) return cached === "too big" ? undefined : cached;
+  let result: Conjunction[] | "too big";
   try {
-    return dnf(f, false, limit);
+    result = dnf(f, false, limit);
   } catch (e) {
-    if (e instanceof TooBig) return undefined;
-    throw e;
+    if (!(e instanceof TooBig)) throw e;
+    result = "too big";
   }
+  const byLimit = dnfCache.get(f) ?? new Map<number, Conjunction[] | "too big">();
+  byLimit.set(limit, result);
+  dnfCache.set(f, byLimit);
+  return result === "too big" ? undefined : result;
 }
+
+const dnfCache = new WeakMap<Formula, Map<number, Conjunction[] | "too big">>();
 
 class TooBig extends Error {}
 
