@@ -12,6 +12,7 @@ import { statSync } from "node:fs";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
 import { WorldInference } from "../capture/infer-world.js";
 import { HtmlReport } from "../report/html-report.js";
+import { baseRuleName } from "../sim/rule-names.js";
 import { LogCheck } from "../capture/log-check.js";
 import { writeAtomically } from "./files.js";
 import type { TargetVersion } from "../vocab/targets.js";
@@ -107,7 +108,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
       c.rules.map((r, i) => {
         const origin = s.origins?.get(`${c.name}#${i}`);
         const pfw = `${s.file}:${r.span.start.line}`;
-        return { pfw, label: origin ? `${origin.name} (${origin.sfw}, ${pfw})` : pfw, report: origin ? `${origin.name.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "")} (${origin.sfw})` : pfw };
+        return { pfw, label: origin ? `${origin.name} (${origin.sfw}, ${pfw})` : pfw, report: origin ? `${baseRuleName(origin.name)} (${origin.sfw})` : pfw };
       }),
     ),
   );

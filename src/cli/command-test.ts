@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { hasErrors } from "../diag/diagnostic.js";
@@ -6,7 +6,7 @@ import { renderText } from "../diag/render-text.js";
 import { coveragePercent, githubReport, junitReport, summaryLine, tapReport, textReport } from "../testing/reporters.js";
 import { applyEdits, runTestFiles } from "../testing/run-tests.js";
 import { displayPath, findRuleFiles, writeAtomically } from "./files.js";
-import { exitCodes, UsageError, type CliIo } from "./io.js";
+import { exitCodes, type CliIo } from "./io.js";
 
 export type Reporter = "text" | "tap" | "junit" | "github";
 
@@ -20,7 +20,7 @@ export interface TestCommandOptions {
 
 /** `stanzafw test [PATHS…]`: every `*.test.sfw` under the paths. */
 export async function runTest(io: CliIo, paths: readonly string[], options: TestCommandOptions): Promise<number> {
-  const files = findTestFiles(io.cwd, paths.length > 0 ? paths : ["."]);
+  const files = findRuleFiles(io.cwd, paths.length > 0 ? paths : ["."], [".test.sfw"], true);
   const run = await runTestFiles(files.map((f) => ({ path: resolve(io.cwd, f), display: displayPath(io.cwd, f) })), io.cwd);
   if (run.diagnostics.length > 0) io.stderr(renderText(run.diagnostics, run.sources, { color: io.stderrIsTty === true }));
   if (options.update) applyUpdates(io, run.edits);
@@ -46,20 +46,6 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
   return failed ? exitCodes.failed : exitCodes.ok;
 }
 
-function findTestFiles(cwd: string, paths: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    let st;
-    try {
-      st = statSync(resolve(cwd, p));
-    } catch {
-      throw new UsageError(`no such file or directory: ${p}`);
-    }
-    if (st.isFile()) out.push(p);
-    else out.push(...findRuleFiles(cwd, [p], [".test.sfw"], true));
-  }
-  return out;
-}
 
 /** Writes recorded expectations and shows the diff; expectations that fail are never touched. */
 function applyUpdates(io: CliIo, edits: readonly { path: string; offset: number; insert: string }[]): void {

@@ -1,6 +1,7 @@
 import type { Verdict } from "../sim/engine.js";
 import { escapeXml } from "../sim/xml.js";
 import type { ReplayItem } from "../sim/replay.js";
+import { ruleLabel } from "../sim/rule-names.js";
 import { bareJid, splitJid } from "../sim/xml.js";
 
 /**
@@ -59,7 +60,7 @@ export class HtmlReport {
         this.times.length = Math.floor(this.times.length / 2);
       }
     }
-    const rule = r.rule ? (r.rule.name ? `${r.rule.name.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "")} (${r.rule.sfw ?? r.rule.pfw})` : r.rule.pfw) : "";
+    const rule = r.rule ? ruleLabel(r.rule) : "";
     if (rule) this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
     const stopped = r.verdict !== "pass";
     const from = item.input.stanza.attr.from ?? item.input.annotations.origin?.replace(/^c2s:/, "");

@@ -12,6 +12,7 @@ import { readTrafficFile, readTrafficText } from "../sim/traffic.js";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
 import type { XmlElement } from "../sim/xml.js";
 import type { TargetVersion } from "../vocab/targets.js";
+import { baseRuleName } from "../sim/rule-names.js";
 import { parseTestFile, type StepExpectation, type TestFile } from "./test-file.js";
 
 /** One failed check inside a case. */
@@ -83,7 +84,7 @@ function ruleKey(source: ScriptSource, chain: string, index: number): { key: str
   const rule = source.script.chains.find((c) => c.name === chain)?.rules[index];
   const pfw = `${source.file}:${rule?.span.start.line ?? 0}`;
   if (!origin) return { key: pfw, rule: pfw, location: pfw };
-  const name = origin.name.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "");
+  const name = baseRuleName(origin.name);
   return { key: `${origin.sfw}`, rule: name, location: origin.sfw };
 }
 
@@ -300,7 +301,7 @@ function describeExpectation(e: StepExpectation): string {
 
 /** A result as an expectation would say it (`bounce policy-violation by blocked_domain`). */
 export function describeResult(r: SimResult, quoteLocations = false): string {
-  const name = r.rule?.name?.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "");
+  const name = r.rule?.name !== undefined ? baseRuleName(r.rule.name) : undefined;
   const by = name ?? (r.rule ? (quoteLocations ? JSON.stringify(r.rule.pfw) : r.rule.pfw) : undefined);
   return `${r.verdict}${r.error && (r.verdict === "bounce" || r.verdict === "default") ? ` ${r.error.condition}` : ""}${by ? ` by ${by}` : ""}`;
 }

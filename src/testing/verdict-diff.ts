@@ -4,6 +4,7 @@ import { Simulator } from "../sim/engine.js";
 import type { TrafficItem } from "../sim/traffic.js";
 import type { World } from "../sim/world.js";
 import type { TargetVersion } from "../vocab/targets.js";
+import { baseRuleName, ruleLabel } from "../sim/rule-names.js";
 import { describeResult } from "./run-tests.js";
 
 /** One side of a comparison: the rule set and the `.pfw` text that is simulated. */
@@ -46,12 +47,12 @@ export interface VerdictDiff {
 const maxExamples = 3;
 
 function ruleOf(r: SimResult): string {
-  return r.rule ? (r.rule.name ? `${r.rule.name.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "")} (${r.rule.sfw ?? r.rule.pfw})` : r.rule.pfw) : "no rule";
+  return r.rule ? ruleLabel(r.rule) : "no rule";
 }
 
 /** A rule's identity across versions: its name, or its line for hand-written `.pfw`. */
 function sameRule(r: SimResult): string {
-  return r.rule ? (r.rule.name?.replace(/ \((?:\d+ of \d+|jump to helper)\)$/, "") ?? r.rule.pfw.replace(/^.*:/, "")) : "";
+  return r.rule ? (r.rule.name !== undefined ? baseRuleName(r.rule.name) : r.rule.pfw.replace(/^.*:/, "")) : "";
 }
 
 /** Runs the same traffic through both rule sets and counts what changed. */
