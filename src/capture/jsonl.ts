@@ -1,5 +1,6 @@
 import { RecordParser, type TrafficItem } from "../sim/traffic.js";
-import { decodeLine, type RawLine } from "./lines.js";
+import type { CaptureDecoder } from "./decoder.js";
+import type { Line } from "./lines.js";
 
 /**
  * JSON lines, one event per line, for tools that export traffic:
@@ -9,39 +10,47 @@ import { decodeLine, type RawLine } from "./lines.js";
  */
 const directions: Readonly<Record<string, string>> = { in: "deliver", out: "deliver_remote", local: "preroute" };
 
-export async function* readJsonLines(input: AsyncIterable<RawLine>, file: string, maxRecordBytes: number): AsyncGenerator<TrafficItem> {
-  const parser = new RecordParser(file);
-  for await (const raw of input) {
-    const problem = (message: string): TrafficItem => ({ kind: "problem", file, line: raw.line, column: 1, message });
-    if (raw.bytes.length > maxRecordBytes) {
-      yield problem(`record larger than ${maxRecordBytes} bytes skipped`);
-      continue;
+export class JsonLinesDecoder implements CaptureDecoder {
+  private readonly parser: RecordParser;
+
+  constructor(
+    private readonly file: string,
+    private readonly maxRecordBytes: number,
+  ) {
+    this.parser = new RecordParser(file, maxRecordBytes);
+  }
+
+  /** A line handed on in pieces (before the format was known) is skipped whole. */
+  private cutLine = 0;
+
+  line(raw: Line, out: TrafficItem[]): void {
+    if (raw.line === this.cutLine) return;
+    if (raw.partial) {
+      this.cutLine = raw.line;
+      raw = { ...raw, text: undefined, oversize: true };
     }
-    const text = decodeLine(raw.bytes);
-    if (text === undefined) {
-      yield problem("invalid UTF-8: record skipped");
-      continue;
-    }
-    if (text.trim() === "") continue;
+    const problem = (message: string): void => {
+      out.push({ kind: "problem", file: this.file, line: raw.line, column: 1, message });
+    };
+    if (raw.oversize || raw.bytes > this.maxRecordBytes) return problem(`record larger than ${this.maxRecordBytes} bytes skipped`);
+    const text = raw.text;
+    if (text === undefined) return problem("invalid UTF-8: record skipped");
+    if (text.trim() === "") return;
     let record: unknown;
     try {
       record = JSON.parse(text);
     } catch (e) {
-      yield problem(`not JSON: ${(e as Error).message}`);
-      continue;
+      return problem(`not JSON: ${(e as Error).message}`);
     }
     const r = record as Record<string, unknown>;
-    if (typeof r !== "object" || r === null || typeof r.xml !== "string") {
-      yield problem("a record needs an \"xml\" string");
-      continue;
-    }
-    const item = parser.parse(r.xml);
-    if (!item || item.kind === "problem") {
-      yield problem(`malformed stanza skipped: ${item?.message ?? "not one stanza"}`);
-      continue;
-    }
+    if (typeof r !== "object" || r === null || typeof r.xml !== "string") return problem('a record needs an "xml" string');
+    const item = this.parser.parse(r.xml);
+    if (!item || item.kind === "problem") return problem(`malformed stanza skipped: ${item?.message ?? "not one stanza"}`);
     const chain = typeof r.chain === "string" ? r.chain : typeof r.direction === "string" ? directions[r.direction] : undefined;
     const origin = typeof r.session === "string" ? r.session : typeof r.origin === "string" ? r.origin : undefined;
-    yield { ...item, line: raw.line, column: 1, annotations: { ...(typeof r.time === "string" ? { time: r.time } : {}), ...(chain ? { chain } : {}), ...(origin ? { origin } : {}) }, defaults: {} };
+    const annotations = { ...(typeof r.time === "string" ? { time: r.time } : {}), ...(chain ? { chain } : {}), ...(origin ? { origin } : {}) };
+    out.push({ kind: "stanza", file: this.file, line: raw.line, column: 1, stanza: item.stanza, streamNamespace: item.streamNamespace, annotations, defaults: {} });
   }
+
+  end(): void {}
 }

@@ -1,10 +1,19 @@
+import { isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 
-/** One line of a capture, as bytes (decoding is the reader's business: invalid UTF-8 is a bad record). */
-export interface RawLine {
+/**
+ * One line of a capture. `text` is undefined when the line is not valid UTF-8 or longer than the
+ * splitter's limit (`oversize`): both are bad records for the reader to report. A `partial` line
+ * is a piece of a very long line, more of which follows (only when the splitter cuts long lines).
+ */
+export interface Line {
   readonly line: number;
-  readonly bytes: Buffer;
+  readonly text: string | undefined;
+  /** Its length in bytes (before decoding). */
+  readonly bytes: number;
+  readonly oversize?: true;
+  readonly partial?: true;
 }
 
 /** Whether a file is gzip-compressed (by its magic number, whatever its name). */
@@ -13,38 +22,116 @@ export async function isGzip(path: string): Promise<boolean> {
   return false;
 }
 
-/** The bytes of a file, gunzipped when needed, as a stream of chunks. */
+/** The bytes of a file, gunzipped when needed, as a stream of large chunks. */
 export async function* fileChunks(path: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
   const raw = createReadStream(path, { highWaterMark: 1 << 16 });
   if (onBytes) raw.on("data", (c) => onBytes((c as Buffer).length));
-  const stream = (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
+  const stream = (await isGzip(path)) ? raw.pipe(createGunzip({ chunkSize: 1 << 16 })) : raw;
   for await (const chunk of stream) yield chunk as Buffer;
 }
 
-/** Splits a byte stream into lines (without the newline), in constant memory per line. */
-export async function* lines(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawLine> {
-  let pending: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of chunks) {
+/**
+ * Splits chunks of bytes into lines, synchronously, a chunk at a time. Each line is decoded on its
+ * own (one flat string per line: slices of a whole decoded chunk would keep the chunk alive for
+ * as long as any slice of it is kept, e.g. as a rate limiter's key). Memory is bounded: a line
+ * longer than `maxLineBytes` is either dropped and reported (records) or, with `cutLongLines`
+ * (XML, where a whole stream may be one line), handed on in pieces.
+ */
+export class LineSplitter {
+  private carry: Buffer[] = [];
+  private carried = 0;
+  private oversize = false;
+  /** Bytes of an oversize line seen so far. */
+  private dropped = 0;
+  private n = 0;
+
+  constructor(
+    private readonly maxLineBytes: number,
+    /** May be changed between chunks (once a capture's format is known). */
+    public cutLongLines = false,
+  ) {}
+
+  /** Appends the lines this chunk completes to `out`. */
+  push(chunk: Buffer, out: Line[]): void {
     let start = 0;
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
-      pending.push(chunk.subarray(start, i));
-      yield { line: ++n, bytes: pending.length === 1 ? pending[0]! : Buffer.concat(pending) };
-      pending = [];
-      start = i + 1;
+    let nl = chunk.indexOf(10);
+    if (nl >= 0 && (this.carried > 0 || this.oversize)) {
+      this.keep(chunk.subarray(0, nl), out);
+      out.push(this.carriedLine());
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+    if (nl >= 0) {
+      const valid = isUtf8(chunk.subarray(start, chunk.lastIndexOf(10)));
+      for (; nl >= 0; start = nl + 1, nl = chunk.indexOf(10, start)) {
+        this.n++;
+        if (nl - start > this.maxLineBytes) {
+          if (this.cutLongLines) {
+            this.n--;
+            this.keep(chunk.subarray(start, nl), out);
+            out.push(this.carriedLine());
+          } else out.push({ line: this.n, text: undefined, bytes: nl - start, oversize: true });
+        } else out.push({ line: this.n, text: valid || isUtf8(chunk.subarray(start, nl)) ? decode(chunk, start, nl) : undefined, bytes: nl - start });
+      }
+    }
+    if (start < chunk.length) this.keep(chunk.subarray(start), out);
   }
-  if (pending.length > 0) yield { line: ++n, bytes: Buffer.concat(pending) };
+
+  /** The last line, when the input does not end with a newline. */
+  end(out: Line[]): void {
+    if (this.carried > 0 || this.oversize) out.push(this.carriedLine());
+  }
+
+  private keep(part: Buffer, out: Line[]): void {
+    if (this.oversize) {
+      this.dropped += part.length;
+      return;
+    }
+    this.carry.push(part);
+    this.carried += part.length;
+    if (this.carried <= this.maxLineBytes) return;
+    if (!this.cutLongLines) {
+      this.oversize = true;
+      this.dropped = this.carried;
+      this.carry = [];
+      this.carried = 0;
+      return;
+    }
+    // Hand on what is there, up to the last whole UTF-8 character; keep the rest.
+    const bytes = Buffer.concat(this.carry);
+    let cut = bytes.length - 1;
+    while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--;
+    const head = bytes.subarray(0, cut);
+    out.push({ line: this.n + 1, text: isUtf8(head) ? head.toString("utf8") : undefined, bytes: head.length, partial: true });
+    this.carry = [bytes.subarray(cut)];
+    this.carried = bytes.length - cut;
+  }
+
+  private carriedLine(): Line {
+    this.n++;
+    const bytes = Buffer.concat(this.carry);
+    const line: Line = this.oversize ? { line: this.n, text: undefined, bytes: this.dropped, oversize: true } : { line: this.n, text: isUtf8(bytes) ? decode(bytes, 0, bytes.length) : undefined, bytes: bytes.length };
+    this.dropped = 0;
+    this.carry = [];
+    this.carried = 0;
+    this.oversize = false;
+    return line;
+  }
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** A line's text without its newline (and the CR of a CRLF line end). */
+function decode(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString("utf8", start, end > start && bytes[end - 1] === 13 ? end - 1 : end);
+}
 
-/** Decodes a line; undefined when it is not valid UTF-8. */
-export function decodeLine(bytes: Buffer): string | undefined {
-  try {
-    return utf8.decode(bytes).replace(/\r$/, "");
-  } catch {
-    return undefined;
+/** Lines of a file, in batches (one per chunk read): the pipeline after it runs synchronously. */
+export async function* lineBatches(path: string, splitter: LineSplitter, onBytes?: (n: number) => void): AsyncGenerator<Line[]> {
+  for await (const chunk of fileChunks(path, onBytes)) {
+    const out: Line[] = [];
+    splitter.push(chunk, out);
+    if (out.length > 0) yield out;
   }
+  const out: Line[] = [];
+  splitter.end(out);
+  if (out.length > 0) yield out;
 }

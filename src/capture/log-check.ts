@@ -5,6 +5,10 @@ import type { SimResult } from "../sim/engine.js";
  * simulation — the simulator stopped a stanza the server delivered, or let through a stanza the
  * server bounced — the disagreement is reported. (A log cannot prove a delivery did not happen:
  * recipients may be offline; only contradictions are counted.)
+ *
+ * A capture is read a chunk at a time and simulated after, so a SEND line may be seen before or
+ * after the simulation of the stanza it answers: both are kept for a while, and whichever comes
+ * second makes the comparison.
  */
 export interface LogDisagreement {
   readonly file: string;
@@ -22,41 +26,85 @@ interface Prediction {
   readonly verdict: SimResult["verdict"];
 }
 
+/** What a SEND line showed: an error sent back to the sender, or a delivery to another session. */
+interface Sent {
+  readonly error: boolean;
+  readonly session: string;
+  readonly line: number;
+}
+
 // SEND lines follow their RECV closely in a log: a bounded window keeps memory flat.
-const window = 20_000;
+const window = 4_000;
+
+/**
+ * The most recent entries, at least `window / 2` and at most `window` of them: two generations of
+ * maps, the older dropped whole. (Evicting one entry at a time from a Map's front is slow in V8:
+ * iteration skips over every deleted entry still in the table.)
+ */
+class Recent<V> {
+  private current = new Map<string, V>();
+  private previous = new Map<string, V>();
+
+  set(key: string, value: V): void {
+    this.current.set(key, value);
+    if (this.current.size >= window / 2) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+  }
+
+  get(key: string): V | undefined {
+    return this.current.get(key) ?? this.previous.get(key);
+  }
+
+  delete(key: string): void {
+    this.current.delete(key);
+    this.previous.delete(key);
+  }
+}
 
 export class LogCheck {
-  private readonly predictions = new Map<string, Prediction>();
+  private readonly predictions = new Recent<Prediction>();
+  private readonly sends = new Recent<Sent>();
   readonly disagreements: LogDisagreement[] = [];
   count = 0;
 
   /** A simulated stanza from a log (keyed by sender and id; stanzas without id cannot be matched). */
   predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult): void {
     if (!session || !from || !id) return;
-    this.predictions.set(`${from}\u0000${id}`, { file, line, session, verdict: result.verdict });
-    if (this.predictions.size > window) this.predictions.delete(this.predictions.keys().next().value!);
+    const key = `${from}\u0000${id}`;
+    const p: Prediction = { file, line, session, verdict: result.verdict };
+    const seen = this.sends.get(key);
+    if (seen && this.contradicts(key, p, seen)) return;
+    this.predictions.set(key, p);
   }
 
   /** A SEND line of the log. */
   sent(o: { session: string; id: string | undefined; to: string | undefined; from: string | undefined; type: string | undefined; line: number }): void {
     if (!o.id) return;
-    if (o.type === "error") {
-      // An error sent back to the sender of a stanza with this id.
-      const p = o.to ? this.predictions.get(`${o.to}\u0000${o.id}`) : undefined;
-      if (p && p.verdict === "pass") this.add(p, "the server sent an error back", o.line);
-      return;
-    }
-    const p = o.from ? this.predictions.get(`${o.from}\u0000${o.id}`) : undefined;
-    if (!p || o.session === p.session) return;
-    const v = p.verdict;
-    if (v === "drop" || v === "bounce" || v === "default" || v === "error") this.add(p, "the server delivered it", o.line);
+    // An error goes back to the sender of the stanza with this id; a delivery comes from it.
+    const error = o.type === "error";
+    const who = error ? o.to : o.from;
+    if (!who) return;
+    const key = `${who}\u0000${o.id}`;
+    const s: Sent = { error, session: o.session, line: o.line };
+    const p = this.predictions.get(key);
+    if (p) this.contradicts(key, p, s);
+    else this.sends.set(key, s);
   }
 
-  private add(p: Prediction, logged: string, sendLine: number): void {
-    // A stanza delivered to several resources is one disagreement.
-    for (const [k, x] of this.predictions) if (x === p) this.predictions.delete(k);
+  /** Compares; a contradiction is counted once (a stanza delivered to several resources is one). */
+  private contradicts(key: string, p: Prediction, s: Sent): boolean {
+    const v = p.verdict;
+    let logged: string | undefined;
+    if (s.error) logged = v === "pass" ? "the server sent an error back" : undefined;
+    else if (s.session !== p.session && (v === "drop" || v === "bounce" || v === "default" || v === "error")) logged = "the server delivered it";
+    if (logged === undefined) return false;
+    this.predictions.delete(key);
+    this.sends.delete(key);
     this.count++;
-    if (this.disagreements.length < 50) this.disagreements.push({ file: p.file, line: p.line, simulated: p.verdict, logged, sendLine });
+    if (this.disagreements.length < 50) this.disagreements.push({ file: p.file, line: p.line, simulated: v, logged, sendLine: s.line });
+    return true;
   }
 
   text(): string {

@@ -1,5 +1,6 @@
-import { RecordParser, type TrafficItem } from "../sim/traffic.js";
-import { decodeLine, type RawLine } from "./lines.js";
+import { RecordParser, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
+import type { CaptureDecoder } from "./decoder.js";
+import type { Line } from "./lines.js";
 
 /**
  * Prosody logs with stanza traces (mod_stanza_debug at debug level):
@@ -14,17 +15,11 @@ import { decodeLine, type RawLine } from "./lines.js";
 
 const recordStart = /^([A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d) (\S+)\t(\w+)\t(RECV|SEND): ([\s\S]*)$/;
 const anyLogLine = /^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+\t\w+\t/;
+const stanzaStart = /^<(message|presence|iq)[\s/>]/;
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 export function looksLikeProsodyLog(firstLine: string): boolean {
   return anyLogLine.test(firstLine);
-}
-
-/** What a SEND line tells about a stanza the server handled: where it went. */
-export interface Observation {
-  readonly session: string;
-  readonly stanza: string;
-  readonly id: string | undefined;
 }
 
 export interface LogReaderOptions {
@@ -45,78 +40,111 @@ interface Pending {
 }
 
 /** Reads a Prosody log's records into traffic items (client and server stanzas received). */
-export async function* readProsodyLog(input: AsyncIterable<RawLine>, file: string, options: LogReaderOptions): AsyncGenerator<TrafficItem> {
-  const bound = new Map<string, string>();
-  const parser = new RecordParser(file);
-  let pending: Pending | undefined;
-  let tooLarge = false;
+export class ProsodyLogDecoder implements CaptureDecoder {
+  private readonly bound = new Map<string, string>();
+  private readonly parser: RecordParser;
+  private pending: Pending | undefined;
+  private tooLarge = false;
+  private lastStamp = "";
+  private lastIso: string | undefined;
 
-  function* flush(): Generator<TrafficItem> {
-    const p = pending;
-    pending = undefined;
-    if (!p) return;
-    if (tooLarge) {
-      tooLarge = false;
-      yield { kind: "problem", file, line: p.line, column: 1, message: `record larger than ${options.maxRecordBytes} bytes skipped` };
+  constructor(
+    private readonly file: string,
+    private readonly options: LogReaderOptions,
+  ) {
+    this.parser = new RecordParser(file, options.maxRecordBytes);
+  }
+
+  /** A line handed on in pieces (before the format was known) is skipped whole. */
+  private cutLine = 0;
+
+  line(raw: Line, out: TrafficItem[]): void {
+    if (raw.line === this.cutLine) return;
+    if (raw.partial) {
+      this.cutLine = raw.line;
+      raw = { ...raw, text: undefined, oversize: true };
+    }
+    const text = raw.text;
+    if (text === undefined) {
+      const at = this.pending?.line ?? raw.line;
+      const what = raw.oversize ? `record larger than ${this.options.maxRecordBytes} bytes skipped` : this.pending ? "invalid UTF-8 in the record: skipped" : "invalid UTF-8: line skipped";
+      this.pending = undefined;
+      this.tooLarge = false;
+      out.push({ kind: "problem", file: this.file, line: at, column: 1, message: what });
       return;
     }
-    const text = p.text.trim();
+    const pending = this.pending;
+    if (pending && text.charCodeAt(0) === 9) {
+      pending.bytes += raw.bytes + 1;
+      if (pending.bytes > this.options.maxRecordBytes) this.tooLarge = true;
+      else pending.text += `\n${text.slice(1)}`;
+      return;
+    }
+    if (pending) this.flush(out);
+    const m = recordStart.exec(text);
+    if (!m) return;
+    this.pending = { line: raw.line, time: m[1]!, session: m[2]!, direction: m[4] as "RECV" | "SEND", text: m[5]!, bytes: raw.bytes };
+    if (this.pending.bytes > this.options.maxRecordBytes) this.tooLarge = true;
+  }
+
+  end(out: TrafficItem[]): void {
+    this.flush(out);
+  }
+
+  private flush(out: TrafficItem[]): void {
+    const p = this.pending;
+    this.pending = undefined;
+    if (!p) return;
+    const file = this.file;
+    if (this.tooLarge) {
+      this.tooLarge = false;
+      out.push({ kind: "problem", file, line: p.line, column: 1, message: `record larger than ${this.options.maxRecordBytes} bytes skipped` });
+      return;
+    }
+    const text = isSpaceCode(p.text.charCodeAt(0)) || isSpaceCode(p.text.charCodeAt(p.text.length - 1)) ? p.text.trim() : p.text;
     // Only stanzas; stream headers, features and SASL (credentials) are never parsed or repeated.
-    if (!/^<(message|presence|iq)[\s/>]/.test(text)) return;
-    const item = parser.parse(text);
+    if (!stanzaStart.test(text)) return;
+    const item = this.parser.parse(text);
     if (!item || item.kind === "problem") {
-      yield { kind: "problem", file, line: p.line, column: 1, message: `malformed stanza skipped: ${item?.message ?? "not one stanza"}` };
+      out.push({ kind: "problem", file, line: p.line, column: 1, message: `malformed stanza skipped: ${item?.message ?? "not one stanza"}` });
       return;
     }
     const stanza = item.stanza;
     if (p.direction === "SEND") {
       const jid = stanza.name === "iq" && stanza.attr.type === "result" ? stanza.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind")?.getChildText("jid", "urn:ietf:params:xml:ns:xmpp-bind") : undefined;
-      if (jid) bound.set(p.session, jid);
-      options.onSend?.({ session: p.session, id: stanza.attr.id, to: stanza.attr.to, from: stanza.attr.from, type: stanza.attr.type, line: p.line });
+      if (jid) this.bound.set(p.session, jid);
+      this.options.onSend?.({ session: p.session, id: stanza.attr.id, to: stanza.attr.to, from: stanza.attr.from, type: stanza.attr.type, line: p.line });
       return;
     }
-    const time = toIso(p.time, options.year);
     const c2s = p.session.startsWith("c2s");
-    const jid = bound.get(p.session);
+    const jid = this.bound.get(p.session);
     if (c2s && !jid) return; // before resource binding: not routed, not seen by the firewall
-    const origin = c2s ? `c2s:${jid}` : p.session.startsWith("s2s") && stanza.attr.from ? `s2s:${stanza.attr.from.replace(/^.*@/, "").replace(/\/.*$/, "")}` : undefined;
-    yield { ...item, line: p.line, column: 1, annotations: { ...(time ? { time } : {}), ...(origin ? { origin } : {}), session: p.session }, defaults: {} };
+    const from = stanza.attr.from;
+    const origin = c2s ? `c2s:${jid}` : p.session.startsWith("s2s") && from ? `s2s:${domainOf(from)}` : undefined;
+    const time = this.iso(p.time);
+    const annotations: EventAnnotations = time !== undefined ? (origin !== undefined ? { time, origin, session: p.session } : { time, session: p.session }) : origin !== undefined ? { origin, session: p.session } : { session: p.session };
+    out.push({ kind: "stanza", file, line: p.line, column: 1, stanza, streamNamespace: item.streamNamespace, annotations, defaults: {} });
   }
 
-  for await (const raw of input) {
-    const text = decodeLine(raw.bytes);
-    if (text === undefined) {
-      if (pending) {
-        yield { kind: "problem", file, line: pending.line, column: 1, message: "invalid UTF-8 in the record: skipped" };
-        pending = undefined;
-      } else yield { kind: "problem", file, line: raw.line, column: 1, message: "invalid UTF-8: line skipped" };
-      continue;
+  /** `Nov 25 05:43:30` in the given year, read as UTC (the log's own zone is not recorded). */
+  private iso(stamp: string): string | undefined {
+    if (stamp !== this.lastStamp) {
+      this.lastStamp = stamp;
+      this.lastIso = computeIso(stamp, this.options.year);
     }
-    if (text.startsWith("\t") && pending) {
-      pending.bytes += raw.bytes.length;
-      if (pending.bytes > options.maxRecordBytes) tooLarge = true;
-      else pending.text += `\n${text.slice(1)}`;
-      continue;
-    }
-    yield* flush();
-    const m = recordStart.exec(text);
-    if (!m) continue;
-    pending = { line: raw.line, time: m[1]!, session: m[2]!, direction: m[4] as "RECV" | "SEND", text: m[5]!, bytes: raw.bytes.length };
-    if (pending.bytes > options.maxRecordBytes) tooLarge = true;
+    return this.lastIso;
   }
-  yield* flush();
 }
 
-const isoCache = new Map<string, string | undefined>();
+/** The domain of a JID (what follows `@`, up to `/`). */
+function domainOf(jid: string): string {
+  const slash = jid.indexOf("/");
+  const bare = slash < 0 ? jid : jid.slice(0, slash);
+  return bare.slice(bare.lastIndexOf("@") + 1);
+}
 
-/** `Nov 25 05:43:30` in a given year, read as UTC (the log's own zone is not recorded). */
-function toIso(stamp: string, year: number): string | undefined {
-  const key = `${year} ${stamp}`;
-  if (isoCache.has(key)) return isoCache.get(key);
-  if (isoCache.size > 10_000) isoCache.clear();
-  const iso = computeIso(stamp, year);
-  isoCache.set(key, iso);
-  return iso;
+function isSpaceCode(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
 function computeIso(stamp: string, year: number): string | undefined {

@@ -1,7 +1,8 @@
 import { TrafficReader, type TrafficItem } from "../sim/traffic.js";
-import { readJsonLines } from "./jsonl.js";
-import { decodeLine, fileChunks, lines, type RawLine } from "./lines.js";
-import { looksLikeProsodyLog, readProsodyLog, type LogReaderOptions } from "./prosody-log.js";
+import type { CaptureDecoder } from "./decoder.js";
+import { JsonLinesDecoder } from "./jsonl.js";
+import { fileChunks, LineSplitter, type Line } from "./lines.js";
+import { looksLikeProsodyLog, ProsodyLogDecoder, type LogReaderOptions } from "./prosody-log.js";
 
 export type CaptureFormat = "xml" | "jsonl" | "prosody-log";
 
@@ -24,49 +25,78 @@ export function detectFormat(firstLine: string): CaptureFormat {
   return "xml";
 }
 
-/** Reads a capture file (plain or gzip) in any supported format, streaming. */
-export async function* readCapture(path: string, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem> {
+/**
+ * Reads a capture file (plain or gzip) in any supported format, streaming, in batches: one per
+ * chunk of the file, everything after the read synchronous.
+ */
+export async function* readCaptureBatches(path: string, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem[]> {
   const max = options.maxRecordBytes ?? 1 << 20;
-  const input = lines(fileChunks(path, options.onBytes))[Symbol.asyncIterator]();
-  // Peek at the first non-empty line to detect the format, then replay it (without closing the
-  // iterator, which `break` in a for-await would do).
-  const head: RawLine[] = [];
-  let format = options.format;
-  if (!format) {
-    for (;;) {
-      const next = await input.next();
-      if (next.done) break;
-      head.push(next.value);
-      const text = decodeLine(next.value.bytes);
-      if (text !== undefined && text.trim() !== "") break;
+  // XML may be a whole stream on one line: there, long lines are handed on in pieces, not refused.
+  const splitter = new LineSplitter(max, options.format === undefined || options.format === "xml");
+  let decoder: CaptureDecoder | undefined;
+  let head: Line[] = [];
+  const decode = (lines: readonly Line[]): TrafficItem[] => {
+    const out: TrafficItem[] = [];
+    for (const line of lines) decoder!.line(line, out);
+    return out;
+  };
+  for await (const chunk of fileChunks(path, options.onBytes)) {
+    const lines: Line[] = [];
+    splitter.push(chunk, lines);
+    if (!decoder) {
+      // The format is decided by the first non-empty line.
+      head.push(...lines);
+      const first = options.format ? "" : head.find((l) => l.text !== undefined && l.text.trim() !== "")?.text;
+      if (first === undefined && !options.format) continue;
+      const format = options.format ?? detectFormat(first!);
+      decoder = makeDecoder(format, file, max, options);
+      splitter.cutLongLines = format === "xml";
+      lines.splice(0, lines.length, ...head);
+      head = [];
     }
-    const first = head.map((l) => decodeLine(l.bytes) ?? "").find((t) => t.trim() !== "") ?? "";
-    format = detectFormat(first);
+    const out = decode(lines);
+    if (out.length > 0) yield out;
   }
-  async function* all(): AsyncGenerator<RawLine> {
-    yield* head;
-    for (;;) {
-      const next = await input.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  if (format === "jsonl") yield* readJsonLines(all(), file, max);
-  else if (format === "prosody-log") yield* readProsodyLog(all(), file, { year: options.year ?? new Date().getUTCFullYear(), maxRecordBytes: max, ...(options.onSend ? { onSend: options.onSend } : {}) });
-  else yield* readXmlLines(all(), file, max);
+  const rest: Line[] = [...head];
+  splitter.end(rest);
+  decoder ??= makeDecoder(options.format ?? detectFormat(rest.find((l) => l.text !== undefined && l.text.trim() !== "")?.text ?? ""), file, max, options);
+  const out = decode(rest);
+  decoder.end(out);
+  if (out.length > 0) yield out;
 }
 
-/** XML captures, fed line by line so that invalid UTF-8 is reported where it is. */
-async function* readXmlLines(input: AsyncIterable<RawLine>, file: string, max: number): AsyncGenerator<TrafficItem> {
-  const reader = new TrafficReader(file, max);
-  for await (const raw of input) {
-    const text = decodeLine(raw.bytes);
-    if (text === undefined) {
-      yield { kind: "problem", file, line: raw.line, column: 1, message: "invalid UTF-8: line skipped" };
-      yield* reader.write("\n");
-      continue;
-    }
-    yield* reader.write(`${text}\n`);
+/** The same, item by item (for callers to whom a few microseconds per item do not matter). */
+export async function* readCapture(path: string, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem> {
+  for await (const batch of readCaptureBatches(path, file, options)) yield* batch;
+}
+
+function makeDecoder(format: CaptureFormat, file: string, max: number, options: CaptureOptions): CaptureDecoder {
+  if (format === "jsonl") return new JsonLinesDecoder(file, max);
+  if (format === "prosody-log") return new ProsodyLogDecoder(file, { year: options.year ?? new Date().getUTCFullYear(), maxRecordBytes: max, ...(options.onSend ? { onSend: options.onSend } : {}) });
+  return new XmlDecoder(file, max);
+}
+
+/** XML captures: fed to the streaming reader line by line, so that invalid UTF-8 is reported where it is. */
+class XmlDecoder implements CaptureDecoder {
+  private readonly reader: TrafficReader;
+
+  constructor(
+    private readonly file: string,
+    max: number,
+  ) {
+    this.reader = new TrafficReader(file, max);
   }
-  yield* reader.end();
+
+  line(line: Line, out: TrafficItem[]): void {
+    if (line.text === undefined) {
+      out.push({ kind: "problem", file: this.file, line: line.line, column: 1, message: "invalid UTF-8: line skipped" });
+      if (!line.partial) out.push(...this.reader.write("\n"));
+      return;
+    }
+    out.push(...this.reader.write(line.partial ? line.text : `${line.text}\n`));
+  }
+
+  end(out: TrafficItem[]): void {
+    out.push(...this.reader.end());
+  }
 }

@@ -4,9 +4,10 @@ import { hasErrors } from "../diag/diagnostic.js";
 import { Simulator, type ScriptSource } from "../sim/engine.js";
 import { loadRules } from "../sim/load-rules.js";
 import { jsonLine, ReplaySummary, textLine, textLoadReports, textSummary, textTrace } from "../sim/output.js";
-import { replay } from "../sim/replay.js";
+import { Replayer, type ReplayItem } from "../sim/replay.js";
 import { readTrafficText, type TrafficItem } from "../sim/traffic.js";
-import { readCapture, type CaptureFormat } from "../capture/read-capture.js";
+import { readCaptureBatches, type CaptureFormat } from "../capture/read-capture.js";
+import { HeapGuard } from "./heap-guard.js";
 import { Progress } from "./progress.js";
 import { statSync } from "node:fs";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
@@ -68,11 +69,11 @@ export function loadRuleFiles(io: CliIo, files: readonly string[], target: Targe
   return { sources, diagnostics, texts, target: resolvedTarget, failed };
 }
 
-/** Traffic from files (XML, JSON lines or Prosody logs; gzip or not) or standard input. */
-export async function* trafficItems(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress, logCheck?: LogCheck): AsyncGenerator<TrafficItem> {
+/** Traffic from files (XML, JSON lines or Prosody logs; gzip or not) or standard input, in batches. */
+export async function* trafficBatches(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress, logCheck?: LogCheck): AsyncGenerator<TrafficItem[]> {
   if (files.length === 0) {
     if (!io.readStdin) throw new UsageError("no --traffic file given and no standard input available");
-    yield* readTrafficText(await io.readStdin(), "<stdin>");
+    yield readTrafficText(await io.readStdin(), "<stdin>");
     return;
   }
   for (const f of files) {
@@ -82,7 +83,7 @@ export async function* trafficItems(io: CliIo, files: readonly string[], format?
       throw new UsageError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
   }
-  for (const f of files) yield* readCapture(resolve(io.cwd, f), displayPath(io.cwd, f), { ...(format ? { format } : {}), ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}), ...(logCheck ? { onSend: (o) => logCheck.sent(o) } : {}) });
+  for (const f of files) yield* readCaptureBatches(resolve(io.cwd, f), displayPath(io.cwd, f), { ...(format ? { format } : {}), ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}), ...(logCheck ? { onSend: (o) => logCheck.sent(o) } : {}) });
 }
 
 /** `stanzafw sim RULES… [--traffic FILE…] [--world W] [--format text|json] [--trace]`. */
@@ -91,7 +92,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   if (options.traffic.length > 0 && (!options.world || options.showWorld)) {
     // A first pass over the captures: what they say about hosts, accounts and subscriptions.
     const inference = new WorldInference();
-    for await (const item of trafficItems(io, options.traffic, options.inputFormat)) inference.add(item);
+    for await (const batch of trafficBatches(io, options.traffic, options.inputFormat)) for (const item of batch) inference.add(item);
     world = new World(inference.merge(world.data));
   }
   if (options.showWorld) io.stderr(`world in use (a --world file overrides what is inferred from the traffic):\n${JSON.stringify(world.data, null, 2)}\n`);
@@ -116,19 +117,30 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const progress = io.stderrIsTty && options.traffic.length > 0 ? new Progress(io, options.traffic.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0)) : undefined;
   const logCheck = new LogCheck();
   const out = new BufferedOutput(io);
-  const items = trafficItems(io, options.traffic, options.inputFormat, progress, logCheck);
   const forced = options.chain;
-  const withChain = forced ? mapChain(items, forced) : items;
-  for await (const item of replay(sim, withChain)) {
-    summary.add(item);
-    report?.add(item);
-    if (item.kind === "record") logCheck.predict(item.file, item.line, item.input.annotations.session, item.input.stanza.attr.from ?? item.input.annotations.origin?.replace(/^c2s:/, ""), item.input.stanza.attr.id, item.result);
-    progress?.stanza();
-    if (options.format === "json") out.write(jsonLine(item, options.trace) + "\n");
-    else {
-      out.write(textLine(item) + "\n");
-      if (options.trace && item.kind === "record") for (const l of textTrace(item)) out.write(l + "\n");
+  const replayer = new Replayer(sim);
+  const results: ReplayItem[] = [];
+  const heap = new HeapGuard();
+  // One await per chunk of the capture; everything else runs synchronously, item by item.
+  for await (const batch of trafficBatches(io, options.traffic, options.inputFormat, progress, logCheck)) {
+    for (const input of batch) {
+      const item = forced && input.kind === "stanza" && input.annotations.chain === undefined ? { ...input, annotations: { ...input.annotations, chain: forced } } : input;
+      results.length = 0;
+      replayer.step(item, results);
+      for (const r of results) {
+        summary.add(r);
+        report?.add(r);
+        if (r.kind === "record") logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result);
+        if (options.format === "json") out.write(jsonLine(r, options.trace) + "\n");
+        else {
+          out.write(textLine(r) + "\n");
+          if (options.trace && r.kind === "record") for (const l of textTrace(r)) out.write(l + "\n");
+        }
+      }
     }
+    progress?.stanzas(batch.length);
+    heap.check();
+    if (io.outputDrained) await io.outputDrained();
   }
   out.flush();
   progress?.done();
@@ -137,10 +149,6 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   if (disagreements) (options.format === "text" ? io.stdout : io.stderr)(disagreements);
   if (report && options.report) writeAtomically(io.cwd, options.report, report.render());
   return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) ? exitCodes.failed : exitCodes.ok;
-}
-
-async function* mapChain(items: AsyncIterable<TrafficItem>, chain: string): AsyncGenerator<TrafficItem> {
-  for await (const item of items) yield item.kind === "stanza" && item.annotations.chain === undefined ? { ...item, annotations: { ...item.annotations, chain } } : item;
 }
 
 /** Output lines gathered into large writes: one write per stanza costs more than simulating it. */

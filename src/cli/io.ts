@@ -5,6 +5,8 @@ export interface CliIo {
   readonly cwd: string;
   /** Standard input as text (for `-`), when available. */
   readonly readStdin?: () => Promise<string>;
+  /** Resolves once what was written to stdout has gone out (backpressure for long outputs). */
+  readonly outputDrained?: () => Promise<void>;
   /** Whether stderr is a terminal (colour, progress). */
   readonly stderrIsTty?: boolean;
 }

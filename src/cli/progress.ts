@@ -16,8 +16,9 @@ export class Progress {
     this.read += n;
   }
 
-  stanza(): void {
-    this.count++;
+  /** Counts stanzas handled (a batch at a time: the line is redrawn at most five times a second). */
+  stanzas(n: number): void {
+    this.count += n;
     const now = Date.now();
     if (now - this.last < 200) return;
     this.last = now;

@@ -3,6 +3,7 @@ import { escapeXml } from "../sim/xml.js";
 import type { ReplayItem } from "../sim/replay.js";
 import { ruleLabel } from "../sim/rule-names.js";
 import { bareJid, splitJid } from "../sim/xml.js";
+import { TopCounts } from "./top-counts.js";
 
 /**
  * A self-contained HTML report of a dry run: totals, verdicts over time (an inline SVG chart),
@@ -28,8 +29,8 @@ interface Row {
 export class HtmlReport {
   private readonly totals = new Map<Verdict, number>();
   private readonly rules = new Map<string, number>();
-  private readonly senders = new Map<string, number>();
-  private readonly domains = new Map<string, number>();
+  private readonly senders = new TopCounts();
+  private readonly domains = new TopCounts();
   private readonly times: { time: number; verdict: Verdict }[] = [];
   private readonly rows: Row[] = [];
   private decided = 0;
@@ -66,9 +67,9 @@ export class HtmlReport {
     const from = item.input.stanza.attr.from ?? item.input.annotations.origin?.replace(/^c2s:/, "");
     if (stopped && from) {
       const bare = bareJid(from) ?? from;
-      this.senders.set(bare, (this.senders.get(bare) ?? 0) + 1);
+      this.senders.add(bare);
       const host = splitJid(from)[1] ?? from;
-      this.domains.set(host, (this.domains.get(host) ?? 0) + 1);
+      this.domains.add(host);
     }
     if (rule || stopped) {
       this.decided++;
@@ -105,7 +106,8 @@ export class HtmlReport {
       .filter((v) => this.totals.has(v))
       .map((v) => `<div class="card" style="border-color:${colors[v]}"><div class="n" data-verdict="${v}">${this.totals.get(v)}</div><div>${v}</div></div>`)
       .join("");
-    const top = (m: Map<string, number>, n = 15) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+    const top = (m: Map<string, number> | TopCounts, n = 15) => (m instanceof TopCounts ? m.top(n) : [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n));
+    const approximate = (m: TopCounts) => (m.approximate ? '<p class="none">Counts are approximate: too many different addresses to keep them all.</p>' : "");
     const table = (rows: [string, number][], head: string) =>
       rows.length === 0 ? "<p class=\"none\">none</p>" : `<table class="list"><tr><th>${head}</th><th>stanzas</th></tr>${rows.map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td class="num">${v}</td></tr>`).join("")}</table>`;
     const never = this.allRules.filter((r) => !this.rules.has(r));
@@ -136,8 +138,8 @@ ${this.chart()}
 <div><h2>Rules never hit</h2>${never.length ? `<ul id="never">${never.map((r) => `<li>${escapeXml(r)}</li>`).join("")}</ul>` : '<p class="none">every rule decided at least one stanza</p>'}</div>
 </div>
 <div class="two">
-<div><h2>Top senders stopped</h2>${table(top(this.senders), "sender")}</div>
-<div><h2>Top domains stopped</h2>${table(top(this.domains), "domain")}</div>
+<div><h2>Top senders stopped</h2>${table(top(this.senders), "sender")}${approximate(this.senders)}</div>
+<div><h2>Top domains stopped</h2>${table(top(this.domains), "domain")}${approximate(this.domains)}</div>
 </div>
 <h2>Decided stanzas</h2>
 <p><input id="q" type="search" placeholder="search: rule, verdict, address, text…" autocomplete="off"> <span id="shown"></span></p>

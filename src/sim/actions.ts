@@ -1,7 +1,7 @@
 import { luaGmatch } from "../lua/string-functions.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { errorConditions } from "../vocab/error-conditions.js";
-import { helperFrom, helperTo, splitTo, type EventContext } from "./context.js";
+import { helperFrom, helperTo, splitTo, type Emitted, type EventContext } from "./context.js";
 import type { Definitions } from "./definitions.js";
 import { evaluateTemplate, parseTemplate } from "./template.js";
 import { bareJid, XmlElement } from "./xml.js";
@@ -30,10 +30,32 @@ export interface CompiledAction {
   readonly run: ActionFunction;
   /** A terminal action always returns. */
   readonly terminal: boolean;
+  /** Whether it fires events or posts stanzas (the runtime's closures are made only for those). */
+  readonly usesRuntime: boolean;
+}
+
+/** An emitted stanza serialised only when someone reads it (most replays never do). */
+class LazyEmitted implements Emitted {
+  private serialised: string | undefined;
+
+  constructor(
+    readonly action: string,
+    private readonly element: XmlElement,
+    readonly error: Emitted["error"],
+  ) {}
+
+  get xml(): string {
+    return (this.serialised ??= this.element.toString());
+  }
+}
+
+export function lazyEmitted(action: string, element: XmlElement, error?: Emitted["error"]): Emitted {
+  return new LazyEmitted(action, element, error);
 }
 
 const go: ActionOutcome = { kind: "continue" };
-const ret = (value: boolean | undefined): ActionOutcome => ({ kind: "return", value });
+const returns = { true: { kind: "return", value: true }, false: { kind: "return", value: false }, nil: { kind: "return", value: undefined } } as const;
+const ret = (value: boolean | undefined): ActionOutcome => (value === true ? returns.true : value === false ? returns.false : returns.nil);
 const stanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
 /** util.stanza's reply(): to/from swapped, same id, iq → result. */
@@ -95,7 +117,8 @@ function need(arg: string | undefined, what: string): string {
 
 /** Compiles one action (canonical name with spaces, argument after `=`). Throws mod_firewall's load error. */
 export function compileAction(name: string, argument: string | undefined, defs: Definitions, target: TargetVersion): CompiledAction {
-  const a = (run: ActionFunction, terminal = false): CompiledAction => ({ name, run, terminal });
+  const usesRuntime = ["REDIRECT", "COPY", "FORWARD", "REPORT TO", "UNSUBSCRIBE SENDER", "EVENT", "JUMP EVENT", "JUMP CHAIN"].includes(name);
+  const a = (run: ActionFunction, terminal = false): CompiledAction => ({ name, run, terminal, usesRuntime });
   switch (name) {
     case "PASS":
       return a((_, rt) => ret(rt.passReturn), true);
@@ -111,10 +134,11 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       const condition = explicitType !== undefined ? (/^[^:]+/.exec(first)?.[0] ?? "") : first;
       const type = explicitType ?? errorConditions.get(condition) ?? "cancel";
       const text = argument === undefined ? undefined : / \((.+)\)$/s.exec(argument)?.[1];
+      const error = { condition, type, ...(text !== undefined ? { text } : {}) };
       return a((ctx) => {
         const t = ctx.stanza.attr.type;
         if (t === "error" || (ctx.stanza.name === "iq" && t === "result")) return ret(true);
-        ctx.emitted.push({ action: "BOUNCE", xml: errorReply(ctx.stanza, type, condition, text).toString(), error: { condition, type, ...(text !== undefined ? { text } : {}) } });
+        ctx.emitted.push(lazyEmitted("BOUNCE", errorReply(ctx.stanza, type, condition, text), error));
         return ret(true);
       }, true);
     }

@@ -59,8 +59,12 @@ export interface RateDefinition {
 
 /** `LIMIT: r on KEY`: one throttle per key in a util.cache of `entries` throttles. */
 export class MultiThrottle {
-  // util.cache: set() moves a key to the head; get() does not. Map order = oldest set first.
+  // util.cache: set() moves a key to the head; get() does not. A key is only ever set once here
+  // (when it is new), so the cache evicts in order of first use: a queue beside the map.
+  // (Taking the first key of a Map after many deletions is slow in V8, hence the queue.)
   private readonly cache = new Map<string, Throttle>();
+  private order: string[] = [];
+  private head = 0;
 
   constructor(private readonly def: RateDefinition) {}
 
@@ -69,7 +73,8 @@ export class MultiThrottle {
     if (!throttle) {
       throttle = new Throttle(this.def.rate * this.def.burst, this.def.burst, now);
       if (this.cache.size >= this.def.entries) {
-        const [oldestKey, oldest] = this.cache.entries().next().value as [string, Throttle];
+        const oldestKey = this.order[this.head]!;
+        const oldest = this.cache.get(oldestKey)!;
         if (this.def.denyWhenFull) {
           oldest.update(now);
           if (!oldest.full) {
@@ -78,8 +83,14 @@ export class MultiThrottle {
           }
         }
         this.cache.delete(oldestKey);
+        this.head++;
+        if (this.head > 1024 && this.head * 2 > this.order.length) {
+          this.order = this.order.slice(this.head);
+          this.head = 0;
+        }
       }
       this.cache.set(key, throttle);
+      this.order.push(key);
     }
     return throttle.poll(cost, now);
   }

@@ -1,11 +1,11 @@
 import type { PfwScript } from "../pfw/model.js";
 import type { TargetVersion } from "../vocab/targets.js";
-import { compileAction, errorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
+import { compileAction, errorReply, lazyEmitted, type ActionRuntime, type CompiledAction } from "./actions.js";
 import { compileCondition, type CompiledCondition, type HandlerState } from "./conditions.js";
 import { CannotSimulate, FirewallRuntimeError, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
 import { Definitions } from "./definitions.js";
 import { Assumptions, type World } from "./world.js";
-import { bareJid, splitJid, type XmlElement } from "./xml.js";
+import { bareJid, splitJid, XmlElement } from "./xml.js";
 
 /**
  * The simulator proper: scripts loaded per host as mod_firewall loads them, chains run as the
@@ -41,6 +41,10 @@ interface CompiledChain {
   readonly rules: readonly CompiledRule[];
   /** Conditions used more than once in the chain: computed once, before the first rule using them. */
   readonly hoisted: ReadonlySet<string>;
+  /** Rate limiter instances of the chain's two handlers (entered through its event, or jumped to). */
+  readonly states: { readonly event: HandlerState; readonly jump: HandlerState };
+  /** The deciding-rule descriptions, made once per rule and action. */
+  readonly decisions: Map<string, DecidingRule>;
 }
 
 interface CompiledScript {
@@ -98,11 +102,11 @@ export interface SimResult {
 export interface SimEvent {
   readonly stanza: XmlElement;
   /** `c2s:FULLJID`, `s2s:DOMAIN`, `local:HOST`; inferred from `from` when absent. */
-  readonly origin?: string;
+  readonly origin?: string | undefined;
   /** Seconds since the epoch. */
   readonly time: number;
   /** Run only this chain instead of routing. */
-  readonly chain?: string;
+  readonly chain?: string | undefined;
 }
 
 export interface SimulatorOptions {
@@ -122,7 +126,6 @@ class HostFirewall {
   readonly definitions: Definitions;
   readonly scripts: CompiledScript[] = [];
   readonly reports: LoadReport[] = [];
-  private readonly handlerStates = new Map<string, HandlerState>();
 
   constructor(
     readonly host: string,
@@ -189,19 +192,15 @@ class HostFirewall {
         continue;
       }
       markLogHazards(rules);
-      chains.set(chain.name, { name: chain.name, rules, hoisted: new Set([...uses].filter(([, n]) => n > 1).map(([k]) => k)) });
+      chains.set(chain.name, {
+        name: chain.name,
+        rules,
+        hoisted: new Set([...uses].filter(([, n]) => n > 1).map(([k]) => k)),
+        states: { event: { throttles: new Map(), multiThrottles: new Map() }, jump: { throttles: new Map(), multiThrottles: new Map() } },
+        decisions: new Map(),
+      });
     }
     return { report: { file: source.file, host: this.host, loaded: true, skippedChains }, compiled: { index, source, chains } };
-  }
-
-  handlerState(script: number, chain: string, viaJump: boolean): HandlerState {
-    const key = `${script}\u0000${chain}\u0000${viaJump}`;
-    let state = this.handlerStates.get(key);
-    if (!state) {
-      state = { throttles: new Map(), multiThrottles: new Map() };
-      this.handlerStates.set(key, state);
-    }
-    return state;
   }
 }
 
@@ -241,6 +240,10 @@ export class Simulator {
   private readonly sessions = new Map<string, Session>();
   private readonly userMarkTables = new Map<string, Map<string, number>>();
   readonly target: TargetVersion;
+  /** The first local host (or `localhost`): where events without a host of their own are handled. */
+  private readonly firstHost: string;
+  /** Whether a rule can change a stanza's children (STRIP, INJECT): only then is the whole stanza copied. */
+  private readonly changesChildren: boolean;
 
   constructor(
     private readonly sources: readonly ScriptSource[],
@@ -248,6 +251,8 @@ export class Simulator {
     private readonly options: SimulatorOptions = {},
   ) {
     this.target = options.target ?? "0.12";
+    this.firstHost = [...world.hosts][0] ?? "localhost";
+    this.changesChildren = sources.some((s) => s.script.chains.some((c) => c.rules.some((r) => r.actions.some((a) => a.name === "STRIP" || a.name === "INJECT"))));
   }
 
   /** The firewall of a host, loaded on first use (every host has its own module instance). */
@@ -262,11 +267,13 @@ export class Simulator {
 
   /** How Prosody would load the scripts (on the first local host, or `localhost`). */
   loadReports(): readonly LoadReport[] {
-    return this.host([...this.world.hosts][0] ?? "localhost").reports;
+    return this.host(this.firstHost).reports;
   }
 
   simulate(event: SimEvent): SimResult {
-    const stanza = event.stanza.clone();
+    // The event's stanza is never changed: the simulation works on a copy (of the attributes
+    // only, unless a rule can change children).
+    const stanza = this.changesChildren ? event.stanza.clone() : new XmlElement(event.stanza.name, { ...event.stanza.attr }, event.stanza.children);
     const session = this.session(event.origin ?? this.inferOrigin(stanza));
     if (session.type === "c2s" && session.fullJid !== undefined) {
       // Prosody stamps client stanzas with the session's full JID, and removes a `to` that is the sender's own bare JID.
@@ -278,11 +285,10 @@ export class Simulator {
     const emitted: Emitted[] = [];
     const logs: string[] = [];
     const chains: ChainRun[] = [];
-    const base = { stanza, session, now: event.time, world: this.world, assume, trace, emitted, logs };
     let final: { verdict: Verdict; rule?: DecidingRule; error?: SimResult["error"]; reason?: string } = { verdict: "pass" };
     try {
       for (const step of this.route(event, stanza, session, assume)) {
-        const ctx: EventContext = { ...base, host: step.host };
+        const ctx = new StanzaContext(stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
         const r = this.runBuiltin(step.host, step.chain, ctx);
         chains.push({ chain: step.chain, host: step.host, result: r.value === undefined ? "nil" : String(r.value) as "true" | "false" });
         if (r.value === true) {
@@ -296,7 +302,7 @@ export class Simulator {
           if (step.chain.startsWith("user/") || t === "error" || (stanza.name === "iq" && t === "result")) break;
           const condition = step.chain === "deliver_remote" ? "not-allowed" : "service-unavailable";
           const text = step.chain === "deliver_remote" ? "Communication with remote domains is not enabled" : undefined;
-          emitted.push({ action: "DEFAULT", xml: errorReply(stanza, "cancel", condition, text).toString(), error: { condition, type: "cancel", ...(text !== undefined ? { text } : {}) } });
+          emitted.push(lazyEmitted("DEFAULT", errorReply(stanza, "cancel", condition, text), { condition, type: "cancel", ...(text !== undefined ? { text } : {}) }));
           break;
         }
         if (r.decided && r.decided.action === "PASS") final = { verdict: "pass", rule: r.decided };
@@ -307,24 +313,13 @@ export class Simulator {
       else throw e;
     }
     const bounce = final.verdict === "bounce" ? emitted.find((x) => x.action === "BOUNCE") : final.verdict === "default" ? emitted.find((x) => x.action === "DEFAULT") : undefined;
-    return {
-      verdict: final.verdict,
-      rule: final.rule,
-      error: bounce?.error,
-      chains,
-      emitted,
-      logs,
-      assumptions: assume.list(),
-      trace,
-      ...(final.reason !== undefined ? { reason: final.reason } : {}),
-      stanza: stanza.toString(),
-    };
+    return new Outcome(final.verdict, final.rule, bounce?.error, chains, emitted, logs, assume.list(), trace, final.reason, stanza);
   }
 
   private inferOrigin(stanza: XmlElement): string {
     const from = stanza.attr.from;
     const [, host] = splitJid(from);
-    if (host === undefined) return `local:${[...this.world.hosts][0] ?? "localhost"}`;
+    if (host === undefined) return `local:${this.firstHost}`;
     return this.world.isLocalHost(host) ? `c2s:${from}` : `s2s:${host}`;
   }
 
@@ -336,7 +331,7 @@ export class Simulator {
     const rest = colon < 0 ? "" : id.slice(colon + 1);
     const type = kind === "c2s" ? "c2s" : kind === "s2s" ? "s2s" : "local";
     const fullJid = type === "c2s" ? rest : undefined;
-    const host = type === "c2s" ? (splitJid(rest)[1] ?? rest) : rest || ([...this.world.hosts][0] ?? "localhost");
+    const host = type === "c2s" ? (splitJid(rest)[1] ?? rest) : rest || this.firstHost;
     const given = this.world.session(id);
     const marks = new Map(Object.entries(given?.marks ?? {}).map(([k, v]) => [k, Date.parse(v) / 1000]));
     let userMarks: Map<string, number> | undefined;
@@ -355,7 +350,7 @@ export class Simulator {
 
   /** Which built-in chains an event meets, on which host. */
   private route(event: SimEvent, stanza: XmlElement, session: Session, assume: Assumptions): { chain: string; host: string }[] {
-    const firstHost = [...this.world.hosts][0] ?? "localhost";
+    const firstHost = this.firstHost;
     const toHost = splitJid(stanza.attr.to ?? bareJid(session.fullJid))[1];
     if (event.chain) {
       const host = event.chain === "deliver" && this.world.isLocalHost(toHost) ? toHost! : session.type !== "s2s" ? session.host : firstHost;
@@ -399,41 +394,44 @@ export class Simulator {
 
   private runHandler(fw: HostFirewall, script: CompiledScript, chain: CompiledChain, viaJump: boolean, ctx: EventContext, depth: number): HandlerResult {
     if (depth > maxJumpDepth) throw new FirewallRuntimeError("stack overflow (a chain jumps to itself)");
-    const state = fw.handlerState(script.index, chain.name, viaJump);
+    const state = viaJump ? chain.states.jump : chain.states.event;
     const passReturn: false | undefined = viaJump ? false : undefined;
-    const cache = new Map<string, boolean>();
+    const cache = chain.hoisted.size > 0 ? new Map<string, boolean>() : undefined;
+    const trace = ctx.trace;
     let inner: DecidingRule | undefined;
-    const rt: ActionRuntime = {
-      passReturn,
-      fireEvent: (name) => {
-        inner = undefined;
-        if (name.startsWith("firewall/chains/")) {
-          const r = this.fireChainEvent(fw, name.slice("firewall/chains/".length), ctx, depth);
-          inner = r.decided;
-          return r.value;
-        }
-        ctx.logs.push(`debug: event '${name}' fired (no handler simulated)`);
-        return undefined;
-      },
-      post: (stanza) => this.post(stanza, ctx),
-    };
+    let rt: ActionRuntime | undefined;
+    const runtime = (): ActionRuntime =>
+      (rt ??= {
+        passReturn,
+        fireEvent: (name) => {
+          inner = undefined;
+          if (name.startsWith("firewall/chains/")) {
+            const r = this.fireChainEvent(fw, name.slice("firewall/chains/".length), ctx, depth);
+            inner = r.decided;
+            return r.value;
+          }
+          ctx.logs.push(`debug: event '${name}' fired (no handler simulated)`);
+          return undefined;
+        },
+        post: (stanza) => this.post(stanza, ctx),
+      });
     for (const rule of chain.rules) {
-      const traceEntry = (text: string, line: number, result: boolean, hoisted?: boolean): void => {
-        ctx.trace?.push({ script: script.source.file, chain: chain.name, rule: rule.index, line, text, result, ...(hoisted ? { hoisted } : {}) });
-      };
       // Repeated conditions are computed before the rule, unconditionally, once per stanza.
-      for (const c of rule.conditions) {
-        if (chain.hoisted.has(c.compiled.key) && !cache.has(c.compiled.key)) {
-          const v = c.compiled.evaluate(ctx, state);
-          cache.set(c.compiled.key, v);
-          traceEntry(c.text.replace(/^NOT /, ""), c.line, v, true);
+      if (cache) {
+        for (const c of rule.conditions) {
+          if (chain.hoisted.has(c.compiled.key) && !cache.has(c.compiled.key)) {
+            const v = c.compiled.evaluate(ctx, state);
+            cache.set(c.compiled.key, v);
+            if (trace) trace.push({ script: script.source.file, chain: chain.name, rule: rule.index, line: c.line, text: c.text.replace(/^NOT /, ""), result: v, hoisted: true });
+          }
         }
       }
       let matched = true;
       for (const c of rule.conditions) {
-        const raw = cache.has(c.compiled.key) ? cache.get(c.compiled.key)! : c.compiled.evaluate(ctx, state);
+        const cached = cache?.get(c.compiled.key);
+        const raw = cached !== undefined ? cached : c.compiled.evaluate(ctx, state);
         const v = c.negated ? !raw : raw;
-        traceEntry(c.text, c.line, v);
+        if (trace) trace.push({ script: script.source.file, chain: chain.name, rule: rule.index, line: c.line, text: c.text, result: v });
         if (!v) {
           matched = false;
           break;
@@ -441,11 +439,11 @@ export class Simulator {
       }
       if (!matched) continue;
       for (const a of rule.actions) {
-        const outcome = a.compiled.run(ctx, rt);
+        const outcome = a.compiled.run(ctx, a.compiled.usesRuntime ? runtime() : noRuntime(passReturn));
         if (a.raisesAfter) throw new FirewallRuntimeError(`'${a.compiled.name}' followed by 'LOG' is read by Lua as one call expression`);
         if (outcome.kind === "return") {
           const viaInner = (a.compiled.name === "JUMP CHAIN" || a.compiled.name === "JUMP EVENT") && inner !== undefined;
-          const decided = viaInner ? inner! : this.decision(script, chain.name, rule, a.compiled.name);
+          const decided = viaInner ? inner! : this.decision(script, chain, rule, a.compiled.name);
           return { value: outcome.value, decided };
         }
       }
@@ -468,17 +466,71 @@ export class Simulator {
       const toHost = splitJid(stanza.attr.to)[1];
       const chain = this.world.isLocalHost(toHost) ? "deliver" : "deliver_remote";
       const host = chain === "deliver" ? toHost! : ctx.host;
-      const r = this.runBuiltin(host, chain, { ...ctx, stanza, host });
+      const r = this.runBuiltin(host, chain, new StanzaContext(stanza, ctx.session, host, ctx.now, ctx.world, ctx.assume, ctx.trace, ctx.emitted, ctx.logs));
       return r.value === undefined;
     } finally {
       this.postDepth--;
     }
   }
 
-  private decision(script: CompiledScript, chain: string, rule: CompiledRule, action: string): DecidingRule {
-    const origin = script.source.origins?.get(`${chain}#${rule.index}`);
-    return { script: script.source.file, chain, pfw: `${script.source.file}:${rule.line}`, action, ...(origin ? { sfw: origin.sfw, name: origin.name } : {}) };
+  private decision(script: CompiledScript, chain: CompiledChain, rule: CompiledRule, action: string): DecidingRule {
+    const key = `${rule.index}\u0000${action}`;
+    let decided = chain.decisions.get(key);
+    if (!decided) {
+      const origin = script.source.origins?.get(`${chain.name}#${rule.index}`);
+      decided = { script: script.source.file, chain: chain.name, pfw: `${script.source.file}:${rule.line}`, action, ...(origin ? { sfw: origin.sfw, name: origin.name } : {}) };
+      chain.decisions.set(key, decided);
+    }
+    return decided;
   }
+}
+
+/** What one stanza meets in a chain (a class: made for every stanza and chain, so kept cheap). */
+class StanzaContext implements EventContext {
+  constructor(
+    readonly stanza: XmlElement,
+    readonly session: Session,
+    readonly host: string,
+    readonly now: number,
+    readonly world: World,
+    readonly assume: Assumptions,
+    readonly trace: TraceEntry[] | undefined,
+    readonly emitted: Emitted[],
+    readonly logs: string[],
+  ) {}
+}
+
+class Outcome implements SimResult {
+  private serialised: string | undefined;
+
+  constructor(
+    readonly verdict: Verdict,
+    readonly rule: DecidingRule | undefined,
+    readonly error: SimResult["error"],
+    readonly chains: readonly ChainRun[],
+    readonly emitted: readonly Emitted[],
+    readonly logs: readonly string[],
+    readonly assumptions: readonly string[],
+    readonly trace: readonly TraceEntry[] | undefined,
+    readonly reason: string | undefined,
+    private readonly element: XmlElement,
+  ) {}
+
+  /** Serialised on demand: most callers never look at it, and it costs more than the simulation. */
+  get stanza(): string {
+    return (this.serialised ??= this.element.toString());
+  }
+}
+
+/** Actions that neither fire events nor post stanzas get a runtime without closures. */
+const plainRuntimes = { nil: { passReturn: undefined, fireEvent: unavailable, post: unavailable }, false: { passReturn: false, fireEvent: unavailable, post: unavailable } } as const;
+
+function unavailable(): never {
+  throw new Error("internal error: an action that does not declare it uses the runtime called it");
+}
+
+function noRuntime(passReturn: false | undefined): ActionRuntime {
+  return passReturn === false ? plainRuntimes.false : plainRuntimes.nil;
 }
 
 function verdictOf(decided: DecidingRule | undefined, stanza: XmlElement): Verdict {

@@ -26,34 +26,61 @@ export function parseStep(text: string | undefined): number | undefined {
 }
 
 /**
- * Runs traffic through a simulator. Times: an event's `time` (absolute ISO, or `+step` after the
- * previous event), else the enclosing `<traffic step>` after the previous event, else the same
- * instant as the previous event; the first event is at `<traffic start>` or the world's start.
+ * Runs traffic through a simulator, an item at a time. Times: an event's `time` (absolute ISO, or
+ * `+step` after the previous event), else the enclosing `<traffic step>` after the previous event,
+ * else the same instant as the previous event; the first event is at `<traffic start>` or the
+ * world's start.
  */
-export async function* replay(sim: Simulator, items: AsyncIterable<TrafficItem> | Iterable<TrafficItem>): AsyncGenerator<ReplayItem> {
-  let index = 0;
-  let clock: number | undefined;
-  for await (const item of items) {
+export class Replayer {
+  private index = 0;
+  private clock: number | undefined;
+  private lastTime: string | undefined;
+  private lastParsed = Number.NaN;
+
+  constructor(private readonly sim: Simulator) {}
+
+  /** Appends the record (and a problem with its time, if any) to `out`. */
+  step(item: TrafficItem, out: ReplayItem[]): void {
     if (item.kind === "problem") {
-      yield item;
-      continue;
+      out.push(item);
+      return;
     }
     const a = item.annotations;
     const d = item.defaults;
-    if (clock === undefined) clock = d.start !== undefined && !Number.isNaN(Date.parse(d.start)) ? Date.parse(d.start) / 1000 : sim.world.startMs / 1000;
-    else clock += parseStep(d.step) ?? 0;
+    if (this.clock === undefined) this.clock = d.start !== undefined && !Number.isNaN(Date.parse(d.start)) ? Date.parse(d.start) / 1000 : this.sim.world.startMs / 1000;
+    else if (d.step !== undefined) this.clock += parseStep(d.step) ?? 0;
     if (a.time !== undefined) {
-      const step = parseStep(a.time);
-      if (a.time.startsWith("+") && step !== undefined) clock += step - (parseStep(d.step) ?? 0);
-      else if (!Number.isNaN(Date.parse(a.time))) clock = Date.parse(a.time) / 1000;
+      const step = a.time.startsWith("+") ? parseStep(a.time) : undefined;
+      if (step !== undefined) this.clock += step - (parseStep(d.step) ?? 0);
       else {
-        yield { kind: "problem", file: item.file, line: item.line, column: item.column, message: `invalid time '${a.time}' (an ISO 8601 time or +N with ms, s, m, h or d): the previous event's time is used` };
+        const at = this.parseTime(a.time);
+        if (!Number.isNaN(at)) this.clock = at / 1000;
+        else out.push({ kind: "problem", file: item.file, line: item.line, column: item.column, message: `invalid time '${a.time}' (an ISO 8601 time or +N with ms, s, m, h or d): the previous event's time is used` });
       }
     }
     const origin = a.origin ?? d.origin;
     const chain = a.chain ?? d.chain;
-    const result = sim.simulate({ stanza: item.stanza, time: clock, ...(origin ? { origin } : {}), ...(chain ? { chain } : {}) });
-    yield { kind: "record", index: index++, file: item.file, line: item.line, column: item.column, time: clock, input: item, result };
+    const result = this.sim.simulate({ stanza: item.stanza, time: this.clock, origin, chain });
+    out.push({ kind: "record", index: this.index++, file: item.file, line: item.line, column: item.column, time: this.clock, input: item, result });
+  }
+
+  /** Captures repeat the same timestamp for many stanzas in a row: parse it once. */
+  private parseTime(text: string): number {
+    if (text !== this.lastTime) {
+      this.lastTime = text;
+      this.lastParsed = Date.parse(text);
+    }
+    return this.lastParsed;
+  }
+}
+
+/** The same as a stream. */
+export async function* replay(sim: Simulator, items: AsyncIterable<TrafficItem> | Iterable<TrafficItem>): AsyncGenerator<ReplayItem> {
+  const replayer = new Replayer(sim);
+  for await (const item of items) {
+    const out: ReplayItem[] = [];
+    replayer.step(item, out);
+    yield* out;
   }
 }
 

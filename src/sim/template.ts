@@ -73,6 +73,10 @@ export function hasExpressions(t: Template): boolean {
 
 /** Evaluates a template against an event, as the generated Lua would. */
 export function evaluateTemplate(t: Template, ctx: EventContext): string {
+  if (t.length === 1) {
+    const p = t[0]!;
+    return p.kind === "text" ? p.text : p.kind === "code" ? evaluateCode(p.code, ctx) : evaluateStanzaExpression(p.path, p.functions, ctx);
+  }
   return t.map((p) => (p.kind === "text" ? p.text : p.kind === "code" ? evaluateCode(p.code, ctx) : evaluateStanzaExpression(p.path, p.functions, ctx))).join("");
 }
 

@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
+import { parseStanzaRecord } from "./stanza-fast-path.js";
 import { XmlElement } from "./xml.js";
 
 /**
@@ -17,6 +18,8 @@ import { XmlElement } from "./xml.js";
  */
 
 export const trafficNamespace = "urn:stanzafw:traffic:0";
+/** A record (log line, JSON line) has no stream header: its stanza is read as a client stream's. */
+const recordNamespace = "jabber:client";
 const streamNamespace = "http://etherx.jabber.org/streams";
 const xmlNamespace = "http://www.w3.org/XML/1998/namespace";
 const stanzaNamespaces = new Set(["jabber:client", "jabber:server", "jabber:component:accept", ""]);
@@ -276,14 +279,24 @@ export async function* readTrafficFile(path: string, file = path): AsyncGenerato
 export class RecordParser {
   private reader: TrafficReader;
 
-  constructor(private readonly file: string) {
-    this.reader = new TrafficReader(file);
+  constructor(
+    private readonly file: string,
+    private readonly maxStanzaChars = 1 << 20,
+  ) {
+    this.reader = new TrafficReader(file, maxStanzaChars);
   }
 
   parse(xml: string): TrafficItem | undefined {
+    const stanza = parseStanzaRecord(xml, recordNamespace, this.maxStanzaChars);
+    if (stanza) return { kind: "stanza", file: this.file, line: 1, column: 1, stanza, streamNamespace: recordNamespace, annotations: {}, defaults: {} };
+    return this.parseWithSaxes(xml);
+  }
+
+  /** The reference path: saxes decides what the fast path leaves to it (and words the errors). */
+  parseWithSaxes(xml: string): TrafficItem | undefined {
     const items = this.reader.write(xml);
     if (items.length === 1 && items[0]!.kind === "stanza" && this.reader.idle) return items[0];
-    this.reader = new TrafficReader(this.file);
+    this.reader = new TrafficReader(this.file, this.maxStanzaChars);
     const problem = items.find((i) => i.kind === "problem");
     return problem ?? { kind: "problem", file: this.file, line: 1, column: 1, message: items.length === 0 ? "the stanza is not complete" : "not exactly one stanza" };
   }

@@ -59,12 +59,12 @@ export interface WorldData {
 
 /** Records what a verdict rests on when the world did not say. */
 export class Assumptions {
-  private readonly items = new Set<string>();
+  private items: Set<string> | undefined;
   add(text: string): void {
-    this.items.add(text);
+    (this.items ??= new Set()).add(text);
   }
   list(): string[] {
-    return [...this.items];
+    return this.items ? [...this.items] : [];
   }
 }
 

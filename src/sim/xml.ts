@@ -91,17 +91,33 @@ function attributeName(key: string): string {
   return sep < 0 ? key : key.slice(sep + 1);
 }
 
+const needsEscape = /[&<>'"]/;
+
 export function escapeXml(s: string): string {
+  if (!needsEscape.test(s)) return s;
   return s.replace(/[&<>'"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;" })[c]!);
 }
 
 /** Splits a JID like `util.jid.split`: node, host, resource; all undefined when it is not a valid JID. */
 export function splitJid(jid: string | undefined): [string | undefined, string | undefined, string | undefined] {
   if (jid === undefined) return [undefined, undefined, undefined];
-  // util.jid: node is what precedes the first '@' before any '/', resource after the first '/'.
-  const m = /^(?:([^@/]+)@)?([^@/]+)(?:\/(.+))?$/s.exec(jid);
-  if (!m) return [undefined, undefined, undefined];
-  return [m[1], m[2], m[3]];
+  // util.jid: node is what precedes the first '@' before any '/', resource after the first '/'
+  // (it may hold anything, '@' and '/' included); node, host and resource are never empty.
+  const slash = jid.indexOf("/");
+  const end = slash < 0 ? jid.length : slash;
+  if (slash >= 0 && slash === jid.length - 1) return [undefined, undefined, undefined];
+  const at = jid.indexOf("@");
+  let node: string | undefined;
+  let hostStart = 0;
+  if (at >= 0 && at < end) {
+    if (at === 0) return [undefined, undefined, undefined];
+    node = jid.slice(0, at);
+    hostStart = at + 1;
+    const second = jid.indexOf("@", hostStart);
+    if (second >= 0 && second < end) return [undefined, undefined, undefined];
+  }
+  if (hostStart === end) return [undefined, undefined, undefined];
+  return [node, hostStart === 0 && slash < 0 ? jid : jid.slice(hostStart, end), slash < 0 ? undefined : jid.slice(slash + 1)];
 }
 
 export function bareJid(jid: string | undefined): string | undefined {
