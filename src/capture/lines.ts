@@ -13,6 +13,8 @@ export interface Line {
   /** Its length in bytes (before decoding). */
   readonly bytes: number;
   readonly oversize?: true;
+  /** For an oversize line: its first byte (a log record's continuation lines start with TAB). */
+  readonly first?: number;
   readonly partial?: true;
 }
 
@@ -41,8 +43,9 @@ export class LineSplitter {
   private carry: Buffer[] = [];
   private carried = 0;
   private oversize = false;
-  /** Bytes of an oversize line seen so far. */
+  /** Bytes of an oversize line seen so far, and its first byte. */
   private dropped = 0;
+  private firstByte = 0;
   private n = 0;
 
   constructor(
@@ -70,7 +73,7 @@ export class LineSplitter {
             this.n--;
             this.keep(chunk.subarray(start, nl), out);
             out.push(this.carriedLine());
-          } else out.push({ line: this.n, text: undefined, bytes: nl - start, oversize: true });
+          } else out.push({ line: this.n, text: undefined, bytes: nl - start, oversize: true, first: chunk[start]! });
         } else out.push({ line: this.n, text: valid || isUtf8(chunk.subarray(start, nl)) ? decode(chunk, start, nl) : undefined, bytes: nl - start });
       }
     }
@@ -93,6 +96,7 @@ export class LineSplitter {
     if (!this.cutLongLines) {
       this.oversize = true;
       this.dropped = this.carried;
+      this.firstByte = this.carry[0]![0] ?? 0;
       this.carry = [];
       this.carried = 0;
       return;
@@ -110,7 +114,7 @@ export class LineSplitter {
   private carriedLine(): Line {
     this.n++;
     const bytes = Buffer.concat(this.carry);
-    const line: Line = this.oversize ? { line: this.n, text: undefined, bytes: this.dropped, oversize: true } : { line: this.n, text: isUtf8(bytes) ? decode(bytes, 0, bytes.length) : undefined, bytes: bytes.length };
+    const line: Line = this.oversize ? { line: this.n, text: undefined, bytes: this.dropped, oversize: true, first: this.firstByte } : { line: this.n, text: isUtf8(bytes) ? decode(bytes, 0, bytes.length) : undefined, bytes: bytes.length };
     this.dropped = 0;
     this.carry = [];
     this.carried = 0;

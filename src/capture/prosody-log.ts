@@ -62,12 +62,22 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     if (raw.line === this.cutLine) return;
     if (raw.partial) {
       this.cutLine = raw.line;
-      raw = { ...raw, text: undefined, oversize: true };
+      raw = { ...raw, text: undefined, oversize: true, first: raw.text?.charCodeAt(0) ?? 0 };
     }
     const text = raw.text;
+    if (raw.oversize) {
+      // A continuation makes its record too large; any other line ends the record before it.
+      if (this.pending && raw.first === 9) {
+        this.tooLarge = true;
+        return;
+      }
+      if (this.pending) this.flush(out);
+      out.push({ kind: "problem", file: this.file, line: raw.line, column: 1, message: `record larger than ${this.options.maxRecordBytes} bytes skipped` });
+      return;
+    }
     if (text === undefined) {
       const at = this.pending?.line ?? raw.line;
-      const what = raw.oversize ? `record larger than ${this.options.maxRecordBytes} bytes skipped` : this.pending ? "invalid UTF-8 in the record: skipped" : "invalid UTF-8: line skipped";
+      const what = this.pending ? "invalid UTF-8 in the record: skipped" : "invalid UTF-8: line skipped";
       this.pending = undefined;
       this.tooLarge = false;
       out.push({ kind: "problem", file: this.file, line: at, column: 1, message: what });

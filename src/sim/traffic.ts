@@ -298,6 +298,8 @@ export class RecordParser {
     if (items.length === 1 && items[0]!.kind === "stanza" && this.reader.idle) return items[0];
     this.reader = new TrafficReader(this.file, this.maxStanzaChars);
     const problem = items.find((i) => i.kind === "problem");
-    return problem ?? { kind: "problem", file: this.file, line: 1, column: 1, message: items.length === 0 ? "the stanza is not complete" : "not exactly one stanza" };
+    // The callers say that the record is skipped; the reason alone is wanted here.
+    if (problem) return { ...problem, message: problem.message.replace(/^malformed stanza skipped: /, "") };
+    return { kind: "problem", file: this.file, line: 1, column: 1, message: items.length === 0 ? "the stanza is not complete" : "not exactly one stanza" };
   }
 }

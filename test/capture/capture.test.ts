@@ -93,3 +93,49 @@ test("a real Prosody log (mod_stanza_debug at debug level): client stanzas get t
   t.true(log.includes(secret));
   t.false(stdout.includes(secret));
 });
+
+test("XML on one very long line (a whole stream) is read in pieces, nothing refused or lost", async (t) => {
+  const stanzas = Array.from({ length: 40 }, (_, i) => `<message from='a@b.example/r' to='c@d.example' id='m${i}'><body>ünïcödé ${"x".repeat(i)}</body></message>`);
+  const stream = `<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>${stanzas.join("")}</stream:stream>`;
+  const out: TrafficItem[] = [];
+  for await (const i of readCapture(file("stream.xml", stream), "cap", { maxRecordBytes: 100 })) out.push(i);
+  t.deepEqual(
+    out.map((i) => (i.kind === "stanza" ? i.stanza.attr.id : `problem ${i.message}`)),
+    stanzas.map((_, i) => `m${i}`),
+  );
+  t.is(out[39]?.kind === "stanza" ? out[39].stanza.getChildText("body") : "", `ünïcödé ${"x".repeat(39)}`);
+});
+
+test("lines across read chunks: a character split between two chunks, CRLF line ends", async (t) => {
+  // The reader takes 64 KiB at a time: put a two-byte character across that boundary.
+  const filler = `${JSON.stringify({ xml: "<presence from='a@b.example/r' to='c@d.example'/>" })}\r\n`;
+  let text = "";
+  while (Buffer.byteLength(text + filler) < 65535 - 40) text += filler;
+  const head = JSON.stringify({ xml: "<message from='a@b.example/r' to='c@d.example'><body>" }).slice(0, -2);
+  const pad = "y".repeat(65535 - Buffer.byteLength(text + head));
+  const record = `${head}${pad}é</body></message>"}\r\n`;
+  const got = await items(file("chunks.jsonl", text + record));
+  const last = got[got.length - 1]!;
+  t.is(last.kind, "stanza");
+  t.is(last.kind === "stanza" ? last.stanza.getChildText("body") : "", `${pad}é`);
+  t.true(got.every((i) => i.kind === "stanza"));
+});
+
+test("a Prosody log with CRLF line ends and an oversize line: the record is reported, the next one read", async (t) => {
+  const lines = [
+    "Nov 25 10:00:00 s2sin1\tdebug\tRECV: <message from='a@b.example/r' to='c@d.example' id='one'/>",
+    `Nov 25 10:00:01 s2sin1\tdebug\tRECV: <message from='a@b.example/r' to='c@d.example' id='big'><body>${"z".repeat(3000)}</body></message>`,
+    "Nov 25 10:00:02 s2sin1\tdebug\tRECV: <message from='a@b.example/r' to='c@d.example' id='three'/>",
+  ];
+  const path = file("crlf.log", lines.join("\r\n") + "\r\n");
+  // Detected (the long line is cut in pieces before the format is known) and given.
+  for (const format of [undefined, "prosody-log"] as const) {
+    const out: TrafficItem[] = [];
+    for await (const i of readCapture(path, "cap", { maxRecordBytes: 1000, year: 2026, ...(format ? { format } : {}) })) out.push(i);
+    t.deepEqual(
+      out.map((i) => (i.kind === "stanza" ? `${i.line} ${i.stanza.attr.id} ${i.annotations.time}` : `problem ${i.line}: ${i.message}`)),
+      ["1 one 2026-11-25T10:00:00.000Z", "problem 2: record larger than 1000 bytes skipped", "3 three 2026-11-25T10:00:02.000Z"],
+      format ?? "detected",
+    );
+  }
+});

@@ -21,6 +21,8 @@ export interface ServerOptions {
   readonly modules?: readonly string[];
   /** Files written into the server's directory; `{dir}` in extraConfig is replaced by its path. */
   readonly files?: Readonly<Record<string, string>>;
+  /** External components (XEP-0114): domain → secret, on `componentPort`. Stand-ins for remote servers. */
+  readonly components?: Readonly<Record<string, string>>;
 }
 
 async function freePort(): Promise<number> {
@@ -48,6 +50,7 @@ export class ProsodyServer {
     readonly dir: string,
     readonly port: number,
     private readonly child: ChildProcess,
+    readonly componentPort: number,
   ) {}
 
   static async start(options: ServerOptions): Promise<ProsodyServer> {
@@ -56,6 +59,7 @@ export class ProsodyServer {
     mkdirSync(join(dir, "data"));
     const c2s = await freePort();
     const s2s = await freePort();
+    const componentPort = await freePort();
     const scripts = options.scripts.map((text, i) => {
       const path = join(dir, `script${i}.pfw`);
       writeFileSync(path, text, { mode: 0o644 });
@@ -74,6 +78,8 @@ export class ProsodyServer {
         `interfaces = { "127.0.0.1" }`,
         `c2s_ports = { ${c2s} }`,
         `s2s_ports = { ${s2s} }`,
+        `component_ports = { ${componentPort} }`,
+        `component_interfaces = { "127.0.0.1" }`,
         "http_ports = {}",
         "https_ports = {}",
         "c2s_direct_tls_ports = {}",
@@ -87,6 +93,7 @@ export class ProsodyServer {
         `firewall_scripts = { ${scripts.map(q).join(", ")} }`,
         (options.extraConfig ?? "").replace(/\{dir\}/g, dir),
         ...options.hosts.map((h) => `VirtualHost ${q(h)}`),
+        ...Object.entries(options.components ?? {}).map(([d, secret]) => `Component ${q(d)}\n  component_secret = ${q(secret)}`),
         "",
       ].join("\n"),
       { mode: 0o644 },
@@ -109,7 +116,7 @@ export class ProsodyServer {
     }
     // UTC, so TIME and DAY see the same clock as a simulation with the world's default time zone.
     const child = spawn("prosody", ["--config", config, "-F"], { stdio: "ignore", env: { ...process.env, TZ: "UTC" } });
-    const server = new ProsodyServer(dir, c2s, child);
+    const server = new ProsodyServer(dir, c2s, child, componentPort);
     await server.waitListening();
     return server;
   }

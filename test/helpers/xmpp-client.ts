@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
 import { XmlElement } from "../../src/sim/xml.js";
@@ -17,6 +18,8 @@ export class XmppClient {
   private stack: XmlElement[] = [];
   private waiters: { test: (s: XmlElement) => boolean; resolve: (s: XmlElement | undefined) => void; timer: NodeJS.Timeout }[] = [];
   private streamFeatures: XmlElement | undefined;
+  private streamId: string | undefined;
+  private streamNamespace = "jabber:client";
   jid = "";
 
   private constructor(
@@ -45,6 +48,20 @@ export class XmppClient {
     return c;
   }
 
+  /** Connects as an external component (XEP-0114): the handshake, then stanzas from `domain`. */
+  static async component(port: number, domain: string, secret: string): Promise<XmppClient> {
+    const c = new XmppClient(port, domain);
+    c.streamNamespace = "jabber:component:accept";
+    await c.open();
+    for (let i = 0; i < 150 && c.streamId === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+    if (c.streamId === undefined) throw new Error(`no stream header from the component port for ${domain}`);
+    const done = c.waitFor((s) => s.name === "handshake" || s.name === "error");
+    c.write(`<handshake>${createHash("sha1").update(c.streamId + secret).digest("hex")}</handshake>`);
+    if ((await done)?.name !== "handshake") throw new Error(`component handshake failed for ${domain}`);
+    c.jid = domain;
+    return c;
+  }
+
   private open(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.socket = connect(this.port, "127.0.0.1", () => {
@@ -63,6 +80,7 @@ export class XmppClient {
     this.streamFeatures = undefined;
     this.parser.on("opentag", (tag: SaxesTagNS) => {
       if (tag.local === "stream" && tag.uri === "http://etherx.jabber.org/streams" && this.stack.length === 0) {
+        this.streamId = (tag.attributes as Record<string, SaxesAttributeNS>).id?.value;
         this.stack.push(new XmlElement("stream:stream"));
         return;
       }
@@ -71,7 +89,7 @@ export class XmppClient {
         if (a.prefix === "xmlns" || a.name === "xmlns") continue;
         attr[a.uri === "http://www.w3.org/XML/1998/namespace" ? `xml:${a.local}` : a.local] = a.value;
       }
-      if (tag.uri && tag.uri !== "jabber:client") attr.xmlns = tag.uri;
+      if (tag.uri && tag.uri !== this.streamNamespace) attr.xmlns = tag.uri;
       const el = new XmlElement(tag.local ?? tag.name, attr);
       this.stack[this.stack.length - 1]?.children.push(el);
       this.stack.push(el);
@@ -95,7 +113,7 @@ export class XmppClient {
       }
     });
     this.parser.on("error", () => undefined);
-    this.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${this.host}' version='1.0'>`);
+    this.write(`<?xml version='1.0'?><stream:stream xmlns='${this.streamNamespace}' xmlns:stream='http://etherx.jabber.org/streams' to='${this.host}' version='1.0'>`);
   }
 
   private async waitFeatures(): Promise<void> {
