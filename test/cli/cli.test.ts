@@ -1,27 +1,9 @@
 import test from "ava";
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../../src/cli/index.js";
+import { runIn, workdir } from "../helpers/cli.js";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(cwd: string, ...argv: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
-
-function workdir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "stanzafw-cli-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
 
 const good = 'chain deliver {\n  rule r {\n    when kind == message and in_roster_group "Friends"\n    then pass\n  }\n}\n';
 const bad = "chain deliver {\n  rule r {\n    when kind == mesage\n    then drop\n  }\n}\n";

@@ -1,21 +1,7 @@
 import test from "ava";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { runCli } from "../../src/cli/index.js";
+import { runIn, workdir } from "../helpers/cli.js";
 
-async function run(cwd: string, stdin: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readStdin: async () => stdin });
-  return { code, stdout, stderr };
-}
-
-function workdir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "stanzafw-sim-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+const run = (cwd: string, stdin: string, ...argv: string[]) => runIn(cwd, argv, stdin);
 
 const rules = 'target prosody "0.12"\nchain deliver {\n  rule spam {\n    when body contains "casino"\n    then bounce policy-violation "no"\n  }\n}\n';
 const traffic = '<message from="x@remote.example/r" to="alice@example.org" id="1"><body>casino</body></message>\n<message from="x@remote.example/r" to="alice@example.org" id="2"><body>hi</body></message>\n<message from="broken';

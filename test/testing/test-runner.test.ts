@@ -1,23 +1,12 @@
 import test from "ava";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../../src/cli/index.js";
+import { runIn, workdir as tempdir } from "../helpers/cli.js";
 import { diagnosticCases } from "../helpers/diagnostic-cases.js";
 import { parseTestFile } from "../../src/testing/test-file.js";
 
-async function run(cwd: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
-
-function workdir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "stanzafw-test-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
+const workdir = (files: Record<string, string>) => tempdir(files, "stanzafw-test-");
 
 const rules = `chain deliver {
   rule spam {

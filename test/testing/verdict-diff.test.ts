@@ -1,28 +1,17 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../../src/cli/index.js";
+import { runIn, workdir as tempdir } from "../helpers/cli.js";
 
-async function run(cwd: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
+const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
 
 const v1 = 'chain deliver {\n  rule spam {\n    when body contains "casino"\n    then drop\n  }\n}\n';
 const v2 = 'chain deliver {\n  rule spam {\n    when body contains "casino" or body contains "lottery"\n    then bounce policy-violation\n  }\n}\n';
 const traffic = ["casino", "lottery", "hello", "casino again"].map((b, i) => `<message from="x${i}@remote.example/r" to="alice@example.org"><body>${b}</body></message>`).join("\n");
 
 function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "stanzafw-diff-"));
-  writeFileSync(join(dir, "old.sfw"), v1);
-  writeFileSync(join(dir, "new.sfw"), v2);
-  writeFileSync(join(dir, "t.xml"), traffic);
-  writeFileSync(join(dir, "w.json"), '{"hosts": ["example.org"]}');
-  return dir;
+  return tempdir({ "old.sfw": v1, "new.sfw": v2, "t.xml": traffic, "w.json": '{"hosts": ["example.org"]}' }, "stanzafw-diff-");
 }
 
 test("diff: counts per verdict transition, the rules responsible, examples, and the .pfw diff", async (t) => {
