@@ -32,7 +32,7 @@ export async function writeProsodyLog(path: string, count: number, seed = 7): Pr
 }
 
 /** Runs `stanzafw sim` on the capture in a child process: stanzas per second and that process's peak memory. */
-export function simOnCapture(path: string): { seconds: number; stanzas: number; peakRssMb: number } {
+export function simOnCapture(path: string, extra: readonly string[] = []): { seconds: number; stanzas: number; peakRssMb: number } {
   const bin = fileURLToPath(new URL("../../bin/stanzafw.js", import.meta.url));
   const rules = fileURLToPath(new URL("../../rules/public-server.sfw", import.meta.url));
   const world = fileURLToPath(new URL("../../examples/world.json", import.meta.url));
@@ -40,7 +40,7 @@ export function simOnCapture(path: string): { seconds: number; stanzas: number; 
   const outPath = `${path}.out`;
   const out = openSync(outPath, "w");
   const t0 = performance.now();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, bin, "sim", rules, "--world", world, "--traffic", path], { encoding: "utf8", stdio: ["ignore", out, "pipe"] });
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, bin, "sim", rules, "--world", world, "--traffic", path, ...extra], { encoding: "utf8", stdio: ["ignore", out, "pipe"] });
   const seconds = (performance.now() - t0) / 1000;
   closeSync(out);
   const size = statSync(outPath).size;

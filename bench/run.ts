@@ -26,9 +26,12 @@ try {
   const cli = simOnCapture(path);
   const cliRate = cli.stanzas / cli.seconds;
   process.stdout.write(`stanzafw sim on a ${count}-stanza Prosody log: ${Math.round(cliRate)} stanzas/s; peak RSS of that process ${cli.peakRssMb.toFixed(0)} MB (target < 200 MB)\n`);
+  const quiet = simOnCapture(path, ["--print", "none"]);
+  const quietRate = quiet.stanzas / quiet.seconds;
+  process.stdout.write(`the same with --print none (summary only): ${Math.round(quietRate)} stanzas/s; peak RSS ${quiet.peakRssMb.toFixed(0)} MB\n`);
   if (!spawnSync("prosodyctl", ["--help"]).error) {
     const real = await realReplayRate(path, 5000);
-    process.stdout.write(`real Prosody replay of the first ${real.stanzas} stanzas of the same capture through the integration harness (${real.connections} remote domains as components): ${Math.round(real.rate)} stanzas/s (${real.answered} error replies); simulator/real = ${(cliRate / real.rate).toFixed(1)}× (target ≥ 100×)\n`);
+    process.stdout.write(`real Prosody replay of the first ${real.stanzas} stanzas of the same capture through the integration harness (${real.connections} remote domains as components): ${Math.round(real.rate)} stanzas/s (${real.answered} error replies); simulator/real = ${(cliRate / real.rate).toFixed(1)}× with every stanza printed, ${(quietRate / real.rate).toFixed(1)}× with --print none (target ≥ 100×)\n`);
   } else process.stdout.write("real Prosody replay skipped: prosodyctl is not installed\n");
 } finally {
   rmSync(dir, { recursive: true, force: true });

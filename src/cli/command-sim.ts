@@ -31,6 +31,16 @@ export interface SimCommandOptions {
   readonly inputFormat?: CaptureFormat;
   readonly report?: string;
   readonly showWorld?: boolean;
+  /** Which stanzas get an output line (default all); skipped records always do. */
+  readonly print?: PrintChoice;
+}
+
+export type PrintChoice = "all" | "decided" | "none";
+
+/** Whether a replayed item gets an output line under `--print`. */
+export function printed(r: ReplayItem, choice: PrintChoice): boolean {
+  if (r.kind === "problem" || choice === "all") return true;
+  return choice === "decided" && (r.result.rule !== undefined || r.result.verdict !== "pass");
 }
 
 /** Reads and checks a world file; problems are usage errors (exit 2). */
@@ -118,6 +128,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const logCheck = new LogCheck();
   const out = new BufferedOutput(io);
   const forced = options.chain;
+  const print = options.print ?? "all";
   const replayer = new Replayer(sim);
   const results: ReplayItem[] = [];
   const heap = new HeapGuard();
@@ -131,6 +142,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
         summary.add(r);
         report?.add(r);
         if (r.kind === "record") logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result);
+        if (!printed(r, print)) continue;
         if (options.format === "json") out.write(jsonLine(r, options.trace) + "\n");
         else {
           out.write(textLine(r) + "\n");

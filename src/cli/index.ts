@@ -5,7 +5,7 @@ import { exitCodes, UsageError, type CliIo } from "./io.js";
 import { parseFormat } from "./diagnostics-output.js";
 import { runCheck } from "./command-check.js";
 import { runCompile } from "./command-compile.js";
-import { runSim } from "./command-sim.js";
+import { runSim, type PrintChoice } from "./command-sim.js";
 import { runTest, type Reporter } from "./command-test.js";
 import { runDiff } from "./command-diff.js";
 
@@ -66,8 +66,9 @@ export function createCli(io: CliIo, status: { code: number }): Command {
     .addOption(new Option("--input-format <format>", "the captures' format (detected from the content otherwise)").choices(["xml", "jsonl", "prosody-log"]))
     .option("--report <file>", "also write a self-contained HTML report")
     .option("--show-world", "print the world in use (given and inferred from the traffic) as JSON on stderr")
+    .addOption(new Option("--print <stanzas>", "which stanzas get a line: all, those a rule decided or that did not pass, or none (the summary and skipped records only)").choices(["all", "decided", "none"]).default("all"))
     .addOption(targetOption())
-    .action(async (rules: string[], opts: { traffic?: string[]; world?: string; format: string; trace?: boolean; chain?: string; target?: TargetVersion; inputFormat?: "xml" | "jsonl" | "prosody-log"; report?: string; showWorld?: boolean }) => {
+    .action(async (rules: string[], opts: { traffic?: string[]; world?: string; format: string; trace?: boolean; chain?: string; target?: TargetVersion; inputFormat?: "xml" | "jsonl" | "prosody-log"; report?: string; showWorld?: boolean; print: PrintChoice }) => {
       if (opts.format !== "text" && opts.format !== "json") throw new UsageError(`unknown format '${opts.format}' (expected text or json)`);
       status.code = await runSim(io, rules, {
         traffic: opts.traffic ?? [],
@@ -79,6 +80,7 @@ export function createCli(io: CliIo, status: { code: number }): Command {
         ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}),
         ...(opts.report ? { report: opts.report } : {}),
         ...(opts.showWorld ? { showWorld: true } : {}),
+        print: opts.print,
       });
     });
 

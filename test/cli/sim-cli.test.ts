@@ -38,3 +38,20 @@ test("sim: a .sfw with errors exits 1; a .pfw that Prosody would refuse is simul
   t.is((await run(dir, "", "sim", "bad.pfw", "--world", "w.json", "--traffic", "t.xml")).code, 2);
   t.is((await run(dir, "", "sim", "bad.pfw", "--traffic", "missing.xml")).code, 2);
 });
+
+test("sim: --print decided shows only the stanzas a rule decided or that did not pass; --print none only the summary and skipped records", async (t) => {
+  const passRules = rules.replace("  rule spam {", '  rule friends {\n    when body contains "friend"\n    then pass\n  }\n  rule spam {');
+  const three = traffic.replace('<message from="broken', '<message from="y@remote.example/r" to="alice@example.org" id="3"><body>friend</body></message>\n<message from="broken');
+  const dir = workdir({ "r.sfw": passRules, "t.xml": three, "w.json": '{"hosts": ["example.org"]}' });
+  const lines = (out: string) => out.split("\n").filter((l) => l.startsWith("t.xml:"));
+  const all = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json");
+  t.is(lines(all.stdout).length, 4);
+  const decided = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json", "--print", "decided");
+  t.is(decided.code, 0, decided.stderr);
+  t.deepEqual(lines(decided.stdout).map((l) => l.replace(/^(t\.xml:\d+(?::\d+)?:?\s+\S+).*/, "$1")), ["t.xml:1  bounce", "t.xml:3  pass", "t.xml:4:1: skipped:"]);
+  const none = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json", "--print", "none", "--format", "json");
+  t.deepEqual(none.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { kind?: string }).kind), ["skipped"]);
+  const summary = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json", "--print", "none");
+  t.regex(summary.stdout, /^3 stanzas: 2 pass, 1 bounce; 1 skipped \(malformed input\)$/m);
+  t.is((await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--print", "some")).code, 2);
+});
