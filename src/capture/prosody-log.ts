@@ -14,6 +14,7 @@ import type { Line } from "./lines.js";
  */
 
 const recordStart = /^([A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d) (\S+)\t(\w+)\t(RECV|SEND): ([\s\S]*)$/;
+const disconnectLine = /^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d (\S+)\tinfo\tClient disconnected/;
 const anyLogLine = /^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+\t\w+\t/;
 const stanzaStart = /^<(message|presence|iq)[\s/>]/;
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -92,9 +93,27 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     }
     if (pending) this.flush(out);
     const m = recordStart.exec(text);
-    if (!m) return;
+    if (!m) {
+      if (this.bound.size > 0 && text.includes("\tinfo\tClient disconnected")) this.disconnected(text);
+      return;
+    }
     this.pending = { line: raw.line, time: m[1]!, session: m[2]!, direction: m[4] as "RECV" | "SEND", text: m[5]!, bytes: raw.bytes };
     if (this.pending.bytes > this.options.maxRecordBytes) this.tooLarge = true;
+  }
+
+  /**
+   * A client's session ends: its JID is forgotten, so that the table stays as small as the number
+   * of clients connected at once, and a later session given the same id (Prosody derives ids from
+   * memory addresses) is not taken for this client before it binds a resource.
+   */
+  private disconnected(text: string): void {
+    const m = disconnectLine.exec(text);
+    if (m) this.bound.delete(m[1]!);
+  }
+
+  /** How many client sessions have a bound JID now. */
+  get boundSessions(): number {
+    return this.bound.size;
   }
 
   end(out: TrafficItem[]): void {

@@ -235,6 +235,8 @@ interface HandlerResult {
   readonly decided?: DecidingRule;
 }
 
+const sessionSweepMinimum = 10_000;
+
 export class Simulator {
   private readonly hosts = new Map<string, HostFirewall>();
   private readonly sessions = new Map<string, Session>();
@@ -344,8 +346,29 @@ export class Simulator {
       }
     }
     s = { id, type, fullJid, host, directed: new Set(given?.directed ?? []), marks, userMarks };
+    if (this.sessions.size >= this.sweepAt) this.sweepSessions();
     this.sessions.set(id, s);
     return s;
+  }
+
+  /** When the session table grows past this size, sessions that hold nothing are forgotten. */
+  private sweepAt = sessionSweepMinimum;
+
+  /**
+   * A capture of a day names more client resources than memory should hold. A session without
+   * marks or directed presence, that the world says nothing about, is recreated identically on its
+   * next stanza, so forgetting it changes no verdict.
+   */
+  private sweepSessions(): void {
+    for (const [id, s] of this.sessions) {
+      if (s.marks.size === 0 && s.directed.size === 0 && this.world.session(id) === undefined) this.sessions.delete(id);
+    }
+    this.sweepAt = Math.max(sessionSweepMinimum, 2 * this.sessions.size);
+  }
+
+  /** How many sessions the simulator holds (for tests of its memory). */
+  get sessionCount(): number {
+    return this.sessions.size;
   }
 
   /** Which built-in chains an event meets, on which host. */

@@ -92,6 +92,18 @@ test("a real Prosody log (mod_stanza_debug at debug level): client stanzas get t
   const secret = Buffer.from("\0alice\0s3cret-pw").toString("base64");
   t.true(log.includes(secret));
   t.false(stdout.includes(secret));
+  // After "Client disconnected", the session id no longer stands for alice: Prosody may give it to
+  // a new connection, whose stanzas before resource binding the firewall never sees.
+  const aliceSession = /(c2s\w+)\tdebug\tRECV: <message[^\n]*id='x1'/.exec(log)?.[1];
+  t.truthy(aliceSession);
+  t.regex(log, new RegExp(`${aliceSession}\tinfo\tClient disconnected`), "the log records the disconnection");
+  const stamp = /^[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d/.exec(log)![0];
+  const x3 = `${stamp} ${aliceSession}\tdebug\tRECV: <message to='bob@b.test' type='chat' id='x3'><body>who am I?</body></message>\n`;
+  const originOfX3 = async (text: string) => (await items(file("reused.log", text))).flatMap((i) => (i.kind === "stanza" && i.stanza.attr.id === "x3" ? [i.annotations.origin] : []));
+  t.deepEqual(await originOfX3(`${log}${x3}`), []);
+  // The same log without the disconnection: the stanza is taken for alice's.
+  const still = log.split("\n").filter((l) => !l.includes("Client disconnected")).join("\n");
+  t.deepEqual(await originOfX3(`${still}${x3}`), ["c2s:alice@a.test/phone"]);
 });
 
 test("XML on one very long line (a whole stream) is read in pieces, nothing refused or lost", async (t) => {
