@@ -1,5 +1,6 @@
 import { run as compileBench } from "./compile.js";
 import { run as simBench } from "./sim.js";
+import { run as listBench } from "./memory-list.js";
 import { simOnCapture, writeProsodyLog } from "./capture.js";
 import { realReplayRate } from "./real-replay.js";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,6 +18,8 @@ process.stdout.write(
 );
 const sim = await simBench();
 process.stdout.write(`sim in process, rules/public-server.sfw on ${sim.count} generated stanzas (XML) streamed from disk: median ${Math.round(sim.medianRate)} stanzas/s of ${sim.rates.length} runs\n`);
+
+for (const l of listBench()) process.stdout.write(`ADD TO a memory list limited to ${l.limit} items, 1,000,000 additions (nearly each one forgets the oldest): median ${l.medianMs.toFixed(0)} ms of 5 runs\n`);
 
 const count = quick ? 100_000 : 1_000_000;
 const dir = mkdtempSync(join(tmpdir(), "stanzafw-bench-"));

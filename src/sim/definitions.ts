@@ -135,7 +135,13 @@ const filterFunctions: Readonly<Record<string, Filter>> = {
 };
 
 export class FirewallList {
-  private items: Map<string, true> | undefined;
+  /** Item → when it was last added (the order util.cache keeps). */
+  private items: Map<string, number> | undefined;
+  /** Limited lists: additions oldest first, as item and time; stale entries are skipped when evicting. */
+  private readonly order: string[] = [];
+  private readonly orderAt: number[] = [];
+  private head = 0;
+  private clock = 0;
 
   constructor(
     readonly name: string,
@@ -147,24 +153,68 @@ export class FirewallList {
     /** Set when the list's contents come from outside and the world did not give them. */
     readonly unknownContents: string | undefined,
   ) {
-    this.items = backend === "pubsubitemid" && initial === undefined ? undefined : new Map((initial ?? []).map((i) => [i, true as const]));
+    this.items = backend === "pubsubitemid" && initial === undefined ? undefined : new Map();
+    for (const i of initial ?? []) this.put(i);
   }
 
   add(item: string): void {
     const v = this.filter ? this.filter(item) : item;
     if (this.backend === "http" || v === undefined || !this.items) return;
-    if (this.limit !== undefined) {
-      this.items.delete(v);
-      if (this.items.size >= this.limit) this.items.delete(this.items.keys().next().value!);
+    if (this.limit !== undefined && !this.items.has(v) && this.items.size >= this.limit) this.evictOldest();
+    this.put(v);
+  }
+
+  /**
+   * Adding bumps an item to the newest place; a full list forgets the least recently added. A
+   * Map's own order would do, but taking its first key costs a scan over the deleted entries
+   * before it: quadratic for a list of 100,000.
+   */
+  private put(v: string): void {
+    const at = ++this.clock;
+    this.items!.set(v, at);
+    if (this.limit === undefined) return;
+    this.order.push(v);
+    this.orderAt.push(at);
+    // Re-adding an item leaves its older entry behind: drop those before they outnumber the items.
+    if (this.order.length - this.head > 2 * this.limit + 1024) this.compact();
+  }
+
+  private compact(): void {
+    let w = 0;
+    for (let r = this.head; r < this.order.length; r++) {
+      const k = this.order[r]!;
+      const at = this.orderAt[r]!;
+      if (this.items!.get(k) !== at) continue;
+      this.order[w] = k;
+      this.orderAt[w++] = at;
     }
-    this.items.set(v, true);
+    this.order.length = w;
+    this.orderAt.length = w;
+    this.head = 0;
+  }
+
+  private evictOldest(): void {
+    while (this.head < this.order.length) {
+      const k = this.order[this.head]!;
+      const at = this.orderAt[this.head]!;
+      this.head++;
+      if (this.items!.get(k) === at) {
+        this.items!.delete(k);
+        break;
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order.splice(0, this.head);
+      this.orderAt.splice(0, this.head);
+      this.head = 0;
+    }
   }
 
   contains(item: string | undefined, assume: Assumptions): boolean {
     if (this.unknownContents) assume.add(this.unknownContents);
     let v = this.filter ? this.filter(item) : item;
     if (this.hash) v = this.hash(v);
-    return v !== undefined && this.items?.get(v) === true;
+    return v !== undefined && this.items?.has(v) === true;
   }
 }
 

@@ -54,6 +54,23 @@ const cases: Case[] = [
     stanzas: [m("a", from("x@trusted.example/r"), "bad"), m("b", from("x@other.example/r"), "bad"), m("c", from("x@other.example/r"), "worse"), m("d", from("x@other.example/r"), "fine")],
   },
   {
+    name: "a memory list with a limit forgets the least recently added; adding again makes an item the newest",
+    script: "%LIST recent: memory (limit: 2)\nINSPECT: body#=add\nADD TO=recent $<@from|bare>\nDROP.\n\nCHECK LIST: recent contains $<@from|bare>\nBOUNCE=policy-violation\n",
+    stanzas: [
+      m("1", from("a@x.example/r"), "add"),
+      m("2", from("b@x.example/r"), "add"),
+      m("3", from("a@x.example/r"), "check"),
+      m("4", from("a@x.example/r"), "add"),
+      m("5", from("c@x.example/r"), "add"),
+      m("6", from("a@x.example/r"), "check"),
+      m("7", from("b@x.example/r"), "check"),
+      m("8", from("c@x.example/r"), "check"),
+      m("9", from("d@x.example/r"), "add"),
+      m("10", from("a@x.example/r"), "check"),
+      m("11", from("c@x.example/r"), "check"),
+    ],
+  },
+  {
     name: "lists, SCAN and COUNT",
     script: "%LIST seen: memory (filter: lower)\n%PATTERN word: %a+\n%PATTERN link: https?://%S+\n%SEARCH body: body#\n%LIST bad: memory\nADD TO=bad casino\n\nCHECK LIST: seen contains $<@from|bare>\nDROP.\n\nINSPECT: body#=remember me\nADD TO=seen $<@from|bare>\n\nSCAN: body for word in bad\nBOUNCE=policy-violation\n\nCOUNT: link in body >= 2\nDROP.\n",
     stanzas: [m("a", from("Mixed@Case.example/r"), "remember me"), m("b", from("mixed@case.example/r"), "hello"), m("c", from("x@b.example/r"), "visit the CASINO casino"), m("d", from("x@b.example/r"), "http://a https://b"), m("e", from("x@b.example/r"), "http://a only")],
