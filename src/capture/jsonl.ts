@@ -45,7 +45,7 @@ export class JsonLinesDecoder implements CaptureDecoder {
     const r = record as Record<string, unknown>;
     if (typeof r !== "object" || r === null || typeof r.xml !== "string") return problem('a record needs an "xml" string');
     const item = this.parser.parse(r.xml);
-    if (!item || item.kind === "problem") return problem(`malformed stanza skipped: ${item?.message ?? "not one stanza"}`);
+    if (!item || item.kind === "problem") return problem(`malformed stanza: ${item?.message ?? "not one stanza"}`);
     const chain = typeof r.chain === "string" ? r.chain : typeof r.direction === "string" ? directions[r.direction] : undefined;
     const origin = typeof r.session === "string" ? r.session : typeof r.origin === "string" ? r.origin : undefined;
     const annotations = { ...(typeof r.time === "string" ? { time: r.time } : {}), ...(chain ? { chain } : {}), ...(origin ? { origin } : {}) };

@@ -135,7 +135,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     if (!stanzaStart.test(text)) return;
     const item = this.parser.parse(text);
     if (!item || item.kind === "problem") {
-      out.push({ kind: "problem", file, line: p.line, column: 1, message: `malformed stanza skipped: ${item?.message ?? "not one stanza"}` });
+      out.push({ kind: "problem", file, line: p.line, column: 1, message: `malformed stanza: ${item?.message ?? "not one stanza"}` });
       return;
     }
     const stanza = item.stanza;

@@ -1,14 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
 import { formatDiagnostics } from "./diagnostics-output.js";
 import { displayPath, readText, writeAtomically } from "./files.js";
 import { HtmlReport } from "../report/html-report.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 import { readWorld } from "./command-sim.js";
 import { loadRules } from "../sim/load-rules.js";
-import type { TrafficItem } from "../sim/traffic.js";
-import { readCapture } from "../capture/read-capture.js";
-import { diffJson, diffText, diffVerdicts, type DiffSide } from "../testing/verdict-diff.js";
+import type { TrafficProblem } from "../sim/traffic.js";
+import type { CaptureFormat } from "../capture/read-capture.js";
+import { textLine } from "../sim/output.js";
+import { diffJson, diffText, VerdictDiffer, type DiffSide } from "../testing/verdict-diff.js";
+import { HeapGuard } from "./heap-guard.js";
+import { progressFor, trafficBatches, worldForCaptures } from "./traffic-input.js";
 import type { TargetVersion } from "../vocab/targets.js";
 
 export interface DiffCommandOptions {
@@ -18,6 +20,8 @@ export interface DiffCommandOptions {
   readonly failOnChange: boolean;
   readonly target?: TargetVersion;
   readonly report?: string;
+  readonly inputFormat?: CaptureFormat;
+  readonly showWorld?: boolean;
 }
 
 /** A rule set from a file, or from git: `git:REV:path` (so CI can compare with the previous commit). */
@@ -35,36 +39,47 @@ function readSide(io: CliIo, spec: string): { name: string; text: string } {
 /** `stanzafw diff OLD NEW --traffic FILE…`. */
 export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, options: DiffCommandOptions): Promise<number> {
   if (options.traffic.length === 0) throw new UsageError("diff needs --traffic FILE…: the stanzas both rule sets are run on");
-  const world = readWorld(io, options.world);
-  // Both sides are compiled under the new side's name, so the .pfw diff shows rule changes, not paths.
+  const world = await worldForCaptures(io, readWorld(io, options.world), options.world !== undefined, options.traffic, options.inputFormat, options.showWorld === true);
+  // The .pfw diff compares both sides compiled under the new side's name, so that it shows rule
+  // changes, not paths; each side is simulated under its own name, so its rules' lines are its own.
   const common = readSide(io, newSpec).name;
   const side = (spec: string): DiffSide | undefined => {
     const { name, text } = readSide(io, spec);
     const kind = name.endsWith(".pfw") ? ".pfw" : ".sfw";
-    const ruleName = common.endsWith(kind) ? common : `${common.replace(/\.(sfw|pfw)$/, "")}${kind}`;
-    const loaded = loadRules(text, ruleName, options.target ? { target: options.target } : {});
+    const asCommon = common.endsWith(kind) ? common : `${common.replace(/\.(sfw|pfw)$/, "")}${kind}`;
+    const loaded = loadRules(text, name, options.target ? { target: options.target } : {});
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0 || !loaded.source) {
-      io.stderr(formatDiagnostics(errors, new Map([[ruleName, text]]), "text"));
+      io.stderr(formatDiagnostics(errors, new Map([[name, text]]), "text"));
       return undefined;
     }
-    return { label: spec, sources: [loaded.source], pfwText: loaded.pfwText ?? text, target: loaded.target };
+    const pfwText = kind === ".sfw" && name !== asCommon ? loadRules(text, asCommon, options.target ? { target: options.target } : {}).pfwText : loaded.pfwText;
+    return { label: spec, sources: [loaded.source], pfwText: pfwText ?? text, target: loaded.target };
   };
   const oldSide = side(oldSpec);
   const newSide = side(newSpec);
   if (!oldSide || !newSide) return exitCodes.failed;
-  async function* traffic(): AsyncGenerator<TrafficItem> {
-    for (const f of options.traffic) yield* readCapture(resolve(io.cwd, f), displayPath(io.cwd, f));
-  }
   const report = options.report ? new HtmlReport(`stanzafw diff: ${oldSpec} → ${newSpec}`, []) : undefined;
   let index = 0;
-  const d = await diffVerdicts(oldSide, newSide, world, traffic(), report
+  const differ = new VerdictDiffer(oldSide, newSide, world, report
     ? (item, time, before, after) => {
         report.add({ kind: "record", index: index++, file: item.file, line: item.line, column: item.column, time, input: item, result: after });
         if (before.verdict !== after.verdict) report.addChange(`${before.verdict} → ${after.verdict}`, `${item.file}:${item.line} ${item.stanza.toString().slice(0, 160)}`);
       }
     : undefined);
+  const progress = progressFor(io, options.traffic);
+  const heap = new HeapGuard();
+  const problems: TrafficProblem[] = [];
+  for await (const batch of trafficBatches(io, options.traffic, options.inputFormat, progress)) {
+    for (const item of batch) differ.step(item, problems);
+    // Skipped records are reported where they are, on stderr: standard output stays the diff (or its JSON).
+    if (problems.length > 0) io.stderr(problems.map((p) => `${textLine(p)}\n`).join(""));
+    problems.length = 0;
+    progress?.stanzas(batch.length);
+    heap.check();
+  }
+  progress?.done();
   if (report && options.report) writeAtomically(io.cwd, options.report, report.render());
-  io.stdout(options.format === "json" ? diffJson(d) : diffText(d));
-  return options.failOnChange && d.changed > 0 ? exitCodes.failed : exitCodes.ok;
+  io.stdout(options.format === "json" ? diffJson(differ.result) : diffText(differ.result));
+  return options.failOnChange && differ.result.changed > 0 ? exitCodes.failed : exitCodes.ok;
 }

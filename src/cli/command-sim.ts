@@ -1,24 +1,19 @@
-import { resolve } from "node:path";
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { hasErrors } from "../diag/diagnostic.js";
 import { Simulator, type ScriptSource } from "../sim/engine.js";
 import { loadRules } from "../sim/load-rules.js";
 import { jsonLine, ReplaySummary, textLine, textLoadReports, textSummary, textTrace } from "../sim/output.js";
 import { Replayer, type ReplayItem } from "../sim/replay.js";
-import { readTrafficText, type TrafficItem } from "../sim/traffic.js";
-import { readCaptureBatches, type CaptureFormat } from "../capture/read-capture.js";
+import type { CaptureFormat } from "../capture/read-capture.js";
 import { HeapGuard } from "./heap-guard.js";
-import { Progress } from "./progress.js";
-import { statSync } from "node:fs";
+import { progressFor, trafficBatches, worldForCaptures } from "./traffic-input.js";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
-import { WorldInference } from "../capture/infer-world.js";
 import { HtmlReport } from "../report/html-report.js";
 import { baseRuleName } from "../sim/rule-names.js";
 import { LogCheck } from "../capture/log-check.js";
-import { writeAtomically } from "./files.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { formatDiagnostics } from "./diagnostics-output.js";
-import { displayPath, readText } from "./files.js";
+import { displayPath, readText, writeAtomically } from "./files.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 
 export interface SimCommandOptions {
@@ -79,33 +74,9 @@ export function loadRuleFiles(io: CliIo, files: readonly string[], target: Targe
   return { sources, diagnostics, texts, target: resolvedTarget, failed };
 }
 
-/** Traffic from files (XML, JSON lines or Prosody logs; gzip or not) or standard input, in batches. */
-export async function* trafficBatches(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress, logCheck?: LogCheck): AsyncGenerator<TrafficItem[]> {
-  if (files.length === 0) {
-    if (!io.readStdin) throw new UsageError("no --traffic file given and no standard input available");
-    yield readTrafficText(await io.readStdin(), "<stdin>");
-    return;
-  }
-  for (const f of files) {
-    try {
-      statSync(resolve(io.cwd, f));
-    } catch (e) {
-      throw new UsageError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-  }
-  for (const f of files) yield* readCaptureBatches(resolve(io.cwd, f), displayPath(io.cwd, f), { ...(format ? { format } : {}), ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}), ...(logCheck ? { onSend: (o) => logCheck.sent(o) } : {}) });
-}
-
 /** `stanzafw sim RULES… [--traffic FILE…] [--world W] [--format text|json] [--trace]`. */
 export async function runSim(io: CliIo, rules: readonly string[], options: SimCommandOptions): Promise<number> {
-  let world = readWorld(io, options.world);
-  if (options.traffic.length > 0 && (!options.world || options.showWorld)) {
-    // A first pass over the captures: what they say about hosts, accounts and subscriptions.
-    const inference = new WorldInference();
-    for await (const batch of trafficBatches(io, options.traffic, options.inputFormat)) for (const item of batch) inference.add(item);
-    world = new World(inference.merge(world.data));
-  }
-  if (options.showWorld) io.stderr(`world in use (a --world file overrides what is inferred from the traffic):\n${JSON.stringify(world.data, null, 2)}\n`);
+  const world = await worldForCaptures(io, readWorld(io, options.world), options.world !== undefined, options.traffic, options.inputFormat, options.showWorld === true);
   const loaded = loadRuleFiles(io, rules, options.target);
   const shown = loaded.diagnostics.filter((d) => d.severity !== "info");
   if (shown.length > 0) io.stderr(formatDiagnostics(shown, loaded.texts, "text", io.stderrIsTty === true));
@@ -124,7 +95,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
     ),
   );
   const report = options.report ? new HtmlReport(`stanzafw dry run: ${rules.join(", ")} on ${options.traffic.join(", ") || "standard input"}`, [...new Set(allRules.map((r) => r.report))]) : undefined;
-  const progress = io.stderrIsTty && options.traffic.length > 0 ? new Progress(io, options.traffic.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0)) : undefined;
+  const progress = progressFor(io, options.traffic);
   const logCheck = new LogCheck();
   const out = new BufferedOutput(io);
   const forced = options.chain;

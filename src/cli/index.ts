@@ -58,7 +58,7 @@ export function createCli(io: CliIo, status: { code: number }): Command {
     .command("sim")
     .description("simulate rule sets (.sfw or .pfw) on sample stanzas: verdict and deciding rule for each")
     .argument("<rules...>", "rule files, loaded in this order like firewall_scripts")
-    .option("--traffic <files...>", "XML files of stanzas (standard input when absent)")
+    .option("--traffic <files...>", "captures: XML, JSON lines or Prosody logs, gzip or not (standard input when absent)")
     .option("--world <file>", "world JSON: hosts, accounts, rosters, groups, marks, lists, time zone (docs/world.md)")
     .option("--format <format>", "text or json (one JSON object per stanza)", "text")
     .option("--trace", "show every condition evaluated")
@@ -111,13 +111,15 @@ export function createCli(io: CliIo, status: { code: number }): Command {
     .description("run the same traffic through two versions of a rule set and show what changes")
     .argument("<old>", "the old rule set: a .sfw or .pfw file, or git:REV:path")
     .argument("<new>", "the new rule set")
-    .option("--traffic <files...>", "XML files of stanzas")
-    .option("--world <file>", "world JSON (docs/world.md)")
+    .option("--traffic <files...>", "captures: XML, JSON lines or Prosody logs, gzip or not")
+    .option("--world <file>", "world JSON (docs/world.md); inferred from the captures when absent")
     .option("--format <format>", "text or json", "text")
     .option("--fail-on-change", "exit 1 when any verdict changed (a CI gate)")
     .option("--report <file>", "also write a self-contained HTML report of the new rule set's verdicts and what changed")
+    .addOption(new Option("--input-format <format>", "the captures' format (detected from the content otherwise)").choices(["xml", "jsonl", "prosody-log"]))
+    .option("--show-world", "print the world in use (given and inferred from the traffic) as JSON on stderr")
     .addOption(targetOption())
-    .action(async (oldSpec: string, newSpec: string, opts: { traffic?: string[]; world?: string; format: string; failOnChange?: boolean; target?: TargetVersion; report?: string }) => {
+    .action(async (oldSpec: string, newSpec: string, opts: { traffic?: string[]; world?: string; format: string; failOnChange?: boolean; target?: TargetVersion; report?: string; inputFormat?: "xml" | "jsonl" | "prosody-log"; showWorld?: boolean }) => {
       if (opts.format !== "text" && opts.format !== "json") throw new UsageError(`unknown format '${opts.format}' (expected text or json)`);
       status.code = await runDiff(io, oldSpec, newSpec, {
         traffic: opts.traffic ?? [],
@@ -126,6 +128,8 @@ export function createCli(io: CliIo, status: { code: number }): Command {
         ...(opts.report ? { report: opts.report } : {}),
         ...(opts.world ? { world: opts.world } : {}),
         ...(opts.target ? { target: opts.target } : {}),
+        ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}),
+        ...(opts.showWorld ? { showWorld: true } : {}),
       });
     });
 

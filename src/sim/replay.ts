@@ -26,28 +26,23 @@ export function parseStep(text: string | undefined): number | undefined {
 }
 
 /**
- * Runs traffic through a simulator, an item at a time. Times: an event's `time` (absolute ISO, or
- * `+step` after the previous event), else the enclosing `<traffic step>` after the previous event,
- * else the same instant as the previous event; the first event is at `<traffic start>` or the
- * world's start.
+ * The time of each event, in seconds: its `time` (absolute ISO, or `+step` after the previous
+ * event), else the enclosing `<traffic step>` after the previous event, else the same instant as
+ * the previous event; the first event is at `<traffic start>` or the world's start. `sim`, `diff`
+ * and `test` replay on this one clock.
  */
-export class Replayer {
-  private index = 0;
+export class ReplayClock {
   private clock: number | undefined;
   private lastTime: string | undefined;
   private lastParsed = Number.NaN;
 
-  constructor(private readonly sim: Simulator) {}
+  constructor(private readonly startMs: number) {}
 
-  /** Appends the record (and a problem with its time, if any) to `out`. */
-  step(item: TrafficItem, out: ReplayItem[]): void {
-    if (item.kind === "problem") {
-      out.push(item);
-      return;
-    }
+  /** The stanza's time; an unreadable `time` is reported in `problems` and the previous time kept. */
+  advance(item: TrafficStanza, problems: { push(p: TrafficProblem): unknown }): number {
     const a = item.annotations;
     const d = item.defaults;
-    if (this.clock === undefined) this.clock = d.start !== undefined && !Number.isNaN(Date.parse(d.start)) ? Date.parse(d.start) / 1000 : this.sim.world.startMs / 1000;
+    if (this.clock === undefined) this.clock = d.start !== undefined && !Number.isNaN(Date.parse(d.start)) ? Date.parse(d.start) / 1000 : this.startMs / 1000;
     else if (d.step !== undefined) this.clock += parseStep(d.step) ?? 0;
     if (a.time !== undefined) {
       const step = a.time.startsWith("+") ? parseStep(a.time) : undefined;
@@ -55,13 +50,10 @@ export class Replayer {
       else {
         const at = this.parseTime(a.time);
         if (!Number.isNaN(at)) this.clock = at / 1000;
-        else out.push({ kind: "problem", file: item.file, line: item.line, column: item.column, message: `invalid time '${a.time}' (an ISO 8601 time or +N with ms, s, m, h or d): the previous event's time is used` });
+        else problems.push({ kind: "problem", file: item.file, line: item.line, column: item.column, message: `invalid time '${a.time}' (an ISO 8601 time or +N with ms, s, m, h or d): the previous event's time is used` });
       }
     }
-    const origin = a.origin ?? d.origin;
-    const chain = a.chain ?? d.chain;
-    const result = this.sim.simulate({ stanza: item.stanza, time: this.clock, origin, chain });
-    out.push({ kind: "record", index: this.index++, file: item.file, line: item.line, column: item.column, time: this.clock, input: item, result });
+    return this.clock;
   }
 
   /** Captures repeat the same timestamp for many stanzas in a row: parse it once. */
@@ -71,6 +63,29 @@ export class Replayer {
       this.lastParsed = Date.parse(text);
     }
     return this.lastParsed;
+  }
+}
+
+/** Runs traffic through a simulator, an item at a time, on a {@link ReplayClock}. */
+export class Replayer {
+  private index = 0;
+  private readonly clock: ReplayClock;
+
+  constructor(private readonly sim: Simulator) {
+    this.clock = new ReplayClock(sim.world.startMs);
+  }
+
+  /** Appends the record (and a problem with its time, if any) to `out`. */
+  step(item: TrafficItem, out: ReplayItem[]): void {
+    if (item.kind === "problem") {
+      out.push(item);
+      return;
+    }
+    const time = this.clock.advance(item, out);
+    const a = item.annotations;
+    const d = item.defaults;
+    const result = this.sim.simulate({ stanza: item.stanza, time, origin: a.origin ?? d.origin, chain: a.chain ?? d.chain });
+    out.push({ kind: "record", index: this.index++, file: item.file, line: item.line, column: item.column, time, input: item, result });
   }
 }
 

@@ -164,8 +164,14 @@ export class TrafficReader {
   }
 
   private report(at: { line: number; column: number }, message: string): void {
+    // Errors that follow the first at the same place (an unclosed tag, then the end) are its echoes: one record, one report.
+    const where = at.line * 1e6 + at.column;
+    if (where === this.lastReported) return;
+    this.lastReported = where;
     this.out.push({ kind: "problem", file: this.file, line: at.line, column: at.column, message });
   }
+
+  private lastReported = -1;
 
   private open(tag: SaxesTagNS): void {
     const uri = tag.uri ?? "";
@@ -223,7 +229,7 @@ export class TrafficReader {
     const start = this.stanzaStart ?? this.tagStart;
     this.stanzaStart = undefined;
     if (this.stanzaBroken !== undefined) {
-      this.report(start, `malformed stanza skipped: ${this.stanzaBroken}`);
+      this.report(start, `malformed stanza: ${this.stanzaBroken}`);
       this.stanzaBroken = undefined;
       this.pendingComment = undefined;
       return;
@@ -299,7 +305,7 @@ export class RecordParser {
     this.reader = new TrafficReader(this.file, this.maxStanzaChars);
     const problem = items.find((i) => i.kind === "problem");
     // The callers say that the record is skipped; the reason alone is wanted here.
-    if (problem) return { ...problem, message: problem.message.replace(/^malformed stanza skipped: /, "") };
+    if (problem) return { ...problem, message: problem.message.replace(/^malformed stanza: /, "") };
     return { kind: "problem", file: this.file, line: 1, column: 1, message: items.length === 0 ? "the stanza is not complete" : "not exactly one stanza" };
   }
 }

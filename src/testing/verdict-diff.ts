@@ -1,7 +1,8 @@
 import { createTwoFilesPatch } from "diff";
 import type { ScriptSource, SimResult, Verdict } from "../sim/engine.js";
 import { Simulator } from "../sim/engine.js";
-import type { TrafficItem } from "../sim/traffic.js";
+import { ReplayClock } from "../sim/replay.js";
+import type { TrafficItem, TrafficProblem, TrafficStanza } from "../sim/traffic.js";
 import type { World } from "../sim/world.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { baseRuleName, ruleLabel } from "../sim/rule-names.js";
@@ -55,47 +56,53 @@ function sameRule(r: SimResult): string {
   return r.rule ? (r.rule.name !== undefined ? baseRuleName(r.rule.name) : r.rule.pfw.replace(/^.*:/, "")) : "";
 }
 
-/** Runs the same traffic through both rule sets and counts what changed. */
-export async function diffVerdicts(
-  oldSide: DiffSide,
-  newSide: DiffSide,
-  world: World,
-  traffic: AsyncIterable<TrafficItem>,
-  onPair?: (item: Extract<TrafficItem, { kind: "stanza" }>, time: number, before: SimResult, after: SimResult) => void,
-): Promise<VerdictDiff> {
-  const oldSim = new Simulator(oldSide.sources, world, { trace: onPair !== undefined, ...(oldSide.target ? { target: oldSide.target } : {}) });
-  const newSim = new Simulator(newSide.sources, world, { trace: onPair !== undefined, ...(newSide.target ? { target: newSide.target } : {}) });
-  const result: VerdictDiff = {
-    old: oldSide.label,
-    new: newSide.label,
-    stanzas: 0,
-    changed: 0,
-    sameVerdictOtherRule: 0,
-    skipped: 0,
-    transitions: new Map(),
-    pfwDiff: createTwoFilesPatch(oldSide.label, newSide.label, oldSide.pfwText, newSide.pfwText, "", "", { context: 3 }),
-  };
-  let clock = world.startMs / 1000;
-  let first = true;
-  for await (const item of traffic) {
+/** Runs the same traffic through both rule sets, an item at a time, and counts what changed. */
+export class VerdictDiffer {
+  readonly result: VerdictDiff;
+  private readonly oldSim: Simulator;
+  private readonly newSim: Simulator;
+  private readonly clock: ReplayClock;
+
+  constructor(
+    oldSide: DiffSide,
+    newSide: DiffSide,
+    world: World,
+    private readonly onPair?: (item: TrafficStanza, time: number, before: SimResult, after: SimResult) => void,
+  ) {
+    this.oldSim = new Simulator(oldSide.sources, world, { trace: onPair !== undefined, ...(oldSide.target ? { target: oldSide.target } : {}) });
+    this.newSim = new Simulator(newSide.sources, world, { trace: onPair !== undefined, ...(newSide.target ? { target: newSide.target } : {}) });
+    this.clock = new ReplayClock(world.startMs);
+    this.result = {
+      old: oldSide.label,
+      new: newSide.label,
+      stanzas: 0,
+      changed: 0,
+      sameVerdictOtherRule: 0,
+      skipped: 0,
+      transitions: new Map(),
+      pfwDiff: createTwoFilesPatch(oldSide.label, newSide.label, oldSide.pfwText, newSide.pfwText, "", "", { context: 3 }),
+    };
+  }
+
+  /** Compares the verdicts on one item; skipped records and unreadable times go to `problems`. */
+  step(item: TrafficItem, problems: TrafficProblem[]): void {
+    const result = this.result;
     if (item.kind === "problem") {
       result.skipped++;
-      continue;
+      problems.push(item);
+      return;
     }
-    // The same clock as `sim`: see src/sim/replay.ts.
-    const step = item.defaults.step ? Number.parseFloat(item.defaults.step) : 0;
-    if (!first) clock += Number.isFinite(step) ? step : 0;
-    first = false;
+    const time = this.clock.advance(item, problems);
     const a = item.annotations;
-    if (a.time && !a.time.startsWith("+") && !Number.isNaN(Date.parse(a.time))) clock = Date.parse(a.time) / 1000;
-    const event = { stanza: item.stanza, time: clock, ...(a.origin ? { origin: a.origin } : {}), ...(a.chain ? { chain: a.chain } : {}) };
-    const before = oldSim.simulate(event);
-    const after = newSim.simulate(event);
-    onPair?.(item, clock, before, after);
+    const d = item.defaults;
+    const event = { stanza: item.stanza, time, origin: a.origin ?? d.origin, chain: a.chain ?? d.chain };
+    const before = this.oldSim.simulate(event);
+    const after = this.newSim.simulate(event);
+    this.onPair?.(item, time, before, after);
     result.stanzas++;
     if (before.verdict === after.verdict) {
       if (sameRule(before) !== sameRule(after) || before.error?.condition !== after.error?.condition) result.sameVerdictOtherRule++;
-      continue;
+      return;
     }
     result.changed++;
     const key = `${before.verdict}→${after.verdict}`;
@@ -109,7 +116,17 @@ export async function diffVerdicts(
     t.rules.set(rules, (t.rules.get(rules) ?? 0) + 1);
     if (t.examples.length < maxExamples) t.examples.push({ file: item.file, line: item.line, stanza: item.stanza.toString(), old: describeResult(before), new: describeResult(after) });
   }
-  return result;
+}
+
+/** The same over a stream of items; problems are counted, not kept. */
+export async function diffVerdicts(oldSide: DiffSide, newSide: DiffSide, world: World, traffic: AsyncIterable<TrafficItem> | Iterable<TrafficItem>): Promise<VerdictDiff> {
+  const differ = new VerdictDiffer(oldSide, newSide, world);
+  const problems: TrafficProblem[] = [];
+  for await (const item of traffic) {
+    differ.step(item, problems);
+    problems.length = 0;
+  }
+  return differ.result;
 }
 
 export function diffText(d: VerdictDiff): string {

@@ -19,7 +19,7 @@ test("diff: counts per verdict transition, the rules responsible, examples, and 
   const r = await run(dir, "diff", "old.sfw", "new.sfw", "--traffic", "t.xml", "--world", "w.json");
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /^old\.sfw → new\.sfw: 4 stanzas, 3 verdicts changed$/m);
-  t.regex(r.stdout, /^drop → bounce: 2\n {7}2 {2}spam \(new\.sfw:2\) → spam \(new\.sfw:2\)$/m);
+  t.regex(r.stdout, /^drop → bounce: 2\n {7}2 {2}spam \(old\.sfw:2\) → spam \(new\.sfw:2\)$/m);
   t.regex(r.stdout, /^pass → bounce: 1\n {7}1 {2}no rule → spam/m);
   t.regex(r.stdout, /e\.g\. t\.xml:2 {2}<message from='x1@remote\.example\/r'/);
   t.regex(r.stdout, /^-DROP\.\n\+BOUNCE=policy-violation$/m);
@@ -55,4 +55,23 @@ test("diff: git:REV:path compares with an earlier commit", async (t) => {
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /^git:HEAD:rules\.sfw → rules\.sfw: 4 stanzas, 3 verdicts changed$/m);
   t.is((await run(dir, "diff", "git:nosuchrev:rules.sfw", "rules.sfw", "--traffic", "t.xml")).code, 2);
+});
+
+test("diff replays on the same clock, sessions and chains as sim; skipped records are reported with their position", async (t) => {
+  // Four messages a quarter of a second apart, then one a minute later: only a clock that reads
+  // "+250ms" as milliseconds limits the second to fourth. The local client's message takes its
+  // session from the <event origin>, and meets preroute, not deliver.
+  const limited = 'rate burst1 = 1 per second\nchain deliver {\n  rule flood {\n    when exceeds burst1 per from.host\n    then bounce resource-constraint\n  }\n}\nchain preroute {\n  rule outgoing {\n    when body contains "out"\n    then drop\n  }\n}\n';
+  const messages = [1, 2, 3, 4].map((i) => `  <message xmlns="jabber:client" from="x@remote.example/r" to="alice@example.org"><body>${i}</body></message>`).join("\n");
+  const capture = `<traffic xmlns="urn:stanzafw:traffic:0" start="2026-11-25T10:00:00Z" step="+250ms">\n${messages}\n  <event time="+1m"><message xmlns="jabber:client" from="x@remote.example/r" to="alice@example.org"><body>5</body></message></event>\n  <event origin="c2s:alice@example.org/phone"><message xmlns="jabber:client" to="bob@remote.example"><body>out</body></message></event>\n  <message from="broken\n</traffic>\n`;
+  const dir = tempdir({ "old.sfw": v1, "new.sfw": limited, "t.xml": capture, "w.json": '{"hosts": ["example.org"]}' }, "stanzafw-diff-");
+  const sim = await run(dir, "sim", "new.sfw", "--traffic", "t.xml", "--world", "w.json", "--format", "json");
+  const simVerdicts = sim.stdout.trim().split("\n").map((l) => JSON.parse(l) as { verdict?: string; kind?: string }).filter((v) => v.verdict).map((v) => v.verdict);
+  t.deepEqual(simVerdicts, ["pass", "bounce", "bounce", "bounce", "pass", "drop"]);
+  const r = await run(dir, "diff", "old.sfw", "new.sfw", "--traffic", "t.xml", "--world", "w.json", "--format", "json");
+  t.is(r.code, 0, r.stderr);
+  const d = JSON.parse(r.stdout) as { stanzas: number; changed: number; skipped: number; transitions: { from: string; to: string; count: number }[] };
+  t.like(d, { stanzas: 6, changed: 4, skipped: 1 });
+  t.deepEqual(d.transitions.map((x) => `${x.from}→${x.to}:${x.count}`).sort(), ["pass→bounce:3", "pass→drop:1"]);
+  t.regex(r.stderr, /^t\.xml:8:\d+: skipped: /m);
 });
