@@ -46,7 +46,7 @@ export class HtmlReport {
 
   add(item: ReplayItem): void {
     if (item.kind === "problem") {
-      this.skipped++;
+      if (!item.kept) this.skipped++;
       return;
     }
     this.stanzas++;

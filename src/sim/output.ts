@@ -6,11 +6,13 @@ export class ReplaySummary {
   readonly verdicts = new Map<Verdict, number>();
   readonly hits = new Map<string, { count: number; label: string }>();
   problems = 0;
+  warnings = 0;
   stanzas = 0;
 
   add(item: ReplayItem): void {
     if (item.kind === "problem") {
-      this.problems++;
+      if (item.kept) this.warnings++;
+      else this.problems++;
       return;
     }
     this.stanzas++;
@@ -35,7 +37,7 @@ const verdictOrder: readonly Verdict[] = ["pass", "drop", "bounce", "redirect", 
 
 /** One line per stanza, for people. */
 export function textLine(item: ReplayItem): string {
-  if (item.kind === "problem") return `${item.file}:${item.line}:${item.column}: skipped: ${item.message}`;
+  if (item.kind === "problem") return `${item.file}:${item.line}:${item.column}: ${item.kept ? "warning" : "skipped"}: ${item.message}`;
   const r = item.result;
   const why = r.verdict === "bounce" && r.error ? ` ${r.error.condition}` : "";
   const rule = r.rule ? `  by ${ruleLabel(r)}` : "";
@@ -53,7 +55,7 @@ export function textTrace(item: ReplayRecord): string[] {
 export function textSummary(summary: ReplaySummary, allRules: readonly { pfw: string; label: string }[]): string {
   const lines: string[] = [];
   const counts = verdictOrder.filter((v) => summary.verdicts.has(v)).map((v) => `${summary.verdicts.get(v)} ${v}`);
-  lines.push(`${summary.stanzas} stanza${summary.stanzas === 1 ? "" : "s"}: ${counts.join(", ") || "none"}${summary.problems ? `; ${summary.problems} skipped (malformed input)` : ""}`);
+  lines.push(`${summary.stanzas} stanza${summary.stanzas === 1 ? "" : "s"}: ${counts.join(", ") || "none"}${summary.problems ? `; ${summary.problems} skipped (malformed input)` : ""}${summary.warnings ? `; ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}` : ""}`);
   const hits = [...summary.hits.values()].sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
   if (hits.length > 0) {
     lines.push("decided by:");
@@ -79,7 +81,7 @@ export function textLoadReports(reports: readonly LoadReport[]): string {
 
 /** One JSON object per stanza (schema in the README). */
 export function jsonLine(item: ReplayItem, withTrace: boolean): string {
-  if (item.kind === "problem") return JSON.stringify({ kind: "skipped", file: item.file, line: item.line, column: item.column, message: item.message });
+  if (item.kind === "problem") return JSON.stringify({ kind: item.kept ? "warning" : "skipped", file: item.file, line: item.line, column: item.column, message: item.message });
   const r = item.result;
   return JSON.stringify({
     index: item.index,

@@ -50,7 +50,7 @@ export class ReplayClock {
       else {
         const at = this.parseTime(a.time);
         if (!Number.isNaN(at)) this.clock = at / 1000;
-        else problems.push({ kind: "problem", file: item.file, line: item.line, column: item.column, message: `invalid time '${a.time}' (an ISO 8601 time or +N with ms, s, m, h or d): the previous event's time is used` });
+        else problems.push({ kind: "problem", kept: true, file: item.file, line: item.line, column: item.column, message: `invalid time '${a.time}' (an ISO 8601 time or +N with ms, s, m, h or d): the previous event's time is used` });
       }
     }
     return this.clock;

@@ -57,6 +57,8 @@ export interface TrafficProblem {
   readonly line: number;
   readonly column: number;
   readonly message: string;
+  /** The record was still used (an unreadable time, say): a warning, not a skipped record. */
+  readonly kept?: boolean;
 }
 
 export type TrafficItem = TrafficStanza | TrafficProblem;

@@ -55,3 +55,14 @@ test("sim: --print decided shows only the stanzas a rule decided or that did not
   t.regex(summary.stdout, /^3 stanzas: 2 pass, 1 bounce; 1 skipped \(malformed input\)$/m);
   t.is((await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--print", "some")).code, 2);
 });
+
+test("sim: an unreadable time is a warning, the stanza is still simulated and not counted as skipped", async (t) => {
+  const capture = '<traffic xmlns="urn:stanzafw:traffic:0">\n<event time="yesterday"><message xmlns="jabber:client" from="x@remote.example/r" to="alice@example.org"><body>casino</body></message></event>\n</traffic>\n';
+  const dir = workdir({ "r.sfw": rules, "t.xml": capture, "w.json": '{"hosts": ["example.org"]}' });
+  const r = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json");
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^t\.xml:2:\d+: warning: invalid time 'yesterday'/m);
+  t.regex(r.stdout, /^1 stanza: 1 bounce; 1 warning$/m);
+  const json = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json", "--format", "json");
+  t.deepEqual(json.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { kind?: string; verdict?: string }).kind ?? (JSON.parse(l) as { verdict: string }).verdict), ["warning", "bounce"]);
+});
