@@ -26,10 +26,19 @@ export async function isGzip(path: string): Promise<boolean> {
 
 /** The bytes of a file, gunzipped when needed, as a stream of large chunks. */
 export async function* fileChunks(path: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+  const gzip = await isGzip(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 16 });
-  if (onBytes) raw.on("data", (c) => onBytes((c as Buffer).length));
-  const stream = (await isGzip(path)) ? raw.pipe(createGunzip({ chunkSize: 1 << 16 })) : raw;
-  for await (const chunk of stream) yield chunk as Buffer;
+  const stream = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 16 })) : raw;
+  // Progress counts the file's bytes (compressed ones for .gz) from the stream's own counter: a
+  // 'data' listener would set the stream flowing and lose what it emits before iteration starts.
+  let counted = 0;
+  for await (const chunk of stream) {
+    if (onBytes && raw.bytesRead > counted) {
+      onBytes(raw.bytesRead - counted);
+      counted = raw.bytesRead;
+    }
+    yield chunk as Buffer;
+  }
 }
 
 /**

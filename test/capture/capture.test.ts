@@ -151,3 +151,21 @@ test("a Prosody log with CRLF line ends and an oversize line: the record is repo
     );
   }
 });
+
+test("counting progress loses nothing: the same records with and without it, plain and gzip, and every byte counted", async (t) => {
+  const records = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ xml: `<message from='x${i}@remote.example/r' to='alice@example.org'><body>${"hello ".repeat(i % 7)}${i}</body></message>` })).join("\n");
+  for (const [name, content] of [["c.jsonl", records], ["c.jsonl.gz", gzipSync(records)]] as const) {
+    const path = file(name, content);
+    const ids = async (onBytes?: (n: number) => void) => {
+      const out: string[] = [];
+      for await (const i of readCapture(path, name, onBytes ? { onBytes } : {})) out.push(i.kind === "stanza" ? i.stanza.getChildText("body")!.split(" ").pop()! : `problem ${i.message}`);
+      return out;
+    };
+    let counted = 0;
+    const withProgress = await ids((n) => (counted += n));
+    t.deepEqual(withProgress, await ids(), name);
+    t.is(withProgress.length, 3000, name);
+    t.is(withProgress.at(-1), "2999", name);
+    t.is(counted, content.length, `${name}: bytes counted`);
+  }
+});

@@ -10,11 +10,11 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `stanzafw ARGV…` in `cwd`, in process; `stdin` is what standard input holds. */
-export async function runIn(cwd: string, argv: readonly string[], stdin?: string): Promise<CliRun> {
+/** Runs `stanzafw ARGV…` in `cwd`, in process; `stdin` is what standard input holds; `tty`: stderr is a terminal. */
+export async function runIn(cwd: string, argv: readonly string[], stdin?: string, tty = false): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli([...argv], { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), ...(stdin !== undefined ? { readStdin: async () => stdin } : {}) });
+  const code = await runCli([...argv], { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stderrIsTty: tty, ...(stdin !== undefined ? { readStdin: async () => stdin } : {}) });
   return { code, stdout, stderr };
 }
 

@@ -1,0 +1,36 @@
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { runIn, workdir } from "../helpers/cli.js";
+
+const rules = 'target prosody "0.12"\nchain deliver {\n  rule spam {\n    when body contains "casino"\n    then drop\n  }\n}\n';
+const other = rules.replace("then drop", 'then bounce policy-violation "no"');
+const capture = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ time: "2026-11-25T10:00:00Z", xml: `<message from='x${i % 50}@remote.example/r' to='alice@example.org' type='chat'><body>${i % 3 ? "hello" : "casino"}</body></message>` })).join("\n");
+const progressLine = /\r\[[#.]{24}\] +\d+%  \d+ stanzas  \d+\/s  ETA \d+s /;
+
+test("sim and diff draw a progress line on stderr when it is a terminal, and clear it at the end", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "o.sfw": other, "c.jsonl": capture, "w.json": '{"hosts": ["example.org"]}' });
+  const sim = await runIn(dir, ["sim", "r.sfw", "--traffic", "c.jsonl", "--world", "w.json", "--print", "none"], undefined, true);
+  t.is(sim.code, 0, sim.stderr);
+  t.regex(sim.stderr, progressLine);
+  t.true(sim.stderr.endsWith("\r\u001b[K"), JSON.stringify(sim.stderr.slice(-40)));
+  // Drawing progress must not cost records (it once did: the first chunks were lost).
+  t.regex(sim.stdout, /^3000 stanzas: 2000 pass, 1000 drop$/m);
+  const diff = await runIn(dir, ["diff", "r.sfw", "o.sfw", "--traffic", "c.jsonl", "--world", "w.json"], undefined, true);
+  t.is(diff.code, 0, diff.stderr);
+  t.regex(diff.stderr, progressLine);
+  t.regex(diff.stdout, /3000 stanzas, 1000 verdicts changed/);
+});
+
+test("no progress line when stderr is not a terminal, and none on a real pipe", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "c.jsonl": capture, "w.json": '{"hosts": ["example.org"]}' });
+  const sim = await runIn(dir, ["sim", "r.sfw", "--traffic", "c.jsonl", "--world", "w.json", "--print", "none"]);
+  t.is(sim.code, 0, sim.stderr);
+  t.is(sim.stderr, "");
+  // The real command, its stderr a pipe: silent.
+  const bin = fileURLToPath(new URL("../../../bin/stanzafw.js", import.meta.url));
+  const real = spawnSync(process.execPath, [bin, "sim", "r.sfw", "--traffic", "c.jsonl", "--world", "w.json", "--print", "none"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  t.is(real.status, 0);
+  t.regex(real.stdout, /^3000 stanzas: 2000 pass, 1000 drop$/m);
+  t.is(real.stderr, "");
+});
