@@ -136,15 +136,3 @@ export class LineSplitter {
 function decode(bytes: Buffer, start: number, end: number): string {
   return bytes.toString("utf8", start, end > start && bytes[end - 1] === 13 ? end - 1 : end);
 }
-
-/** Lines of a file, in batches (one per chunk read): the pipeline after it runs synchronously. */
-export async function* lineBatches(path: string, splitter: LineSplitter, onBytes?: (n: number) => void): AsyncGenerator<Line[]> {
-  for await (const chunk of fileChunks(path, onBytes)) {
-    const out: Line[] = [];
-    splitter.push(chunk, out);
-    if (out.length > 0) yield out;
-  }
-  const out: Line[] = [];
-  splitter.end(out);
-  if (out.length > 0) yield out;
-}

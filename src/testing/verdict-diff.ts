@@ -118,17 +118,6 @@ export class VerdictDiffer {
   }
 }
 
-/** The same over a stream of items; problems are counted, not kept. */
-export async function diffVerdicts(oldSide: DiffSide, newSide: DiffSide, world: World, traffic: AsyncIterable<TrafficItem> | Iterable<TrafficItem>): Promise<VerdictDiff> {
-  const differ = new VerdictDiffer(oldSide, newSide, world);
-  const problems: TrafficProblem[] = [];
-  for await (const item of traffic) {
-    differ.step(item, problems);
-    problems.length = 0;
-  }
-  return differ.result;
-}
-
 export function diffText(d: VerdictDiff): string {
   const out: string[] = [`${d.old} → ${d.new}: ${d.stanzas} stanzas, ${d.changed} verdict${d.changed === 1 ? "" : "s"} changed${d.sameVerdictOtherRule ? `, ${d.sameVerdictOtherRule} with the same verdict from another rule` : ""}${d.skipped ? `; ${d.skipped} skipped (malformed input)` : ""}`];
   for (const t of [...d.transitions.values()].sort((a, b) => b.count - a.count)) {
