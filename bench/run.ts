@@ -33,8 +33,18 @@ try {
   const quietRate = quiet.stanzas / quiet.seconds;
   process.stdout.write(`the same with --print none (summary only): ${Math.round(quietRate)} stanzas/s; peak RSS ${quiet.peakRssMb.toFixed(0)} MB\n`);
   if (!spawnSync("prosodyctl", ["--help"]).error) {
-    const real = await realReplayRate(path, 5000);
-    process.stdout.write(`real Prosody replay of the first ${real.stanzas} stanzas of the same capture through the integration harness (${real.connections} remote domains as components): ${Math.round(real.rate)} stanzas/s (${real.answered} error replies); simulator/real = ${(cliRate / real.rate).toFixed(1)}× with every stanza printed, ${(quietRate / real.rate).toFixed(1)}× with --print none (target ≥ 100×)\n`);
+    // Median of three runs at the production log level; one run at debug level for reference.
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await realReplayRate(path, 5000, "info"));
+    const rates = runs.map((r) => r.rate).sort((a, b) => a - b);
+    const real = runs[0]!;
+    const rate = rates[1]!;
+    const debug = await realReplayRate(path, 5000, "debug");
+    process.stdout.write(
+      `real Prosody replay of the first ${real.stanzas} stanzas of the same capture through the integration harness (${real.connections} remote domains as components), logging at info: ` +
+        `median ${Math.round(rate)} stanzas/s of 3 runs (${real.answered} error replies); at debug level: ${Math.round(debug.rate)} stanzas/s\n` +
+        `simulator/real (info) = ${(cliRate / rate).toFixed(1)}× with every stanza printed, ${(quietRate / rate).toFixed(1)}× with --print none (target ≥ 100×)\n`,
+    );
   } else process.stdout.write("real Prosody replay skipped: prosodyctl is not installed\n");
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** External components (XEP-0114): domain → secret, on `componentPort`. Stand-ins for remote servers. */
   readonly components?: Readonly<Record<string, string>>;
+  /** The log's lowest level: "debug" (the default: tests read what the server did) or "info", as a production server runs. */
+  readonly logLevel?: "debug" | "info";
 }
 
 async function freePort(): Promise<number> {
@@ -74,7 +76,7 @@ export class ProsodyServer {
         `data_path = ${q(join(dir, "data"))}`,
         `certificates = ${q(join(dir, "certs"))}`,
         "daemonize = false",
-        `log = { { levels = { min = "debug" }, to = "file", filename = ${q(join(dir, "prosody.log"))} } }`,
+        `log = { { levels = { min = ${q(options.logLevel ?? "debug")} }, to = "file", filename = ${q(join(dir, "prosody.log"))} } }`,
         `interfaces = { "127.0.0.1" }`,
         `c2s_ports = { ${c2s} }`,
         `s2s_ports = { ${s2s} }`,
