@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { luaMatch, LuaPatternError } from "../lua/string-functions.js";
 import type { PfwDefinition } from "../pfw/model.js";
 import type { Assumptions, World } from "./world.js";
+import { SetOrderCache } from "./set-order-cache.js";
 import { bareJid } from "./xml.js";
 
 /**
@@ -59,12 +60,8 @@ export interface RateDefinition {
 
 /** `LIMIT: r on KEY`: one throttle per key in a util.cache of `entries` throttles. */
 export class MultiThrottle {
-  // util.cache: set() moves a key to the head; get() does not. A key is only ever set once here
-  // (when it is new), so the cache evicts in order of first use: a queue beside the map.
-  // (Taking the first key of a Map after many deletions is slow in V8, hence the queue.)
-  private readonly cache = new Map<string, Throttle>();
-  private order: string[] = [];
-  private head = 0;
+  // A key is only ever set once here (when it is new): the cache evicts in order of first use.
+  private readonly cache = new SetOrderCache<Throttle>();
 
   constructor(private readonly def: RateDefinition) {}
 
@@ -73,8 +70,7 @@ export class MultiThrottle {
     if (!throttle) {
       throttle = new Throttle(this.def.rate * this.def.burst, this.def.burst, now);
       if (this.cache.size >= this.def.entries) {
-        const oldestKey = this.order[this.head]!;
-        const oldest = this.cache.get(oldestKey)!;
+        const oldest = this.cache.oldest()!.value;
         if (this.def.denyWhenFull) {
           oldest.update(now);
           if (!oldest.full) {
@@ -82,15 +78,9 @@ export class MultiThrottle {
             return false;
           }
         }
-        this.cache.delete(oldestKey);
-        this.head++;
-        if (this.head > 1024 && this.head * 2 > this.order.length) {
-          this.order = this.order.slice(this.head);
-          this.head = 0;
-        }
+        this.cache.deleteOldest();
       }
       this.cache.set(key, throttle);
-      this.order.push(key);
     }
     return throttle.poll(cost, now);
   }
@@ -135,13 +125,8 @@ const filterFunctions: Readonly<Record<string, Filter>> = {
 };
 
 export class FirewallList {
-  /** Item → when it was last added (the order util.cache keeps). */
-  private items: Map<string, number> | undefined;
-  /** Limited lists: additions oldest first, as item and time; stale entries are skipped when evicting. */
-  private readonly order: string[] = [];
-  private readonly orderAt: number[] = [];
-  private head = 0;
-  private clock = 0;
+  /** The items, in the order util.cache keeps them (adding bumps an item to the newest place). */
+  private readonly items: SetOrderCache<true> | undefined;
 
   constructor(
     readonly name: string,
@@ -153,61 +138,16 @@ export class FirewallList {
     /** Set when the list's contents come from outside and the world did not give them. */
     readonly unknownContents: string | undefined,
   ) {
-    this.items = backend === "pubsubitemid" && initial === undefined ? undefined : new Map();
-    for (const i of initial ?? []) this.put(i);
+    this.items = backend === "pubsubitemid" && initial === undefined ? undefined : new SetOrderCache();
+    for (const i of initial ?? []) this.items!.set(i, true);
   }
 
   add(item: string): void {
     const v = this.filter ? this.filter(item) : item;
     if (this.backend === "http" || v === undefined || !this.items) return;
-    if (this.limit !== undefined && !this.items.has(v) && this.items.size >= this.limit) this.evictOldest();
-    this.put(v);
-  }
-
-  /**
-   * Adding bumps an item to the newest place; a full list forgets the least recently added. A
-   * Map's own order would do, but taking its first key costs a scan over the deleted entries
-   * before it: quadratic for a list of 100,000.
-   */
-  private put(v: string): void {
-    const at = ++this.clock;
-    this.items!.set(v, at);
-    if (this.limit === undefined) return;
-    this.order.push(v);
-    this.orderAt.push(at);
-    // Re-adding an item leaves its older entry behind: drop those before they outnumber the items.
-    if (this.order.length - this.head > 2 * this.limit + 1024) this.compact();
-  }
-
-  private compact(): void {
-    let w = 0;
-    for (let r = this.head; r < this.order.length; r++) {
-      const k = this.order[r]!;
-      const at = this.orderAt[r]!;
-      if (this.items!.get(k) !== at) continue;
-      this.order[w] = k;
-      this.orderAt[w++] = at;
-    }
-    this.order.length = w;
-    this.orderAt.length = w;
-    this.head = 0;
-  }
-
-  private evictOldest(): void {
-    while (this.head < this.order.length) {
-      const k = this.order[this.head]!;
-      const at = this.orderAt[this.head]!;
-      this.head++;
-      if (this.items!.get(k) === at) {
-        this.items!.delete(k);
-        break;
-      }
-    }
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order.splice(0, this.head);
-      this.orderAt.splice(0, this.head);
-      this.head = 0;
-    }
+    // A full list forgets the least recently added item.
+    if (this.limit !== undefined && !this.items.has(v) && this.items.size >= this.limit) this.items.deleteOldest();
+    this.items.set(v, true);
   }
 
   contains(item: string | undefined, assume: Assumptions): boolean {
