@@ -43,6 +43,8 @@ interface Pending {
 /** Reads a Prosody log's records into traffic items (client and server stanzas received). */
 export class ProsodyLogDecoder implements CaptureDecoder {
   private readonly bound = new Map<string, string>();
+  /** Client sessions that bound a resource and have not sent a stanza since. */
+  private readonly fresh = new Set<string>();
   private readonly parser: RecordParser;
   private pending: Pending | undefined;
   private tooLarge = false;
@@ -108,7 +110,10 @@ export class ProsodyLogDecoder implements CaptureDecoder {
    */
   private disconnected(text: string): void {
     const m = disconnectLine.exec(text);
-    if (m) this.bound.delete(m[1]!);
+    if (m) {
+      this.bound.delete(m[1]!);
+      this.fresh.delete(m[1]!);
+    }
   }
 
   /** How many client sessions have a bound JID now. */
@@ -141,7 +146,10 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     const stanza = item.stanza;
     if (p.direction === "SEND") {
       const jid = stanza.name === "iq" && stanza.attr.type === "result" ? stanza.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind")?.getChildText("jid", "urn:ietf:params:xml:ns:xmpp-bind") : undefined;
-      if (jid) this.bound.set(p.session, jid);
+      if (jid) {
+        this.bound.set(p.session, jid);
+        this.fresh.add(p.session);
+      }
       this.options.onSend?.({ session: p.session, id: stanza.attr.id, to: stanza.attr.to, from: stanza.attr.from, type: stanza.attr.type, line: p.line });
       return;
     }
@@ -151,7 +159,10 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     const from = stanza.attr.from;
     const origin = c2s ? `c2s:${jid}` : p.session.startsWith("s2s") && from ? `s2s:${domainOf(from)}` : undefined;
     const time = this.iso(p.time);
-    const annotations: EventAnnotations = time !== undefined ? (origin !== undefined ? { time, origin, session: p.session } : { time, session: p.session }) : origin !== undefined ? { origin, session: p.session } : { session: p.session };
+    const annotations: { -readonly [K in keyof EventAnnotations]: EventAnnotations[K] } = { session: p.session };
+    if (time !== undefined) annotations.time = time;
+    if (origin !== undefined) annotations.origin = origin;
+    if (c2s && this.fresh.delete(p.session)) annotations.newSession = true;
     out.push({ kind: "stanza", file, line: p.line, column: 1, stanza, streamNamespace: item.streamNamespace, annotations, defaults: {} });
   }
 

@@ -107,6 +107,8 @@ export interface SimEvent {
   readonly time: number;
   /** Run only this chain instead of routing. */
   readonly chain?: string | undefined;
+  /** The origin's session begins with this event: the simulator forgets the state of an earlier one (origin marks). */
+  readonly newSession?: boolean | undefined;
 }
 
 export interface SimulatorOptions {
@@ -276,7 +278,10 @@ export class Simulator {
     // The event's stanza is never changed: the simulation works on a copy (of the attributes
     // only, unless a rule can change children).
     const stanza = this.changesChildren ? event.stanza.clone() : new XmlElement(event.stanza.name, { ...event.stanza.attr }, event.stanza.children);
-    const session = this.session(event.origin ?? this.inferOrigin(stanza));
+    const origin = event.origin ?? this.inferOrigin(stanza);
+    // A new connection starts again from what the world says of the session.
+    if (event.newSession) this.sessions.delete(origin);
+    const session = this.session(origin);
     if (session.type === "c2s" && session.fullJid !== undefined) {
       // Prosody stamps client stanzas with the session's full JID, and removes a `to` that is the sender's own bare JID.
       stanza.attr.from = session.fullJid;

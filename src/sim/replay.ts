@@ -1,4 +1,4 @@
-import type { Simulator, SimResult } from "./engine.js";
+import type { SimEvent, Simulator, SimResult } from "./engine.js";
 import type { TrafficItem, TrafficProblem, TrafficStanza } from "./traffic.js";
 import type { XmlElement } from "./xml.js";
 
@@ -66,6 +66,13 @@ export class ReplayClock {
   }
 }
 
+/** The event a traffic item stands for, at the time its clock gives. */
+export function eventOf(item: TrafficStanza, time: number): SimEvent {
+  const a = item.annotations;
+  const d = item.defaults;
+  return { stanza: item.stanza, time, origin: a.origin ?? d.origin, chain: a.chain ?? d.chain, newSession: a.newSession };
+}
+
 /** Runs traffic through a simulator, an item at a time, on a {@link ReplayClock}. */
 export class Replayer {
   private index = 0;
@@ -82,9 +89,7 @@ export class Replayer {
       return;
     }
     const time = this.clock.advance(item, out);
-    const a = item.annotations;
-    const d = item.defaults;
-    const result = this.sim.simulate({ stanza: item.stanza, time, origin: a.origin ?? d.origin, chain: a.chain ?? d.chain });
+    const result = this.sim.simulate(eventOf(item, time));
     out.push({ kind: "record", index: this.index++, file: item.file, line: item.line, column: item.column, time, input: item, result });
   }
 }

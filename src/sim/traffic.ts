@@ -36,6 +36,11 @@ export interface EventAnnotations {
   readonly comment?: string;
   /** The capture's own session identifier (Prosody logs), for matching what the server sent. */
   readonly session?: string;
+  /**
+   * The first stanza of a client session the capture saw begin (a Prosody log's resource binding):
+   * a new connection, which holds none of the origin marks an earlier session of the same address set.
+   */
+  readonly newSession?: true;
 }
 
 export interface TrafficStanza {

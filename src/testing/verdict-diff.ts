@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from "diff";
 import type { ScriptSource, SimResult, Verdict } from "../sim/engine.js";
 import { Simulator } from "../sim/engine.js";
-import { ReplayClock } from "../sim/replay.js";
+import { eventOf, ReplayClock } from "../sim/replay.js";
 import type { TrafficItem, TrafficProblem, TrafficStanza } from "../sim/traffic.js";
 import type { World } from "../sim/world.js";
 import type { TargetVersion } from "../vocab/targets.js";
@@ -93,9 +93,7 @@ export class VerdictDiffer {
       return;
     }
     const time = this.clock.advance(item, problems);
-    const a = item.annotations;
-    const d = item.defaults;
-    const event = { stanza: item.stanza, time, origin: a.origin ?? d.origin, chain: a.chain ?? d.chain };
+    const event = eventOf(item, time);
     const before = this.oldSim.simulate(event);
     const after = this.newSim.simulate(event);
     this.onPair?.(item, time, before, after);

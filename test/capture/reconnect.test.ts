@@ -1,0 +1,58 @@
+import test from "ava";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../src/cli/index.js";
+import { ProsodyServer } from "../helpers/prosody-server.js";
+import { requireProsody } from "../helpers/prosody.js";
+import { XmppClient } from "../helpers/xmpp-client.js";
+
+// Origin marks live on the connection: a client that reconnects with the same resource starts
+// unmarked in Prosody. A simulation of the server's own log must see the same.
+const script = ["::preroute", "KIND: message", "INSPECT: body#=mark me", "MARK ORIGIN=spammer", "DROP.", "", "::preroute", "KIND: message", "ORIGIN MARKED: spammer", "DROP.", ""].join("\n");
+
+test("a reconnected client holds none of its earlier session's origin marks, in Prosody and in the simulation of its log", async (t) => {
+  if (!requireProsody(t)) return;
+  const server = await ProsodyServer.start({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [script], modules: ["stanza_debug"] });
+  let log: string;
+  let bobGot: string[];
+  try {
+    const bob = await XmppClient.login(server.port, "bob", "b.test", "pw", "desk");
+    bob.write("<presence/>");
+    const first = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
+    first.write("<message to='bob@b.test/desk' type='chat' id='m1'><body>mark me</body></message>");
+    first.write("<message to='bob@b.test/desk' type='chat' id='m2'><body>hello from the marked session</body></message>");
+    await first.iq("<iq type='get' id='sync1'><query xmlns='jabber:iq:roster'/></iq>", "sync1");
+    first.close();
+    for (let i = 0; i < 100 && !/\tinfo\tClient disconnected/.test(server.log()); i++) await new Promise((r) => setTimeout(r, 50));
+    const second = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
+    const delivered = bob.waitFor((s) => s.attr.id === "m3", 5000);
+    second.write("<message to='bob@b.test/desk' type='chat' id='m3'><body>hello from a new session</body></message>");
+    await delivered;
+    await second.iq("<iq type='get' id='sync2'><query xmlns='jabber:iq:roster'/></iq>", "sync2");
+    bobGot = bob.received.filter((s) => s.name === "message").map((s) => s.attr.id ?? "");
+    second.close();
+    bob.close();
+    await new Promise((r) => setTimeout(r, 200));
+    log = server.log();
+  } finally {
+    server.stop();
+    await server.exited();
+  }
+  t.deepEqual(bobGot, ["m3"], "Prosody dropped what the marked session sent and delivered what the new one sent");
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-reconnect-"));
+  writeFileSync(join(dir, "prosody.log"), log);
+  writeFileSync(join(dir, "marks.pfw"), script);
+  let json = "";
+  t.is(await runCli(["sim", "marks.pfw", "--traffic", "prosody.log", "--format", "json"], { cwd: dir, stdout: (s) => (json += s), stderr: () => undefined }), 0);
+  const lineOf = (id: string) => log.split("\n").findIndex((l) => l.includes("\tRECV: <message") && l.includes(`id='${id}'`)) + 1;
+  const records = json
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { line: number; verdict: string });
+  const verdicts = Object.fromEntries(["m1", "m2", "m3"].map((id) => [id, records.find((r) => r.line === lineOf(id))?.verdict]));
+  t.deepEqual(verdicts, { m1: "drop", m2: "drop", m3: "pass" });
+  let text = "";
+  await runCli(["sim", "marks.pfw", "--traffic", "prosody.log"], { cwd: dir, stdout: (s) => (text += s), stderr: () => undefined });
+  t.notRegex(text, /the log disagrees/);
+});
