@@ -32,7 +32,7 @@ export async function writeProsodyLog(path: string, count: number, seed = 7): Pr
 }
 
 /** Runs `stanzafw sim` on the capture in a child process: stanzas per second and that process's peak memory. */
-export function simOnCapture(path: string, extra: readonly string[] = []): { seconds: number; stanzas: number; peakRssMb: number } {
+export function simOnCapture(path: string, extra: readonly string[] = []): { seconds: number; stanzas: number; peakRssMb: number; summary: string } {
   const bin = fileURLToPath(new URL("../../bin/stanzafw.js", import.meta.url));
   const rules = fileURLToPath(new URL("../../rules/public-server.sfw", import.meta.url));
   const world = fileURLToPath(new URL("../../examples/world.json", import.meta.url));
@@ -48,9 +48,10 @@ export function simOnCapture(path: string, extra: readonly string[] = []): { sec
   const fd = openSync(outPath, "r");
   readSync(fd, tail, 0, tail.length, size - tail.length);
   closeSync(fd);
-  const stanzas = Number(/(\d+) stanzas?:/.exec(tail.toString("utf8"))?.[1] ?? 0);
+  const summary = /(\d+) stanzas?:.*/.exec(tail.toString("utf8"));
+  const stanzas = Number(summary?.[1] ?? 0);
   const peakKb = Number(r.stderr.trim().split("\n").pop());
-  return { seconds, stanzas, peakRssMb: peakKb / 1024 };
+  return { seconds, stanzas, peakRssMb: peakKb / 1024, summary: summary?.[0] ?? "" };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

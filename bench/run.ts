@@ -3,6 +3,7 @@ import { run as simBench } from "./sim.js";
 import { run as listBench } from "./memory-list.js";
 import { simOnCapture, writeProsodyLog } from "./capture.js";
 import { realReplayRate } from "./real-replay.js";
+import { readFloor, rulesFloor } from "./floor.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +33,15 @@ try {
   const quiet = simOnCapture(path, ["--print", "none"]);
   const quietRate = quiet.stanzas / quiet.seconds;
   process.stdout.write(`the same with --print none (summary only): ${Math.round(quietRate)} stanzas/s; peak RSS ${quiet.peakRssMb.toFixed(0)} MB\n`);
+  // Yardsticks (bench/floor.ts): what a bare program gets through on this machine, in process.
+  const readOnly = readFloor(path);
+  const bare = rulesFloor(path);
+  const bareRate = bare.stanzas / bare.seconds;
+  const sameVerdicts = quiet.summary.includes(`${bare.verdicts.pass} pass, ${bare.verdicts.drop} drop, ${bare.verdicts.bounce} bounce`);
+  process.stdout.write(
+    `floor, reading only (decode and split the log, nothing parsed): ${Math.round(readOnly.stanzas / readOnly.seconds)} stanzas/s; ` +
+      `the deliver chain written by hand for this capture (no XML checked, nothing recorded): ${Math.round(bareRate)} stanzas/s, verdicts ${JSON.stringify(bare.verdicts)} (${sameVerdicts ? "the same as the simulator's" : `NOT the simulator's: ${quiet.summary}`})\n`,
+  );
   if (!spawnSync("prosodyctl", ["--help"]).error) {
     // Median of three runs at the production log level; one run at debug level for reference.
     const runs = [];
@@ -43,7 +53,7 @@ try {
     process.stdout.write(
       `real Prosody replay of the first ${real.stanzas} stanzas of the same capture through the integration harness (${real.connections} remote domains as components), logging at info: ` +
         `median ${Math.round(rate)} stanzas/s of 3 runs (${real.answered} error replies); at debug level: ${Math.round(debug.rate)} stanzas/s\n` +
-        `simulator/real (info) = ${(cliRate / rate).toFixed(1)}× with every stanza printed, ${(quietRate / rate).toFixed(1)}× with --print none (target ≥ 100×)\n`,
+        `simulator/real (info) = ${(cliRate / rate).toFixed(1)}× with every stanza printed, ${(quietRate / rate).toFixed(1)}× with --print none (target ≥ 100×); the hand-written floor: ${(bareRate / rate).toFixed(0)}×\n`,
     );
   } else process.stdout.write("real Prosody replay skipped: prosodyctl is not installed\n");
 } finally {
