@@ -3,8 +3,8 @@ import type { WorldData } from "../sim/world.js";
 import { bareJid, splitJid } from "../sim/xml.js";
 
 /**
- * What a capture says about the server: local hosts and accounts (client sessions with a bound
- * resource), presence subscriptions (approvals a local user sends: `subscribed`, `unsubscribed`)
+ * What a capture says about the server: local hosts (of client sessions, and the recipients of
+ * stanzas from other servers), accounts (client sessions with a bound resource), presence subscriptions (approvals a local user sends: `subscribed`, `unsubscribed`)
  * and directed presence. A world file given by the operator overrides each inferred key.
  */
 export class WorldInference {
@@ -15,7 +15,14 @@ export class WorldInference {
 
   add(item: TrafficItem): void {
     if (item.kind !== "stanza") return;
-    const origin = item.annotations.origin;
+    const origin = item.annotations.origin ?? item.defaults.origin;
+    if (origin?.startsWith("s2s:")) {
+      if ((item.annotations.chain ?? item.defaults.chain) === "deliver_remote") return;
+      // A server accepts stanzas from other servers only for its own hosts.
+      const to = splitJid(item.stanza.attr.to)[1];
+      if (to) this.hosts.add(to);
+      return;
+    }
     if (!origin?.startsWith("c2s:")) return;
     const full = origin.slice(4);
     const bare = bareJid(full);

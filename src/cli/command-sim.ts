@@ -76,7 +76,7 @@ export function loadRuleFiles(io: CliIo, files: readonly string[], target: Targe
 
 /** `stanzafw sim RULES… [--traffic FILE…] [--world W] [--format text|json] [--trace]`. */
 export async function runSim(io: CliIo, rules: readonly string[], options: SimCommandOptions): Promise<number> {
-  const world = await worldForCaptures(io, readWorld(io, options.world), options.world !== undefined, options.traffic, options.inputFormat, options.showWorld === true);
+  const world = await worldForCaptures(io, readWorld(io, options.world), options.traffic, options.inputFormat, options.showWorld === true);
   const loaded = loadRuleFiles(io, rules, options.target);
   const shown = loaded.diagnostics.filter((d) => d.severity !== "info");
   if (shown.length > 0) io.stderr(formatDiagnostics(shown, loaded.texts, "text", io.stderrIsTty === true));

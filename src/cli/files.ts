@@ -7,8 +7,15 @@ export function readText(cwd: string, path: string): string {
   try {
     return readFileSync(resolve(cwd, path), "utf8");
   } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read ${path}: ${whyUnreadable(e)}`);
   }
+}
+
+/** Why a file could not be read, in words (the error code stays for searching). */
+export function whyUnreadable(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = { ENOENT: "no such file", EISDIR: "it is a directory", EACCES: "permission denied", ENOTDIR: "a part of the path is not a directory" };
+  return code === undefined ? (e as Error).message : words[code] ? `${words[code]} (${code})` : code;
 }
 
 /** Rule files under the given paths: files as given, directories searched recursively for `.sfw`/`.pfw` (test files excluded). */

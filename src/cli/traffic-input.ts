@@ -1,11 +1,11 @@
-import { statSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { readCaptureBatches, type CaptureFormat } from "../capture/read-capture.js";
 import { WorldInference } from "../capture/infer-world.js";
 import type { LogCheck } from "../capture/log-check.js";
 import { readTrafficText, type TrafficItem } from "../sim/traffic.js";
 import { World } from "../sim/world.js";
-import { displayPath } from "./files.js";
+import { displayPath, whyUnreadable } from "./files.js";
 import { UsageError, type CliIo } from "./io.js";
 import { Progress } from "./progress.js";
 
@@ -24,21 +24,26 @@ export async function* trafficBatches(io: CliIo, files: readonly string[], forma
 function checkReadable(io: CliIo, files: readonly string[]): void {
   for (const f of files) {
     try {
-      statSync(resolve(io.cwd, f));
+      const path = resolve(io.cwd, f);
+      if (statSync(path).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+      closeSync(openSync(path, "r"));
     } catch (e) {
-      throw new UsageError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw new UsageError(`cannot read ${f}: ${whyUnreadable(e)}`);
     }
   }
 }
 
+/** The keys of the world a capture can tell. */
+const inferableKeys = ["hosts", "accounts", "rosters", "sessions"] as const;
+
 /**
- * The world for a replay of captures: what the captures say about hosts, accounts and
- * subscriptions (a first pass over them), under what a `--world` file says. Without capture files
- * (standard input) or with a world file and no request to show it, the given world as it is.
+ * The world for a replay of captures: what the captures say about hosts, accounts, subscriptions
+ * and directed presence (a first pass over them), under what a `--world` file says, key by key.
+ * No pass when there is nothing to infer: standard input, or a world file that gives every key.
  */
-export async function worldForCaptures(io: CliIo, given: World, hasWorldFile: boolean, files: readonly string[], format: CaptureFormat | undefined, show: boolean): Promise<World> {
+export async function worldForCaptures(io: CliIo, given: World, files: readonly string[], format: CaptureFormat | undefined, show: boolean): Promise<World> {
   let world = given;
-  if (files.length > 0 && (!hasWorldFile || show)) {
+  if (files.length > 0 && inferableKeys.some((k) => given.data[k] === undefined)) {
     const inference = new WorldInference();
     for await (const batch of trafficBatches(io, files, format)) for (const item of batch) inference.add(item);
     world = new World(inference.merge(given.data));

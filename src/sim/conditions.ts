@@ -197,7 +197,15 @@ export function compileCondition(name: string, argument: string | undefined, env
       if (zoneName !== "$local" && !/^[A-Za-z][A-Za-z0-9_]*$/.test(zoneName)) throw new Error(`Invalid zone name: ${zoneName}`);
       const inside = name === "ENTERING" ? "to" : "from";
       return ok((ctx) => {
-        const zone = defs.zone(zoneName);
+        // A world without hosts: the host handling the event is local (routing assumes the same).
+        const zone =
+          zoneName === "$local" && ctx.world.hosts.size === 0
+            ? (key: string | undefined) => {
+                if (key !== ctx.host) return false;
+                ctx.assume.add(`no local hosts given in the world: assumed ${ctx.host} is local`);
+                return true;
+              }
+            : defs.zone(zoneName);
         const side = (which: "to" | "from"): boolean => {
           const full = which === "to" ? helperTo(ctx) : helperFrom(ctx);
           return zone(splitJid(full)[1]) || zone(full) || zone(bareJid(full));

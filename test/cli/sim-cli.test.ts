@@ -36,7 +36,15 @@ test("sim: a .sfw with errors exits 1; a .pfw that Prosody would refuse is simul
   t.regex(refused.stderr, /Prosody would NOT load this script/);
   t.regex(refused.stdout, /^t\.xml:1 {2}pass/m);
   t.is((await run(dir, "", "sim", "bad.pfw", "--world", "w.json", "--traffic", "t.xml")).code, 2);
-  t.is((await run(dir, "", "sim", "bad.pfw", "--traffic", "missing.xml")).code, 2);
+  const missing = await run(dir, "", "sim", "bad.pfw", "--traffic", "missing.xml");
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /cannot read missing\.xml: no such file/);
+  // A directory given as traffic: a usage error before any work, for sim and diff alike.
+  for (const argv of [["sim", "bad.pfw"], ["diff", "bad.pfw", "bad.pfw"]]) {
+    const dirAsTraffic = await run(dir, "", ...argv, "--traffic", ".");
+    t.is(dirAsTraffic.code, 2);
+    t.regex(dirAsTraffic.stderr, /cannot read \.: it is a directory/);
+  }
 });
 
 test("sim: --print decided shows only the stanzas a rule decided or that did not pass; --print none only the summary and skipped records", async (t) => {

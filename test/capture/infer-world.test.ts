@@ -1,0 +1,79 @@
+import test from "ava";
+import { WorldInference } from "../../src/capture/infer-world.js";
+import { readTrafficText, type TrafficItem } from "../../src/sim/traffic.js";
+import { runIn, workdir } from "../helpers/cli.js";
+
+/** Traffic items from XML with `<event origin=…>` wrappers (the traffic format). */
+function items(xml: string): TrafficItem[] {
+  return readTrafficText(`<t:traffic xmlns:t='urn:stanzafw:traffic:0'>${xml.replace(/<(\/?)event/g, "<$1t:event")}</t:traffic>`, "t.xml");
+}
+
+function infer(xml: string, given = {}) {
+  const inference = new WorldInference();
+  for (const i of items(xml)) inference.add(i);
+  return inference.merge(given);
+}
+
+test("client sessions give local hosts and accounts; stanzas from other servers give the hosts they are for", (t) => {
+  const w = infer(`
+    <event origin='c2s:alice@example.org/phone'><message to='carol@friends.example'/></event>
+    <event origin='s2s:remote.example'><message from='x@remote.example/r' to='bob@chat.example.org'/></event>
+    <event origin='s2s:remote.example' chain='deliver_remote'><message from='x@remote.example/r' to='y@elsewhere.example'/></event>`);
+  t.deepEqual(w.hosts, ["chat.example.org", "example.org"]);
+  t.deepEqual(w.accounts, ["alice@example.org"]);
+});
+
+test("subscriptions from approvals, both sides; directed presence per session", (t) => {
+  const w = infer(`
+    <event origin='c2s:alice@example.org/phone'><presence to='carol@friends.example' type='subscribed'/></event>
+    <event origin='c2s:bob@example.org/desk'><presence to='alice@example.org' type='subscribed'/></event>
+    <event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='subscribed'/></event>
+    <event origin='c2s:alice@example.org/phone'><presence to='room@muc.example/alice'/></event>`);
+  t.deepEqual(w.rosters, {
+    "alice@example.org": { "carol@friends.example": { subscription: "from" }, "bob@example.org": { subscription: "both" } },
+    "bob@example.org": { "alice@example.org": { subscription: "both" } },
+  });
+  t.deepEqual(w.sessions, { "c2s:alice@example.org/phone": { directed: ["room@muc.example/alice"] } });
+  // An unsubscribed takes the subscription back.
+  const after = infer(`
+    <event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='subscribed'/></event>
+    <event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='unsubscribed'/></event>`);
+  t.deepEqual(after.rosters, { "alice@example.org": { "bob@example.org": { subscription: "none" } }, "bob@example.org": { "alice@example.org": { subscription: "none" } } });
+});
+
+test("a world file's keys override what is inferred, key by key", (t) => {
+  const w = infer(`<event origin='c2s:alice@example.org/phone'><message to='carol@friends.example'/></event>`, { hosts: ["given.example"] });
+  t.deepEqual(w.hosts, ["given.example"]);
+  t.deepEqual(w.accounts, ["alice@example.org"]);
+});
+
+test("sim --show-world prints the world in use; without a world, a capture from another server is judged as arriving here", async (t) => {
+  const rules = 'target prosody "0.12"\nchain deliver {\n  rule local_senders {\n    when not entering local\n    then pass\n  }\n  rule strangers {\n    when kind == presence\n    then drop\n  }\n}\n';
+  const capture = [
+    JSON.stringify({ session: "s2s:remote.example", xml: "<presence from='x@remote.example/r' to='alice@example.org'/>" }),
+    JSON.stringify({ session: "c2s:alice@example.org/phone", xml: "<presence to='bob@example.org' type='subscribed'/>" }),
+  ].join("\n");
+  const dir = workdir({ "r.sfw": rules, "cap.jsonl": capture, "w.json": '{"accounts": ["zed@example.org"]}' });
+  const worldShown = (stderr: string) => JSON.parse(/world in use[^\n]*\n([\s\S]*?\n\})\n/.exec(stderr)![1]!) as { hosts: string[]; accounts: string[] };
+  const shown = await runIn(dir, ["sim", "r.sfw", "--traffic", "cap.jsonl", "--show-world"]);
+  t.is(shown.code, 0);
+  t.deepEqual(worldShown(shown.stderr).hosts, ["example.org"]);
+  t.deepEqual(worldShown(shown.stderr).accounts, ["alice@example.org"]);
+  t.regex(shown.stdout, /^cap\.jsonl:1 {2}drop .* by strangers/m);
+  // A world file overrides the keys it gives; the others are still inferred.
+  const given = await runIn(dir, ["sim", "r.sfw", "--traffic", "cap.jsonl", "--world", "w.json", "--show-world"]);
+  t.deepEqual(worldShown(given.stderr).hosts, ["example.org"]);
+  t.deepEqual(worldShown(given.stderr).accounts, ["zed@example.org"]);
+  // Showing the world does not change it.
+  t.is((await runIn(dir, ["sim", "r.sfw", "--traffic", "cap.jsonl", "--world", "w.json"])).stdout, given.stdout);
+  t.is(shown.stdout, (await runIn(dir, ["sim", "r.sfw", "--traffic", "cap.jsonl"])).stdout);
+});
+
+test("a world without hosts: the $local zone holds the host the stanza was routed to, as routing assumes", async (t) => {
+  const rules = 'target prosody "0.12"\nchain deliver {\n  rule local_senders {\n    when not entering local\n    then pass\n  }\n  rule strangers {\n    when kind == presence\n    then drop\n  }\n}\n';
+  const dir = workdir({ "r.sfw": rules, "w.json": "{}" });
+  const run = await runIn(dir, ["sim", "r.sfw", "--world", "w.json", "--format", "json"], "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'><presence from='x@remote.example/r' to='alice@example.org'/></stream:stream>");
+  const record = JSON.parse(run.stdout.trim().split("\n")[0]!) as { verdict: string; assumptions: string[] };
+  t.is(record.verdict, "drop");
+  t.true(record.assumptions.includes("no local hosts given in the world: assumed example.org is local"));
+});
