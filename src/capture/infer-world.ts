@@ -4,14 +4,17 @@ import { bareJid, splitJid } from "../sim/xml.js";
 
 /**
  * What a capture says about the server: local hosts (of client sessions, and the recipients of
- * stanzas from other servers), accounts (client sessions with a bound resource), presence subscriptions (approvals a local user sends: `subscribed`, `unsubscribed`)
- * and directed presence. A world file given by the operator overrides each inferred key.
+ * stanzas from other servers), accounts (client sessions with a bound resource) and presence
+ * subscriptions (approvals a local user sends: `subscribed`, `unsubscribed`). A world file given
+ * by the operator overrides each inferred key.
+ *
+ * Directed presence is not inferred: the only condition that reads it (SENT DIRECTED PRESENCE TO
+ * SENDER) looks at the sending session's own list, which holds its own address practically never.
  */
 export class WorldInference {
   private readonly hosts = new Set<string>();
   private readonly accounts = new Set<string>();
   private readonly rosters = new Map<string, Map<string, "none" | "to" | "from" | "both">>();
-  private readonly directed = new Map<string, Set<string>>();
 
   add(item: TrafficItem): void {
     if (item.kind !== "stanza") return;
@@ -39,10 +42,6 @@ export class WorldInference {
     } else if (s.attr.type === "unsubscribed") {
       this.set(bare, to, (x) => (x === "both" ? "to" : "none"));
       this.set(to, bare, (x) => (x === "both" ? "from" : "none"));
-    } else if (s.attr.type === undefined && s.attr.to) {
-      const d = this.directed.get(origin) ?? new Set<string>();
-      d.add(s.attr.to);
-      this.directed.set(origin, d);
     }
   }
 
@@ -60,7 +59,6 @@ export class WorldInference {
       ...(this.rosters.size
         ? { rosters: Object.fromEntries([...this.rosters].filter(([o]) => this.hosts.has(splitJid(o)[1] ?? "")).map(([o, r]) => [o, Object.fromEntries([...r].map(([c, sub]) => [c, { subscription: sub }]))])) }
         : {}),
-      ...(this.directed.size ? { sessions: Object.fromEntries([...this.directed].map(([id, d]) => [id, { directed: [...d] }])) } : {}),
     };
     return { ...inferred, ...given };
   }

@@ -34,11 +34,11 @@ function checkReadable(io: CliIo, files: readonly string[]): void {
 }
 
 /** The keys of the world a capture can tell. */
-const inferableKeys = ["hosts", "accounts", "rosters", "sessions"] as const;
+const inferableKeys = ["hosts", "accounts", "rosters"] as const;
 
 /**
- * The world for a replay of captures: what the captures say about hosts, accounts, subscriptions
- * and directed presence (a first pass over them), under what a `--world` file says, key by key.
+ * The world for a replay of captures: what the captures say about hosts, accounts and
+ * subscriptions (a first pass over them), under what a `--world` file says, key by key.
  * No pass when there is nothing to infer: standard input, or a world file that gives every key.
  */
 export async function worldForCaptures(io: CliIo, given: World, files: readonly string[], format: CaptureFormat | undefined, show: boolean): Promise<World> {
