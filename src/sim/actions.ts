@@ -53,6 +53,29 @@ export function lazyEmitted(action: string, element: XmlElement, error?: Emitted
   return new LazyEmitted(action, element, error);
 }
 
+/**
+ * The error a BOUNCE or DEFAULT sends back, built only when someone reads it: most stanzas of a
+ * capture that a rule stops are bounced, and most replays never print the reply. The stanza it
+ * answers is the simulation's own copy, which nothing changes once a handler has returned.
+ */
+class LazyErrorReply implements Emitted {
+  private serialised: string | undefined;
+
+  constructor(
+    readonly action: string,
+    private readonly orig: XmlElement,
+    readonly error: NonNullable<Emitted["error"]>,
+  ) {}
+
+  get xml(): string {
+    return (this.serialised ??= errorReply(this.orig, this.error.type, this.error.condition, this.error.text).toString());
+  }
+}
+
+export function lazyErrorReply(action: string, orig: XmlElement, error: NonNullable<Emitted["error"]>): Emitted {
+  return new LazyErrorReply(action, orig, error);
+}
+
 const go: ActionOutcome = { kind: "continue" };
 const returns = { true: { kind: "return", value: true }, false: { kind: "return", value: false }, nil: { kind: "return", value: undefined } } as const;
 const ret = (value: boolean | undefined): ActionOutcome => (value === true ? returns.true : value === false ? returns.false : returns.nil);
@@ -138,7 +161,7 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       return a((ctx) => {
         const t = ctx.stanza.attr.type;
         if (t === "error" || (ctx.stanza.name === "iq" && t === "result")) return ret(true);
-        ctx.emitted.push(lazyEmitted("BOUNCE", errorReply(ctx.stanza, type, condition, text), error));
+        ctx.emitted.push(lazyErrorReply("BOUNCE", ctx.stanza, error));
         return ret(true);
       }, true);
     }

@@ -1,6 +1,6 @@
 import type { PfwScript } from "../pfw/model.js";
 import type { TargetVersion } from "../vocab/targets.js";
-import { compileAction, errorReply, lazyEmitted, type ActionRuntime, type CompiledAction } from "./actions.js";
+import { compileAction, lazyErrorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
 import { compileCondition, type CompiledCondition, type HandlerState } from "./conditions.js";
 import { CannotSimulate, FirewallRuntimeError, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
 import { Definitions } from "./definitions.js";
@@ -32,15 +32,22 @@ export interface ScriptSource {
 interface CompiledRule {
   readonly index: number;
   readonly line: number;
-  readonly conditions: readonly { readonly compiled: CompiledCondition; readonly negated: boolean; readonly text: string; readonly line: number }[];
+  readonly conditions: readonly {
+    readonly compiled: CompiledCondition;
+    readonly negated: boolean;
+    readonly text: string;
+    readonly line: number;
+    /** Its place among the chain's hoisted conditions, or -1. */
+    slot: number;
+  }[];
   readonly actions: readonly { readonly compiled: CompiledAction; readonly line: number; readonly raisesAfter: boolean }[];
 }
 
 interface CompiledChain {
   readonly name: string;
   readonly rules: readonly CompiledRule[];
-  /** Conditions used more than once in the chain: computed once, before the first rule using them. */
-  readonly hoisted: ReadonlySet<string>;
+  /** How many conditions are used more than once in the chain: computed once, before the first rule using them. */
+  readonly hoisted: number;
   /** Rate limiter instances of the chain's two handlers (entered through its event, or jumped to). */
   readonly states: { readonly event: HandlerState; readonly jump: HandlerState };
   /** The deciding-rule descriptions, made once per rule and action. */
@@ -177,7 +184,7 @@ class HostFirewall {
           }
           if (compiled.chainError) chainError ??= compiled.chainError;
           uses.set(compiled.key, (uses.get(compiled.key) ?? 0) + 1);
-          conditions.push({ compiled, negated: c.negated, text: `${c.negated ? "NOT " : ""}${c.name}${c.argument !== undefined ? `: ${c.argument}` : "?"}`, line: c.span.start.line });
+          conditions.push({ compiled, negated: c.negated, text: `${c.negated ? "NOT " : ""}${c.name}${c.argument !== undefined ? `: ${c.argument}` : "?"}`, line: c.span.start.line, slot: -1 });
         }
         const actions: CompiledRule["actions"][number][] = [];
         for (const a of rule.actions) {
@@ -194,10 +201,12 @@ class HostFirewall {
         continue;
       }
       markLogHazards(rules);
+      const slots = new Map([...uses].filter(([, n]) => n > 1).map(([k], i) => [k, i]));
+      for (const rule of rules) for (const c of rule.conditions) c.slot = slots.get(c.compiled.key) ?? -1;
       chains.set(chain.name, {
         name: chain.name,
         rules,
-        hoisted: new Set([...uses].filter(([, n]) => n > 1).map(([k]) => k)),
+        hoisted: slots.size,
         states: { event: { throttles: new Map(), multiThrottles: new Map() }, jump: { throttles: new Map(), multiThrottles: new Map() } },
         decisions: new Map(),
       });
@@ -309,7 +318,7 @@ export class Simulator {
           if (step.chain.startsWith("user/") || t === "error" || (stanza.name === "iq" && t === "result")) break;
           const condition = step.chain === "deliver_remote" ? "not-allowed" : "service-unavailable";
           const text = step.chain === "deliver_remote" ? "Communication with remote domains is not enabled" : undefined;
-          emitted.push(lazyEmitted("DEFAULT", errorReply(stanza, "cancel", condition, text), { condition, type: "cancel", ...(text !== undefined ? { text } : {}) }));
+          emitted.push(lazyErrorReply("DEFAULT", stanza, { condition, type: "cancel", ...(text !== undefined ? { text } : {}) }));
           break;
         }
         if (r.decided && r.decided.action === "PASS") final = { verdict: "pass", rule: r.decided };
@@ -424,7 +433,7 @@ export class Simulator {
     if (depth > maxJumpDepth) throw new FirewallRuntimeError("stack overflow (a chain jumps to itself)");
     const state = viaJump ? chain.states.jump : chain.states.event;
     const passReturn: false | undefined = viaJump ? false : undefined;
-    const cache = chain.hoisted.size > 0 ? new Map<string, boolean>() : undefined;
+    const cache: (boolean | undefined)[] | undefined = chain.hoisted > 0 ? new Array(chain.hoisted) : undefined;
     const trace = ctx.trace;
     let inner: DecidingRule | undefined;
     let rt: ActionRuntime | undefined;
@@ -447,16 +456,16 @@ export class Simulator {
       // Repeated conditions are computed before the rule, unconditionally, once per stanza.
       if (cache) {
         for (const c of rule.conditions) {
-          if (chain.hoisted.has(c.compiled.key) && !cache.has(c.compiled.key)) {
+          if (c.slot >= 0 && cache[c.slot] === undefined) {
             const v = c.compiled.evaluate(ctx, state);
-            cache.set(c.compiled.key, v);
+            cache[c.slot] = v;
             if (trace) trace.push({ script: script.source.file, chain: chain.name, rule: rule.index, line: c.line, text: c.text.replace(/^NOT /, ""), result: v, hoisted: true });
           }
         }
       }
       let matched = true;
       for (const c of rule.conditions) {
-        const cached = cache?.get(c.compiled.key);
+        const cached = c.slot >= 0 ? cache![c.slot] : undefined;
         const raw = cached !== undefined ? cached : c.compiled.evaluate(ctx, state);
         const v = c.negated ? !raw : raw;
         if (trace) trace.push({ script: script.source.file, chain: chain.name, rule: rule.index, line: c.line, text: c.text, result: v });
