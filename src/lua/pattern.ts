@@ -326,6 +326,19 @@ function encode(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
+/** Patterns come from scripts, a handful of them, matched against every stanza: encoded once. */
+const encodedPatterns = new Map<string, Uint8Array>();
+
+function encodePattern(pattern: string): Uint8Array {
+  let bytes = encodedPatterns.get(pattern);
+  if (!bytes) {
+    if (encodedPatterns.size >= 1024) encodedPatterns.clear();
+    bytes = encoder.encode(pattern);
+    encodedPatterns.set(pattern, bytes);
+  }
+  return bytes;
+}
+
 /** Captured bytes back to a string; a capture that splits a multi-byte character gets U+FFFD there. */
 function decode(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
@@ -353,7 +366,7 @@ function plainFind(src: Uint8Array, pat: Uint8Array, from: number): number {
 /** `string.find(subject, pattern, init, plain)`. */
 export function find(subject: string, pattern: string, init = 1, plain = false): FindResult | undefined {
   const src = encode(subject);
-  const pat = encode(pattern);
+  const pat = encodePattern(pattern);
   const start = startPosition(init, src.length, "find") - 1;
   if (start > src.length) return undefined;
   // Like Lua, a pattern without specials is searched plainly, so its faults (e.g. `a)`) go unnoticed.
@@ -369,7 +382,7 @@ export function match(subject: string, pattern: string, init = 1): Capture[] | u
   const src = encode(subject);
   const start = startPosition(init, src.length, "match") - 1;
   if (start > src.length) return undefined;
-  return search(src, encode(pattern), start, (m, s, e) => m.captures(s, e, true));
+  return search(src, encodePattern(pattern), start, (m, s, e) => m.captures(s, e, true));
 }
 
 /** Try each start offset from `start` (only `start` itself when the pattern begins with `^`). */
@@ -390,7 +403,7 @@ function search<T>(src: Uint8Array, pat: Uint8Array, start: number, found: (m: M
  */
 export function* gmatch(subject: string, pattern: string, init = 1): Generator<Capture[]> {
   const src = encode(subject);
-  const m = new Matcher(src, encode(pattern));
+  const m = new Matcher(src, encodePattern(pattern));
   let from = startPosition(init, src.length, "gmatch") - 1;
   // Lua 5.4 clips a start beyond the end to just past it, where nothing can match.
   if (from > src.length) from = src.length + 1;
