@@ -99,6 +99,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       if (this.bound.size > 0 && text.includes("\tinfo\tClient disconnected")) this.disconnected(text);
       return;
     }
+    this.sawRecord = true;
     this.pending = { line: raw.line, time: m[1]!, session: m[2]!, direction: m[4] as "RECV" | "SEND", text: m[5]!, bytes: raw.bytes };
     if (this.pending.bytes > this.options.maxRecordBytes) this.tooLarge = true;
   }
@@ -123,7 +124,13 @@ export class ProsodyLogDecoder implements CaptureDecoder {
 
   end(out: TrafficItem[]): void {
     this.flush(out);
+    // A log at the info level, or without mod_stanza_debug, has no stanzas: say so, not just "0 stanzas".
+    if (!this.sawRecord) {
+      out.push({ kind: "problem", kept: true, file: this.file, line: 1, column: 1, message: "this Prosody log holds no stanzas (no RECV:/SEND: lines): it needs mod_stanza_debug and the debug log level" });
+    }
   }
+
+  private sawRecord = false;
 
   private flush(out: TrafficItem[]): void {
     const p = this.pending;

@@ -62,7 +62,7 @@ export interface TrafficProblem {
   readonly line: number;
   readonly column: number;
   readonly message: string;
-  /** The record was still used (an unreadable time, say): a warning, not a skipped record. */
+  /** A warning, not a skipped record: a stanza simulated despite an unreadable time, a log without stanzas. */
   readonly kept?: boolean;
 }
 

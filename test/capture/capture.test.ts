@@ -106,6 +106,17 @@ test("a real Prosody log (mod_stanza_debug at debug level): client stanzas get t
   t.deepEqual(await originOfX3(`${still}${x3}`), ["c2s:alice@a.test/phone"]);
 });
 
+test("a Prosody log without stanza lines (info level, or no mod_stanza_debug) says so instead of showing 0 stanzas", async (t) => {
+  const got = await items(file("info.log", "Nov 25 10:00:00 general\tinfo\tHello and welcome to Prosody version 0.12.4\nNov 25 10:00:01 c2s55d0a0\tinfo\tClient connected\n"));
+  t.deepEqual(
+    got.map((i) => (i.kind === "problem" ? [i.line, i.kept, i.message] : i.kind)),
+    [[1, true, "this Prosody log holds no stanzas (no RECV:/SEND: lines): it needs mod_stanza_debug and the debug log level"]],
+  );
+  // A log with stanza lines has no such warning.
+  const stanzas = await items(file("debug.log", "Nov 25 10:00:00 s2sin55d0a0\tdebug\tRECV: <presence from='a@remote.example/r' to='b@example.org'/>\n"));
+  t.deepEqual(stanzas.map((i) => i.kind), ["stanza"]);
+});
+
 test("XML on one very long line (a whole stream) is read in pieces, nothing refused or lost", async (t) => {
   const stanzas = Array.from({ length: 40 }, (_, i) => `<message from='a@b.example/r' to='c@d.example' id='m${i}'><body>ünïcödé ${"x".repeat(i)}</body></message>`);
   const stream = `<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>${stanzas.join("")}</stream:stream>`;
