@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
 /**
@@ -22,6 +23,28 @@ export interface Line {
 export async function isGzip(path: string): Promise<boolean> {
   for await (const chunk of createReadStream(path, { start: 0, end: 1 })) return (chunk as Buffer)[0] === 0x1f && (chunk as Buffer)[1] === 0x8b;
   return false;
+}
+
+/**
+ * The bytes of a stream (standard input), gunzipped when they start with gzip's magic number. The
+ * first bytes are held back until there are two of them (a pipe may hand over one at a time).
+ */
+export async function* streamChunks(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  let done = false;
+  while (head.length < 2 && !done) {
+    const next = await it.next();
+    if (next.done) done = true;
+    else head = Buffer.concat([head, next.value]);
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    for (let next = done ? undefined : await it.next(); next && !next.done; next = await it.next()) yield Buffer.from(next.value);
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    for await (const chunk of Readable.from(all()).pipe(createGunzip({ chunkSize: 1 << 16 }))) yield chunk as Buffer;
+  } else yield* all();
 }
 
 /** The bytes of a file, gunzipped when needed, as a stream of large chunks. */

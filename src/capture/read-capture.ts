@@ -1,7 +1,7 @@
 import { TrafficReader, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import { JsonLinesDecoder } from "./jsonl.js";
-import { fileChunks, LineSplitter, type Line } from "./lines.js";
+import { fileChunks, LineSplitter, streamChunks, type Line } from "./lines.js";
 import { looksLikeProsodyLog, ProsodyLogDecoder, type LogReaderOptions } from "./prosody-log.js";
 
 export type CaptureFormat = "xml" | "jsonl" | "prosody-log";
@@ -29,7 +29,16 @@ export function detectFormat(firstLine: string): CaptureFormat {
  * Reads a capture file (plain or gzip) in any supported format, streaming, in batches: one per
  * chunk of the file, everything after the read synchronous.
  */
-export async function* readCaptureBatches(path: string, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem[]> {
+export function readCaptureBatches(path: string, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem[]> {
+  return readCaptureChunks(fileChunks(path, options.onBytes), file, options);
+}
+
+/** The same from a stream of bytes (standard input), gzip-compressed or not. */
+export function readCaptureStream(source: AsyncIterable<Uint8Array>, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem[]> {
+  return readCaptureChunks(streamChunks(source), file, options);
+}
+
+async function* readCaptureChunks(chunks: AsyncIterable<Buffer>, file: string, options: CaptureOptions): AsyncGenerator<TrafficItem[]> {
   const max = options.maxRecordBytes ?? 1 << 20;
   // XML may be a whole stream on one line: there, long lines are handed on in pieces, not refused.
   const splitter = new LineSplitter(max, options.format === undefined || options.format === "xml");
@@ -40,7 +49,7 @@ export async function* readCaptureBatches(path: string, file: string, options: C
     for (const line of lines) decoder!.line(line, out);
     return out;
   };
-  for await (const chunk of fileChunks(path, options.onBytes)) {
+  for await (const chunk of chunks) {
     const lines: Line[] = [];
     splitter.push(chunk, lines);
     if (!decoder) {

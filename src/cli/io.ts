@@ -3,8 +3,8 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
-  /** Standard input as text (for `-`), when available. */
-  readonly readStdin?: () => Promise<string>;
+  /** Standard input as a stream of bytes, when available. */
+  readonly stdin?: () => AsyncIterable<Uint8Array>;
   /** Resolves once what was written to stdout has gone out (backpressure for long outputs). */
   readonly outputDrained?: () => Promise<void>;
   /** Whether stderr is a terminal (colour, progress). */

@@ -14,10 +14,6 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   cwd: process.cwd(),
   stderrIsTty: process.stderr.isTTY === true,
-  readStdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString("utf8");
-  },
+  stdin: () => process.stdin,
 });
 process.exitCode = code;

@@ -1,9 +1,9 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { readCaptureBatches, type CaptureFormat } from "../capture/read-capture.js";
+import { readCaptureBatches, readCaptureStream, type CaptureFormat } from "../capture/read-capture.js";
 import { WorldInference } from "../capture/infer-world.js";
 import type { LogCheck } from "../capture/log-check.js";
-import { readTrafficText, type TrafficItem } from "../sim/traffic.js";
+import type { TrafficItem } from "../sim/traffic.js";
 import { World } from "../sim/world.js";
 import { displayPath, whyUnreadable } from "./files.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -11,13 +11,15 @@ import { Progress } from "./progress.js";
 
 /** Traffic from files (XML, JSON lines or Prosody logs; gzip or not) or standard input, in batches. */
 export async function* trafficBatches(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress, logCheck?: LogCheck): AsyncGenerator<TrafficItem[]> {
+  const options = { ...(format ? { format } : {}), ...(logCheck ? { onSend: logCheck.sent.bind(logCheck) } : {}) };
   if (files.length === 0) {
-    if (!io.readStdin) throw new UsageError("no --traffic file given and no standard input available");
-    yield readTrafficText(await io.readStdin(), "<stdin>");
+    // Standard input: any format, streamed like a file (`zcat day.log.gz | stanzafw sim …`).
+    if (!io.stdin) throw new UsageError("no --traffic file given and no standard input available");
+    yield* readCaptureStream(io.stdin(), "<stdin>", options);
     return;
   }
   checkReadable(io, files);
-  for (const f of files) yield* readCaptureBatches(resolve(io.cwd, f), displayPath(io.cwd, f), { ...(format ? { format } : {}), ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}), ...(logCheck ? { onSend: (o) => logCheck.sent(o) } : {}) });
+  for (const f of files) yield* readCaptureBatches(resolve(io.cwd, f), displayPath(io.cwd, f), { ...options, ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}) });
 }
 
 /** Every file is there before any work starts: a typo is a usage error, not a half-done run. */

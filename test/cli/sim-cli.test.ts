@@ -1,4 +1,5 @@
 import test from "ava";
+import { gzipSync } from "node:zlib";
 import { runIn, workdir } from "../helpers/cli.js";
 
 const run = (cwd: string, stdin: string, ...argv: string[]) => runIn(cwd, argv, stdin);
@@ -73,4 +74,20 @@ test("sim: an unreadable time is a warning, the stanza is still simulated and no
   t.regex(r.stdout, /^1 stanza: 1 bounce; 1 warning$/m);
   const json = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json", "--format", "json");
   t.deepEqual(json.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { kind?: string; verdict?: string }).kind ?? (JSON.parse(l) as { verdict: string }).verdict), ["warning", "bounce"]);
+});
+
+test("sim: standard input takes any capture format, gzip-compressed or not, streamed in small pieces", async (t) => {
+  const log =
+    "Nov 25 10:00:00 s2sin55d0a0\tdebug\tRECV: <message from='x@remote.example/r' to='alice@example.org' id='1'><body>casino</body></message>\n" +
+    "Nov 25 10:00:01 s2sin55d0a0\tdebug\tRECV: <message from='x@remote.example/r' to='alice@example.org' id='2'><body>hi\n\tthere</body></message>\n" +
+    "Nov 25 10:00:02 s2sin55d0a0\tdebug\tRECV: <message from='x@remote.example/r' to='alice@exa\n";
+  const dir = workdir({ "r.sfw": rules, "w.json": '{"hosts": ["example.org"]}' });
+  for (const input of [log, gzipSync(Buffer.from(log))]) {
+    const r = await runIn(dir, ["sim", "r.sfw", "--world", "w.json"], input);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stdout, /^<stdin>:1 {2}bounce policy-violation .* by spam/m);
+    t.regex(r.stdout, /^<stdin>:2 {2}pass/m);
+    t.regex(r.stdout, /^<stdin>:4:\d+: skipped: /m);
+    t.regex(r.stdout, /^2 stanzas: 1 pass, 1 bounce; 1 skipped \(malformed input\)$/m);
+  }
 });

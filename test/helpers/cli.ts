@@ -11,11 +11,17 @@ export interface CliRun {
 }
 
 /** Runs `stanzafw ARGV…` in `cwd`, in process; `stdin` is what standard input holds; `tty`: stderr is a terminal. */
-export async function runIn(cwd: string, argv: readonly string[], stdin?: string, tty = false): Promise<CliRun> {
+export async function runIn(cwd: string, argv: readonly string[], stdin?: string | Uint8Array, tty = false): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli([...argv], { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stderrIsTty: tty, ...(stdin !== undefined ? { readStdin: async () => stdin } : {}) });
+  const code = await runCli([...argv], { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stderrIsTty: tty, ...(stdin !== undefined ? { stdin: () => bytes(stdin) } : {}) });
   return { code, stdout, stderr };
+}
+
+/** Standard input as a pipe gives it: a text (or bytes) in small pieces. */
+async function* bytes(input: string | Uint8Array): AsyncGenerator<Uint8Array> {
+  const all = typeof input === "string" ? Buffer.from(input) : Buffer.from(input);
+  for (let i = 0; i < all.length; i += 7) yield all.subarray(i, i + 7);
 }
 
 /** A fresh temporary directory holding these files. */
