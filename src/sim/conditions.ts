@@ -90,7 +90,7 @@ function rosterEntry(ctx: EventContext) {
   const [toNode, toHost] = splitTo(ctx);
   if (toNode === undefined || toHost === undefined) return undefined;
   if (!ctx.world.isLocalHost(toHost)) ctx.assume.add(`roster of ${toNode}@${toHost} looked up although the recipient is not local: assumed empty`);
-  return ctx.world.rosterItem(`${toNode}@${toHost}`, bareJid(helperFrom(ctx)), ctx.assume);
+  return ctx.world.rosterItem(bareTo(ctx)!, bareJid(helperFrom(ctx)), ctx.assume);
 }
 
 function bareTo(ctx: EventContext): string | undefined {
@@ -196,22 +196,17 @@ export function compileCondition(name: string, argument: string | undefined, env
       const zoneName = required(arg, "attempt to index a nil value");
       if (zoneName !== "$local" && !/^[A-Za-z][A-Za-z0-9_]*$/.test(zoneName)) throw new Error(`Invalid zone name: ${zoneName}`);
       const inside = name === "ENTERING" ? "to" : "from";
-      return ok((ctx) => {
-        // A world without hosts: the host handling the event is local (routing assumes the same).
-        const zone =
-          zoneName === "$local" && ctx.world.hosts.size === 0
-            ? (key: string | undefined) => {
-                if (key !== ctx.host) return false;
-                ctx.assume.add(`no local hosts given in the world: assumed ${ctx.host} is local`);
-                return true;
-              }
-            : defs.zone(zoneName);
-        const side = (which: "to" | "from"): boolean => {
-          const full = which === "to" ? helperTo(ctx) : helperFrom(ctx);
-          return zone(splitJid(full)[1]) || zone(full) || zone(bareJid(full));
-        };
-        return side(inside) && !side(inside === "to" ? "from" : "to");
-      });
+      // A world without hosts: the host handling the event is local (routing assumes the same).
+      const side = (ctx: EventContext, full: string | undefined): boolean => {
+        if (zoneName === "$local" && ctx.world.hosts.size === 0) {
+          const host = splitJid(full)[1];
+          const local = host === ctx.host || full === ctx.host || bareJid(full) === ctx.host;
+          if (local) ctx.assume.add(`no local hosts given in the world: assumed ${ctx.host} is local`);
+          return local;
+        }
+        return defs.jidInZone(zoneName, full);
+      };
+      return ok((ctx) => (inside === "to" ? side(ctx, helperTo(ctx)) && !side(ctx, helperFrom(ctx)) : side(ctx, helperFrom(ctx)) && !side(ctx, helperTo(ctx))));
     }
     case "IN ROSTER": {
       const want = (arg ?? "yes").toLowerCase();
@@ -227,7 +222,7 @@ export function compileCondition(name: string, argument: string | undefined, env
         if (bareTo(ctx) === bareFrom(ctx)) return true;
         const [toNode, toHost] = splitTo(ctx);
         if (toNode === undefined || toHost === undefined) return false;
-        const item = ctx.world.rosterItem(`${toNode}@${toHost}`, bareFrom(ctx), ctx.assume);
+        const item = ctx.world.rosterItem(bareTo(ctx)!, bareFrom(ctx), ctx.assume);
         const s = item?.subscription ?? "none";
         // Debian's snapshot asks "does the sender receive the recipient's presence"; newer versions the reverse.
         return env.target === "13" ? s === "to" || s === "both" : s === "from" || s === "both";
@@ -237,7 +232,7 @@ export function compileCondition(name: string, argument: string | undefined, env
         if (bareTo(ctx) === bareFrom(ctx)) return true;
         const [toNode, toHost] = splitTo(ctx);
         if (toNode === undefined || toHost === undefined) return false;
-        return ctx.world.pendingIn(`${toNode}@${toHost}`, bareFrom(ctx), ctx.assume);
+        return ctx.world.pendingIn(bareTo(ctx)!, bareFrom(ctx), ctx.assume);
       });
     case "SENT DIRECTED PRESENCE TO SENDER":
       return ok((ctx) => {

@@ -3,7 +3,7 @@ import { luaMatch, LuaPatternError } from "../lua/string-functions.js";
 import type { PfwDefinition } from "../pfw/model.js";
 import type { Assumptions, World } from "./world.js";
 import { SetOrderCache } from "./set-order-cache.js";
-import { bareJid } from "./xml.js";
+import { bareJid, splitJid } from "./xml.js";
 
 /**
  * The objects behind `%ZONE`, `%RATE`, `%LIST`, `%PATTERN` and `%SEARCH`, built as
@@ -250,10 +250,28 @@ export class Definitions {
     }
   }
 
-  /** Members of a zone; `$local` is this server's hosts; an undefined zone is empty. */
-  zone(name: string): (key: string | undefined) => boolean {
-    if (name === "$local") return (key) => this.world.isLocalHost(key);
-    const members = this.zones.get(name);
-    return (key) => key !== undefined && (members?.has(key) ?? false);
+  /**
+   * Whether a JID is in a zone, as mod_firewall asks: its host, the JID itself, or its bare JID is
+   * a member. `$local` is this server's hosts; a `%ZONE` is looked up when asked (a later script
+   * may redefine it); an undefined zone is empty. Zones normally list host names only: then a
+   * JID with `@` or `/` cannot be a member itself, and only its host is looked up.
+   */
+  jidInZone(name: string, jid: string | undefined): boolean {
+    const members = name === "$local" ? this.world.hosts : this.zones.get(name);
+    if (jid === undefined || members === undefined) return false;
+    if (members.has(splitJid(jid)[1]!)) return true;
+    if (!this.holdsJids(members)) return false;
+    return members.has(jid) || members.has(bareJid(jid)!);
+  }
+
+  private readonly jidMembers = new WeakMap<ReadonlySet<string>, boolean>();
+
+  private holdsJids(members: ReadonlySet<string>): boolean {
+    let holds = this.jidMembers.get(members);
+    if (holds === undefined) {
+      holds = [...members].some((m) => m === "" || m.includes("@") || m.includes("/"));
+      this.jidMembers.set(members, holds);
+    }
+    return holds;
   }
 }

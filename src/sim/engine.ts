@@ -41,6 +41,8 @@ interface CompiledRule {
     slot: number;
   }[];
   readonly actions: readonly { readonly compiled: CompiledAction; readonly line: number; readonly raisesAfter: boolean }[];
+  /** The deciding-rule descriptions, made once per action name. */
+  readonly decisions: Map<string, DecidingRule>;
 }
 
 interface CompiledChain {
@@ -50,8 +52,6 @@ interface CompiledChain {
   readonly hoisted: number;
   /** Rate limiter instances of the chain's two handlers (entered through its event, or jumped to). */
   readonly states: { readonly event: HandlerState; readonly jump: HandlerState };
-  /** The deciding-rule descriptions, made once per rule and action. */
-  readonly decisions: Map<string, DecidingRule>;
 }
 
 interface CompiledScript {
@@ -194,7 +194,7 @@ class HostFirewall {
             return fail((e as Error).message, a.span.start.line);
           }
         }
-        rules.push({ index: ruleIndex, line: rule.span.start.line, conditions, actions });
+        rules.push({ index: ruleIndex, line: rule.span.start.line, conditions, actions, decisions: new Map() });
       }
       if (chainError) {
         skippedChains.push({ chain: chain.name, error: chainError });
@@ -208,7 +208,6 @@ class HostFirewall {
         rules,
         hoisted: slots.size,
         states: { event: { throttles: new Map(), multiThrottles: new Map() }, jump: { throttles: new Map(), multiThrottles: new Map() } },
-        decisions: new Map(),
       });
     }
     return { report: { file: source.file, host: this.host, loaded: true, skippedChains }, compiled: { index, source, chains } };
@@ -419,7 +418,8 @@ export class Simulator {
     return lastPass ? { value: undefined, decided: lastPass } : { value: undefined };
   }
 
-  private fireChainEvent(fw: HostFirewall, chain: string, ctx: EventContext, depth: number): HandlerResult {
+  /** @internal For {@link HandlerRuntime}. */
+  fireChainEvent(fw: HostFirewall, chain: string, ctx: EventContext, depth: number): HandlerResult {
     for (const script of fw.scripts) {
       const compiled = script.chains.get(chain);
       if (!compiled) continue;
@@ -435,23 +435,8 @@ export class Simulator {
     const passReturn: false | undefined = viaJump ? false : undefined;
     const cache: (boolean | undefined)[] | undefined = chain.hoisted > 0 ? new Array(chain.hoisted) : undefined;
     const trace = ctx.trace;
-    let inner: DecidingRule | undefined;
-    let rt: ActionRuntime | undefined;
-    const runtime = (): ActionRuntime =>
-      (rt ??= {
-        passReturn,
-        fireEvent: (name) => {
-          inner = undefined;
-          if (name.startsWith("firewall/chains/")) {
-            const r = this.fireChainEvent(fw, name.slice("firewall/chains/".length), ctx, depth);
-            inner = r.decided;
-            return r.value;
-          }
-          ctx.logs.push(`debug: event '${name}' fired (no handler simulated)`);
-          return undefined;
-        },
-        post: (stanza) => this.post(stanza, ctx),
-      });
+    // Made only for the actions that fire events or post stanzas (most rule sets have none).
+    let rt: HandlerRuntime | undefined;
     for (const rule of chain.rules) {
       // Repeated conditions are computed before the rule, unconditionally, once per stanza.
       if (cache) {
@@ -476,11 +461,12 @@ export class Simulator {
       }
       if (!matched) continue;
       for (const a of rule.actions) {
-        const outcome = a.compiled.run(ctx, a.compiled.usesRuntime ? runtime() : noRuntime(passReturn));
+        const outcome = a.compiled.run(ctx, a.compiled.usesRuntime ? (rt ??= new HandlerRuntime(this, fw, ctx, depth, passReturn)) : noRuntime(passReturn));
         if (a.raisesAfter) throw new FirewallRuntimeError(`'${a.compiled.name}' followed by 'LOG' is read by Lua as one call expression`);
         if (outcome.kind === "return") {
+          const inner = rt?.inner;
           const viaInner = (a.compiled.name === "JUMP CHAIN" || a.compiled.name === "JUMP EVENT") && inner !== undefined;
-          const decided = viaInner ? inner! : this.decision(script, chain, rule, a.compiled.name);
+          const decided = viaInner ? inner : this.decision(script, chain, rule, a.compiled.name);
           return { value: outcome.value, decided };
         }
       }
@@ -496,7 +482,8 @@ export class Simulator {
    * before the action goes on. A rule that copies to a recipient whose chain copies again loops
    * until Lua's stack overflows, as in Prosody.
    */
-  private post(stanza: XmlElement, ctx: EventContext): boolean {
+  /** @internal For {@link HandlerRuntime}. */
+  post(stanza: XmlElement, ctx: EventContext): boolean {
     if (this.postDepth >= maxJumpDepth / 2) throw new FirewallRuntimeError("stack overflow (a stanza the firewall posts meets a rule that posts it again)");
     this.postDepth++;
     try {
@@ -511,15 +498,41 @@ export class Simulator {
   }
 
   private decision(script: CompiledScript, chain: CompiledChain, rule: CompiledRule, action: string): DecidingRule {
-    const key = `${rule.index}\u0000${action}`;
-    let decided = chain.decisions.get(key);
+    let decided = rule.decisions.get(action);
     if (!decided) {
       const origin = script.source.origins?.get(`${chain.name}#${rule.index}`);
       decided = { script: script.source.file, chain: chain.name, pfw: `${script.source.file}:${rule.line}`, action, ...(origin ? { sfw: origin.sfw, name: origin.name } : {}) };
-      chain.decisions.set(key, decided);
+      rule.decisions.set(action, decided);
     }
     return decided;
   }
+}
+
+/** What the actions that fire events or post stanzas get from the handler running them. */
+class HandlerRuntime implements ActionRuntime {
+  /** The rule that decided inside the chain an event jumped to. */
+  inner: DecidingRule | undefined;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly fw: HostFirewall,
+    private readonly ctx: EventContext,
+    private readonly depth: number,
+    readonly passReturn: false | undefined,
+  ) {}
+
+  readonly fireEvent = (name: string): boolean | undefined => {
+    this.inner = undefined;
+    if (name.startsWith("firewall/chains/")) {
+      const r = this.sim.fireChainEvent(this.fw, name.slice("firewall/chains/".length), this.ctx, this.depth);
+      this.inner = r.decided;
+      return r.value;
+    }
+    this.ctx.logs.push(`debug: event '${name}' fired (no handler simulated)`);
+    return undefined;
+  };
+
+  readonly post = (stanza: XmlElement): boolean => this.sim.post(stanza, this.ctx);
 }
 
 /** What one stanza meets in a chain (a class: made for every stanza and chain, so kept cheap). */

@@ -9,7 +9,13 @@ import { bareJid, splitJid, XmlElement } from "./xml.js";
 export type TemplatePart =
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "code"; readonly code: string }
-  | { readonly kind: "stanza"; readonly path: string; readonly functions: readonly string[] };
+  | {
+      readonly kind: "stanza";
+      readonly path: string;
+      readonly functions: readonly string[];
+      /** How the path is looked up, decided when the argument is read: an attribute (`@name`), a child's text (`name#`), or `find`. */
+      readonly lookup: { readonly kind: "attr"; readonly name: string } | { readonly kind: "childText"; readonly name: string } | { readonly kind: "find" };
+    };
 
 export type Template = readonly TemplatePart[];
 
@@ -63,7 +69,8 @@ export function parseTemplate(text: string): Template {
     const path = chain ? inner.slice(0, chain.index) : inner;
     const functions = chain ? chain[0].split("|").filter((f) => f !== "") : [];
     for (const f of functions) if (!jidFunctions.has(f)) throw new Error(`unknown function: ${f}`);
-    return { kind: "stanza", path, functions };
+    const lookup = path.startsWith("@") ? { kind: "attr" as const, name: path.slice(1) } : /^[A-Za-z0-9]+#$/.test(path) ? { kind: "childText" as const, name: path.slice(0, -1) } : { kind: "find" as const };
+    return { kind: "stanza", path, functions, lookup };
   });
 }
 
@@ -73,40 +80,30 @@ export function hasExpressions(t: Template): boolean {
 
 /** Evaluates a template against an event, as the generated Lua would. */
 export function evaluateTemplate(t: Template, ctx: EventContext): string {
-  if (t.length === 1) {
-    const p = t[0]!;
-    return p.kind === "text" ? p.text : p.kind === "code" ? evaluateCode(p.code, ctx) : evaluateStanzaExpression(p.path, p.functions, ctx);
-  }
-  return t.map((p) => (p.kind === "text" ? p.text : p.kind === "code" ? evaluateCode(p.code, ctx) : evaluateStanzaExpression(p.path, p.functions, ctx))).join("");
+  if (t.length === 1) return evaluatePart(t[0]!, ctx);
+  let out = "";
+  for (const p of t) out += evaluatePart(p, ctx);
+  return out;
 }
 
-function evaluateStanzaExpression(path: string, functions: readonly string[], ctx: EventContext): string {
+function evaluatePart(p: TemplatePart, ctx: EventContext): string {
+  return p.kind === "text" ? p.text : p.kind === "code" ? evaluateCode(p.code, ctx) : evaluateStanzaExpression(p, ctx);
+}
+
+function evaluateStanzaExpression(part: Extract<TemplatePart, { kind: "stanza" }>, ctx: EventContext): string {
+  const lookup = part.lookup;
   let value: string | XmlElement | undefined;
-  let jidHelper: "to" | "from" | undefined;
-  if (path.startsWith("@")) {
-    const attr = path.slice(1);
-    if (attr === "to") {
-      value = helperTo(ctx);
-      jidHelper = "to";
-    } else if (attr === "from") {
-      value = helperFrom(ctx);
-      jidHelper = "from";
-    } else value = ctx.stanza.attr[attr];
-  } else if (/^[A-Za-z0-9]+#$/.test(path)) {
-    value = ctx.stanza.getChildText(path.slice(0, -1));
-  } else {
-    value = ctx.stanza.find(path);
-  }
-  for (const f of functions) {
+  if (lookup.kind === "attr") value = lookup.name === "to" ? helperTo(ctx) : lookup.name === "from" ? helperFrom(ctx) : ctx.stanza.attr[lookup.name];
+  else if (lookup.kind === "childText") value = ctx.stanza.getChildText(lookup.name);
+  else value = ctx.stanza.find(part.path);
+  for (const f of part.functions) {
     const text = value === undefined ? undefined : value.toString();
     if (f === "bare") value = bareJid(text);
     else {
       const [node, host, resource] = splitJid(text);
       value = f === "node" ? node : f === "host" ? host : resource;
     }
-    jidHelper = undefined;
   }
-  void jidHelper;
   return value === undefined ? "<undefined>" : value.toString();
 }
 

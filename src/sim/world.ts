@@ -57,14 +57,18 @@ export interface WorldData {
   };
 }
 
+const none: readonly string[] = Object.freeze([]);
+
 /** Records what a verdict rests on when the world did not say. */
 export class Assumptions {
-  private items: Set<string> | undefined;
+  // A verdict rests on a handful of assumptions at most: an array beats hashing each text into a Set.
+  private items: string[] | undefined;
   add(text: string): void {
-    (this.items ??= new Set()).add(text);
+    if (!this.items) this.items = [text];
+    else if (!this.items.includes(text)) this.items.push(text);
   }
-  list(): string[] {
-    return this.items ? [...this.items] : [];
+  list(): readonly string[] {
+    return this.items ?? none;
   }
 }
 
@@ -78,7 +82,13 @@ export class World {
   /** Roster changes made during the simulation (UNSUBSCRIBE SENDER): owner → contact → subscription. */
   private readonly rosterChanges = new Map<string, Map<string, Subscription>>();
 
+  /** The rosters and sessions as maps: looked up for every stanza, by keys that come from the traffic. */
+  private readonly rosters: ReadonlyMap<string, ReadonlyMap<string, RosterItemData>> | undefined;
+  private readonly sessions: ReadonlyMap<string, SessionData> | undefined;
+
   constructor(readonly data: WorldData = {}) {
+    this.rosters = data.rosters ? new Map(Object.entries(data.rosters).map(([owner, items]) => [owner, new Map(Object.entries(items))])) : undefined;
+    this.sessions = data.sessions ? new Map(Object.entries(data.sessions)) : undefined;
     const hosts = new Set(data.hosts ?? []);
     if (!data.hosts) for (const a of data.accounts ?? []) { const h = splitJid(a)[1]; if (h) hosts.add(h); }
     this.hosts = hosts;
@@ -95,19 +105,19 @@ export class World {
   /** The recipient's roster item for a contact, as `rostermanager.load_roster(node, host)[contact]`. */
   rosterItem(owner: string, contact: string | undefined, assume: Assumptions): RosterItemData | undefined {
     if (contact === undefined) return undefined;
-    const roster = this.data.rosters?.[owner];
+    const roster = this.rosters?.get(owner);
     if (!roster) {
       assume.add(`no roster given for ${owner}: assumed empty`);
       return undefined;
     }
-    const item = roster[contact];
-    const changed = this.rosterChanges.get(owner)?.get(contact);
+    const item = roster.get(contact);
+    const changed = item && this.rosterChanges.size > 0 ? this.rosterChanges.get(owner)?.get(contact) : undefined;
     return item && changed ? { ...item, subscription: changed } : item;
   }
 
   /** `rostermanager.unsubscribed(owner, contact)`: the owner no longer sends presence to the contact. */
   unsubscribed(owner: string, contact: string): void {
-    const item = this.data.rosters?.[owner]?.[contact];
+    const item = this.rosters?.get(owner)?.get(contact);
     if (!item) return;
     const current = this.rosterChanges.get(owner)?.get(contact) ?? item.subscription ?? "none";
     const next: Subscription = current === "both" ? "to" : current === "from" ? "none" : current;
@@ -167,7 +177,7 @@ export class World {
   }
 
   session(id: string): SessionData | undefined {
-    return this.data.sessions?.[id];
+    return this.sessions?.get(id);
   }
 
   userMarks(bare: string): Readonly<Record<string, string>> | undefined {

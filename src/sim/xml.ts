@@ -98,30 +98,62 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>'"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;" })[c]!);
 }
 
+export type JidParts = readonly [node: string | undefined, host: string | undefined, resource: string | undefined];
+
+const noJid: JidParts = [undefined, undefined, undefined];
+
+/**
+ * The last few JIDs split and made bare: a rule set asks for the parts of the same `from` and
+ * `to` many times per stanza (host for a list, bare for a rate key, both for a zone). Results are
+ * immutable, so handing out the same one is safe.
+ */
+const memoSize = 4;
+const splitKeys: (string | undefined)[] = new Array<string | undefined>(memoSize).fill(undefined);
+const splitValues: JidParts[] = new Array<JidParts>(memoSize).fill(noJid);
+let splitNext = 0;
+const bareKeys: (string | undefined)[] = new Array<string | undefined>(memoSize).fill(undefined);
+const bareValues: (string | undefined)[] = new Array<string | undefined>(memoSize).fill(undefined);
+let bareNext = 0;
+
 /** Splits a JID like `util.jid.split`: node, host, resource; all undefined when it is not a valid JID. */
-export function splitJid(jid: string | undefined): [string | undefined, string | undefined, string | undefined] {
-  if (jid === undefined) return [undefined, undefined, undefined];
+export function splitJid(jid: string | undefined): JidParts {
+  if (jid === undefined) return noJid;
+  for (let i = 0; i < memoSize; i++) if (splitKeys[i] === jid) return splitValues[i]!;
+  const parts = computeSplit(jid);
+  splitKeys[splitNext] = jid;
+  splitValues[splitNext] = parts;
+  splitNext = (splitNext + 1) % memoSize;
+  return parts;
+}
+
+function computeSplit(jid: string): JidParts {
   // util.jid: node is what precedes the first '@' before any '/', resource after the first '/'
   // (it may hold anything, '@' and '/' included); node, host and resource are never empty.
   const slash = jid.indexOf("/");
   const end = slash < 0 ? jid.length : slash;
-  if (slash >= 0 && slash === jid.length - 1) return [undefined, undefined, undefined];
+  if (slash >= 0 && slash === jid.length - 1) return noJid;
   const at = jid.indexOf("@");
   let node: string | undefined;
   let hostStart = 0;
   if (at >= 0 && at < end) {
-    if (at === 0) return [undefined, undefined, undefined];
+    if (at === 0) return noJid;
     node = jid.slice(0, at);
     hostStart = at + 1;
     const second = jid.indexOf("@", hostStart);
-    if (second >= 0 && second < end) return [undefined, undefined, undefined];
+    if (second >= 0 && second < end) return noJid;
   }
-  if (hostStart === end) return [undefined, undefined, undefined];
+  if (hostStart === end) return noJid;
   return [node, hostStart === 0 && slash < 0 ? jid : jid.slice(hostStart, end), slash < 0 ? undefined : jid.slice(slash + 1)];
 }
 
 export function bareJid(jid: string | undefined): string | undefined {
-  const [node, host] = splitJid(jid);
-  if (host === undefined) return undefined;
-  return node !== undefined ? `${node}@${host}` : host;
+  if (jid === undefined) return undefined;
+  for (let i = 0; i < memoSize; i++) if (bareKeys[i] === jid) return bareValues[i];
+  const [node, host, resource] = splitJid(jid);
+  // A valid JID without a resource is its own bare JID: no new string.
+  const bare = host === undefined ? undefined : resource === undefined ? jid : node !== undefined ? `${node}@${host}` : host;
+  bareKeys[bareNext] = jid;
+  bareValues[bareNext] = bare;
+  bareNext = (bareNext + 1) % memoSize;
+  return bare;
 }
