@@ -1,4 +1,4 @@
-import { RecordParser, type TrafficItem } from "../sim/traffic.js";
+import { noDefaults, RecordParser, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
 
@@ -49,7 +49,7 @@ export class JsonLinesDecoder implements CaptureDecoder {
     const chain = typeof r.chain === "string" ? r.chain : typeof r.direction === "string" ? directions[r.direction] : undefined;
     const origin = typeof r.session === "string" ? r.session : typeof r.origin === "string" ? r.origin : undefined;
     const annotations = { ...(typeof r.time === "string" ? { time: r.time } : {}), ...(chain ? { chain } : {}), ...(origin ? { origin } : {}) };
-    out.push({ kind: "stanza", file: this.file, line: raw.line, column: 1, stanza: item.stanza, streamNamespace: item.streamNamespace, annotations, defaults: {} });
+    out.push({ kind: "stanza", file: this.file, line: raw.line, column: 1, stanza: item.stanza, streamNamespace: item.streamNamespace, annotations, defaults: noDefaults });
   }
 
   end(): void {}

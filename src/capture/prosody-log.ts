@@ -1,4 +1,5 @@
-import { RecordParser, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
+import { noDefaults, RecordParser, recordNamespace, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
+import { parseStanzaRecord } from "../sim/stanza-fast-path.js";
 import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
 
@@ -13,7 +14,8 @@ import type { Line } from "./lines.js";
  * never copied anywhere (they hold credentials).
  */
 
-const recordStart = /^([A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d) (\S+)\t(\w+)\t(RECV|SEND): ([\s\S]*)$/;
+/** The grammar of a record's first line, which {@link recordLine} reads without a regular expression (tested against this). */
+export const recordStart = /^([A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d) (\S+)\t(\w+)\t(RECV|SEND): ([\s\S]*)$/;
 const disconnectLine = /^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d (\S+)\tinfo\tClient disconnected/;
 const anyLogLine = /^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+\t\w+\t/;
 const stanzaStart = /^<(message|presence|iq)[\s/>]/;
@@ -94,13 +96,13 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       return;
     }
     if (pending) this.flush(out);
-    const m = recordStart.exec(text);
+    const m = recordLine(text);
     if (!m) {
       if (this.bound.size > 0 && text.includes("\tinfo\tClient disconnected")) this.disconnected(text);
       return;
     }
     this.sawRecord = true;
-    this.pending = { line: raw.line, time: m[1]!, session: m[2]!, direction: m[4] as "RECV" | "SEND", text: m[5]!, bytes: raw.bytes };
+    this.pending = { line: raw.line, time: m.time, session: m.session, direction: m.direction, text: m.text, bytes: raw.bytes };
     if (this.pending.bytes > this.options.maxRecordBytes) this.tooLarge = true;
   }
 
@@ -145,12 +147,17 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     const text = isSpaceCode(p.text.charCodeAt(0)) || isSpaceCode(p.text.charCodeAt(p.text.length - 1)) ? p.text.trim() : p.text;
     // Only stanzas; stream headers, features and SASL (credentials) are never parsed or repeated.
     if (!stanzaStart.test(text)) return;
-    const item = this.parser.parse(text);
-    if (!item || item.kind === "problem") {
-      out.push({ kind: "problem", file, line: p.line, column: 1, message: `malformed stanza: ${item?.message ?? "not one stanza"}` });
-      return;
+    let stanza = parseStanzaRecord(text, recordNamespace, this.options.maxRecordBytes);
+    let streamNamespace = recordNamespace;
+    if (!stanza) {
+      const item = this.parser.parseWithSaxes(text);
+      if (!item || item.kind === "problem") {
+        out.push({ kind: "problem", file, line: p.line, column: 1, message: `malformed stanza: ${item?.message ?? "not one stanza"}` });
+        return;
+      }
+      stanza = item.stanza;
+      streamNamespace = item.streamNamespace;
     }
-    const stanza = item.stanza;
     if (p.direction === "SEND") {
       const jid = stanza.name === "iq" && stanza.attr.type === "result" ? stanza.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind")?.getChildText("jid", "urn:ietf:params:xml:ns:xmpp-bind") : undefined;
       if (jid) {
@@ -170,7 +177,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     if (time !== undefined) annotations.time = time;
     if (origin !== undefined) annotations.origin = origin;
     if (c2s && this.fresh.delete(p.session)) annotations.newSession = true;
-    out.push({ kind: "stanza", file, line: p.line, column: 1, stanza, streamNamespace: item.streamNamespace, annotations, defaults: {} });
+    out.push({ kind: "stanza", file, line: p.line, column: 1, stanza, streamNamespace, annotations, defaults: noDefaults });
   }
 
   /** `Nov 25 05:43:30` in the given year, read as UTC (the log's own zone is not recorded). */
@@ -199,4 +206,59 @@ function computeIso(stamp: string, year: number): string | undefined {
   const month = m ? months.indexOf(m[1]!) : -1;
   if (!m || month < 0) return undefined;
   return new Date(Date.UTC(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]))).toISOString();
+}
+
+/** A record's first line: `STAMP SESSION\tLEVEL\tRECV: TEXT` (or SEND). */
+export interface RecordLine {
+  readonly time: string;
+  readonly session: string;
+  readonly direction: "RECV" | "SEND";
+  readonly text: string;
+}
+
+const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
+const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** `\w` */
+const isWord = (c: number): boolean => isUpper(c) || isLower(c) || isDigit(c) || c === 0x5f;
+/** `\s` as JavaScript reads it, for the characters a log line can hold (TAB, LF, VT, FF, CR, space, NBSP and the Unicode spaces). */
+const isJsSpace = (c: number): boolean => (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
+/**
+ * {@link recordStart} read by hand: it is asked of every line of a log that may hold millions of
+ * them, and the regular expression (with the copy of the rest of the line it captures) cost more
+ * than parsing the stanza after it.
+ */
+export function recordLine(line: string): RecordLine | undefined {
+  const n = line.length;
+  // Month: [A-Z][a-z]{2}, then one or more spaces, 1–2 digits, a space, HH:MM:SS.
+  if (n < 15 || !isUpper(line.charCodeAt(0)) || !isLower(line.charCodeAt(1)) || !isLower(line.charCodeAt(2))) return undefined;
+  let i = 3;
+  if (line.charCodeAt(i) !== 0x20) return undefined;
+  while (line.charCodeAt(i) === 0x20) i++;
+  const dayStart = i;
+  while (i < n && isDigit(line.charCodeAt(i))) i++;
+  if (i - dayStart < 1 || i - dayStart > 2 || line.charCodeAt(i) !== 0x20) return undefined;
+  i++;
+  for (let k = 0; k < 8; k++) {
+    const c = line.charCodeAt(i + k);
+    if (k === 2 || k === 5 ? c !== 0x3a : !isDigit(c)) return undefined;
+  }
+  i += 8;
+  const stampEnd = i;
+  if (line.charCodeAt(i) !== 0x20) return undefined;
+  i++;
+  // Session: \S+ up to the first TAB (a TAB is \s, so the session cannot hold one).
+  const sessionStart = i;
+  while (i < n && !isJsSpace(line.charCodeAt(i))) i++;
+  if (i === sessionStart || line.charCodeAt(i) !== 0x09) return undefined;
+  const sessionEnd = i;
+  i++;
+  const levelStart = i;
+  while (i < n && isWord(line.charCodeAt(i))) i++;
+  if (i === levelStart || line.charCodeAt(i) !== 0x09) return undefined;
+  i++;
+  const recv = line.startsWith("RECV: ", i);
+  if (!recv && !line.startsWith("SEND: ", i)) return undefined;
+  return { time: line.slice(0, stampEnd), session: line.slice(sessionStart, sessionEnd), direction: recv ? "RECV" : "SEND", text: line.slice(i + 6) };
 }

@@ -34,6 +34,20 @@ const commonNames = new Map(
   ["message", "presence", "iq", "to", "from", "id", "type", "body", "subject", "thread", "x", "query", "error", "text", "show", "status", "priority", "delay", "stamp", "c", "hash", "node", "ver", "item", "jid", "xml:lang", "active", "composing", "paused", "request", "received", "markable", "origin-id", "stanza-id", "by", "event", "items", "pubsub", "nick", "invite", "reason", "bind", "resource", "ping", "vCard", "photo", "encrypted", "header", "payload", "store", "no-store", "no-copy", "private", "html", "p", "span", "style", "code", "name"].map((n) => [n, n]),
 );
 
+/** The common names by length and first character, for {@link nameAt}. */
+const namesByShape = new Map<number, string[]>();
+for (const name of commonNames.keys()) {
+  const shape = (name.length << 7) | name.charCodeAt(0);
+  namesByShape.set(shape, [...(namesByShape.get(shape) ?? []), name]);
+}
+
+/** The name between `start` and `end`: a constant when it is a common one, found without slicing the text. */
+function nameAt(text: string, start: number, end: number): string {
+  const candidates = end - start < 32 ? namesByShape.get(((end - start) << 7) | text.charCodeAt(start)) : undefined;
+  if (candidates) for (const c of candidates) if (text.startsWith(c, start)) return c;
+  return text.slice(start, end);
+}
+
 function intern(name: string): string {
   return commonNames.get(name) ?? name;
 }
@@ -141,7 +155,7 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
     } else {
       const end = nameEnd(text, i + 1);
       if (end === i + 1) return undefined;
-      const name = intern(text.slice(i + 1, end));
+      const name = nameAt(text, i + 1, end);
       let j = end;
       const keys: string[] = [];
       const values: string[] = [];
@@ -164,7 +178,7 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
         if (j === spaceStart) return undefined;
         const attrEnd = nameEnd(text, j);
         if (attrEnd === j) return undefined;
-        let key = intern(text.slice(j, attrEnd));
+        let key = nameAt(text, j, attrEnd);
         j = attrEnd;
         if (text.charCodeAt(j) === COLON) {
           // Only the `xml` prefix, bound in every document; other prefixes need real namespace handling.

@@ -19,7 +19,7 @@ import { XmlElement } from "./xml.js";
 
 export const trafficNamespace = "urn:stanzafw:traffic:0";
 /** A record (log line, JSON line) has no stream header: its stanza is read as a client stream's. */
-const recordNamespace = "jabber:client";
+export const recordNamespace = "jabber:client";
 const streamNamespace = "http://etherx.jabber.org/streams";
 const xmlNamespace = "http://www.w3.org/XML/1998/namespace";
 const stanzaNamespaces = new Set(["jabber:client", "jabber:server", "jabber:component:accept", ""]);
@@ -67,6 +67,9 @@ export interface TrafficProblem {
 }
 
 export type TrafficItem = TrafficStanza | TrafficProblem;
+
+/** The defaults of a record outside any `<traffic>` element (shared: there is one per record). */
+export const noDefaults: TrafficStanza["defaults"] = Object.freeze({});
 
 interface Frame {
   readonly role: "stream" | "traffic" | "event" | "stanza" | "other";
@@ -301,7 +304,7 @@ export class RecordParser {
 
   parse(xml: string): TrafficItem | undefined {
     const stanza = parseStanzaRecord(xml, recordNamespace, this.maxStanzaChars);
-    if (stanza) return { kind: "stanza", file: this.file, line: 1, column: 1, stanza, streamNamespace: recordNamespace, annotations: {}, defaults: {} };
+    if (stanza) return { kind: "stanza", file: this.file, line: 1, column: 1, stanza, streamNamespace: recordNamespace, annotations: {}, defaults: noDefaults };
     return this.parseWithSaxes(xml);
   }
 
