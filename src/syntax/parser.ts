@@ -1,4 +1,5 @@
-import { CstParser, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { CstParser } from "./chevrotain.js";
 import * as T from "./tokens.js";
 import { errorMessageProvider } from "./error-messages.js";
 

@@ -1,4 +1,4 @@
-import { CstParser } from "chevrotain";
+import { CstParser } from "../syntax/chevrotain.js";
 import * as T from "../syntax/tokens.js";
 import { errorMessageProvider } from "../syntax/error-messages.js";
 
