@@ -30,7 +30,17 @@ export interface LogReaderOptions {
   readonly year: number;
   readonly maxRecordBytes: number;
   /** Called for each SEND of a message/presence/iq. */
-  readonly onSend?: (o: { session: string; id: string | undefined; to: string | undefined; from: string | undefined; type: string | undefined; line: number }) => void;
+  readonly onSend?: (o: SendLine) => void;
+}
+
+/** What a SEND line of the log showed (for comparing the server's actions with the simulation). */
+export interface SendLine {
+  readonly session: string;
+  readonly id: string | undefined;
+  readonly to: string | undefined;
+  readonly from: string | undefined;
+  readonly type: string | undefined;
+  readonly line: number;
 }
 
 interface Pending {

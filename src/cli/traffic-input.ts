@@ -2,12 +2,16 @@ import { closeSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { readCaptureBatches, readCaptureStream, type CaptureFormat } from "../capture/read-capture.js";
 import { WorldInference } from "../capture/infer-world.js";
+import { readCaptureInWorker } from "../capture/read-in-worker.js";
 import type { LogCheck } from "../capture/log-check.js";
 import type { TrafficItem } from "../sim/traffic.js";
 import { World } from "../sim/world.js";
 import { displayPath, whyUnreadable } from "./files.js";
 import { UsageError, type CliIo } from "./io.js";
 import { Progress } from "./progress.js";
+
+/** Captures from this size on are read on a thread of their own. */
+const workerThreshold = 1 << 20;
 
 /** Traffic from files (XML, JSON lines or Prosody logs; gzip or not) or standard input, in batches. */
 export async function* trafficBatches(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress, logCheck?: LogCheck): AsyncGenerator<TrafficItem[]> {
@@ -19,7 +23,12 @@ export async function* trafficBatches(io: CliIo, files: readonly string[], forma
     return;
   }
   checkReadable(io, files);
-  for (const f of files) yield* readCaptureBatches(resolve(io.cwd, f), displayPath(io.cwd, f), { ...options, ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}) });
+  for (const f of files) {
+    const path = resolve(io.cwd, f);
+    // A large capture is read on a second thread, beside the simulation; a small one is not worth starting a thread for.
+    const read = statSync(path).size >= workerThreshold ? readCaptureInWorker : readCaptureBatches;
+    yield* read(path, displayPath(io.cwd, f), { ...options, ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}) });
+  }
 }
 
 /** Every file is there before any work starts: a typo is a usage error, not a half-done run. */

@@ -1,0 +1,182 @@
+import { noDefaults, type EventAnnotations, type TrafficItem, type TrafficProblem, type TrafficStanza } from "../sim/traffic.js";
+import { XmlElement, type XmlNode } from "../sim/xml.js";
+import type { SendLine } from "./prosody-log.js";
+
+/**
+ * Batches of traffic items as one string, for handing them from the thread that reads a capture
+ * to the one that simulates it. Structured cloning of a batch's objects would cost about as much
+ * as parsing them again; one string is copied in one go and split in one native call.
+ *
+ * Tokens are separated by U+001F; U+001E alone stands for an absent value. Neither can occur in
+ * a well-formed XML document (they are not XML characters), so names, values and texts of parsed
+ * stanzas never hold them; anything that does (a problem's message may quote its input) travels
+ * as a cloned object instead.
+ */
+
+const SEP = "\u001f";
+const NONE = "\u001e";
+
+export interface EncodedBatch {
+  readonly tokens: string;
+  /** Problems, and stanzas holding a separator character: cloned, referred to by index. */
+  readonly objects: readonly unknown[];
+}
+
+export interface DecodedBatch {
+  readonly items: TrafficItem[];
+  readonly sends: SendLine[];
+}
+
+/** A tree as plain data (for the rare stanza that cannot be tokenised). */
+interface PlainElement {
+  readonly name: string;
+  readonly attr: Record<string, string>;
+  readonly children: readonly (PlainElement | string)[];
+}
+
+function safe(s: string): boolean {
+  return s.indexOf(SEP) < 0 && s.indexOf(NONE) < 0;
+}
+
+function treeIsSafe(e: XmlElement): boolean {
+  if (!safe(e.name)) return false;
+  for (const k in e.attr) if (!safe(k) || !safe(e.attr[k]!)) return false;
+  for (const c of e.children) if (typeof c === "string" ? !safe(c) : !treeIsSafe(c)) return false;
+  return true;
+}
+
+function recordIsSafe(record: object): boolean {
+  const values = record as Readonly<Record<string, unknown>>;
+  for (const k in values) {
+    const v = values[k];
+    if (!safe(k) || (typeof v === "string" && !safe(v))) return false;
+  }
+  return true;
+}
+
+/** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
+function treeTokens(e: XmlElement): string {
+  let s = SEP + e.name;
+  let n = 0;
+  let attrs = "";
+  for (const k in e.attr) {
+    attrs += SEP + k + SEP + e.attr[k]!;
+    n++;
+  }
+  s += SEP + n + attrs + SEP + e.children.length;
+  for (const c of e.children) s += typeof c === "string" ? SEP + "t" + SEP + c : SEP + "e" + treeTokens(c);
+  return s;
+}
+
+function recordTokens(record: object): string {
+  const values = record as Readonly<Record<string, unknown>>;
+  let n = 0;
+  let s = "";
+  for (const k in values) {
+    const v = values[k];
+    if (v === undefined) continue;
+    // `newSession: true` is the one value that is not a string.
+    s += SEP + k + SEP + (v === true ? "\u0001true" : String(v));
+    n++;
+  }
+  return SEP + n + s;
+}
+
+function plain(e: XmlElement): PlainElement {
+  return { name: e.name, attr: { ...e.attr }, children: e.children.map((c) => (typeof c === "string" ? c : plain(c))) };
+}
+
+function fromPlain(p: PlainElement): XmlElement {
+  return new XmlElement(p.name, { ...p.attr }, p.children.map((c): XmlNode => (typeof c === "string" ? c : fromPlain(c))));
+}
+
+/** Encodes items (all of one file) and the SEND lines read with them. */
+export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendLine[]): EncodedBatch {
+  let out = "";
+  const objects: unknown[] = [];
+  for (const s of sends) {
+    const values = [s.session, s.id, s.to, s.from, s.type];
+    if (values.every((v) => v === undefined || safe(v))) out += SEP + "X" + values.map((v) => SEP + (v ?? NONE)).join("") + SEP + s.line;
+    else {
+      out += SEP + "x" + SEP + objects.length;
+      objects.push(s);
+    }
+  }
+  for (const item of items) {
+    if (item.kind === "problem") {
+      out += SEP + "P" + SEP + objects.length;
+      objects.push(item);
+      continue;
+    }
+    if (!treeIsSafe(item.stanza) || !safe(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
+      out += SEP + "O" + SEP + objects.length;
+      objects.push({ ...item, stanza: plain(item.stanza) });
+      continue;
+    }
+    out += SEP + "S" + SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults) + treeTokens(item.stanza);
+  }
+  // Every token was preceded by a separator: the first one is dropped.
+  return { tokens: out.slice(1), objects };
+}
+
+/** The items and SEND lines of an encoded batch, read from `file`. */
+export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
+  const items: TrafficItem[] = [];
+  const sends: SendLine[] = [];
+  if (batch.tokens === "") return { items, sends };
+  const t = batch.tokens.split(SEP);
+  let i = 0;
+  const value = (): string | undefined => {
+    const v = t[i++]!;
+    return v === NONE ? undefined : v;
+  };
+  const record = (): Record<string, string | true> => {
+    const n = Number(t[i++]);
+    const r: Record<string, string | true> = {};
+    for (let k = 0; k < n; k++) {
+      const key = t[i++]!;
+      const v = t[i++]!;
+      r[key] = v === "\u0001true" ? true : v;
+    }
+    return r;
+  };
+  const tree = (): XmlElement => {
+    const name = t[i++]!;
+    const attrs = Number(t[i++]);
+    const attr: Record<string, string> = {};
+    for (let k = 0; k < attrs; k++) {
+      const key = t[i++]!;
+      attr[key] = t[i++]!;
+    }
+    const count = Number(t[i++]);
+    const children: XmlNode[] = [];
+    for (let k = 0; k < count; k++) children.push(t[i++] === "t" ? t[i++]! : tree());
+    return new XmlElement(name, attr, children);
+  };
+  while (i < t.length) {
+    const tag = t[i++];
+    if (tag === "S") {
+      const line = Number(t[i++]);
+      const column = Number(t[i++]);
+      const streamNamespace = t[i++]!;
+      const annotations = record() as EventAnnotations;
+      const defaults = record();
+      const stanza = tree();
+      const item: TrafficStanza = { kind: "stanza", file, line, column, stanza, streamNamespace, annotations, defaults: Object.keys(defaults).length === 0 ? noDefaults : defaults };
+      items.push(item);
+    } else if (tag === "P") items.push(batch.objects[Number(t[i++])] as TrafficProblem);
+    else if (tag === "O") {
+      const o = batch.objects[Number(t[i++])] as Omit<TrafficStanza, "stanza"> & { stanza: PlainElement };
+      items.push({ ...o, stanza: fromPlain(o.stanza) });
+    } else if (tag === "X") {
+      const session = t[i++]!;
+      const id = value();
+      const to = value();
+      const from = value();
+      const type = value();
+      sends.push({ session, id, to, from, type, line: Number(t[i++]) });
+    } else if (tag === "x") sends.push(batch.objects[Number(t[i++])] as SendLine);
+    else throw new Error(`internal error: unknown token '${tag}' in an encoded batch`);
+  }
+  return { items, sends };
+}

@@ -1,0 +1,99 @@
+import test from "ava";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { decodeBatch, encodeBatch } from "../../src/capture/batch-codec.js";
+import type { SendLine } from "../../src/capture/prosody-log.js";
+import { readCaptureBatches, type CaptureOptions } from "../../src/capture/read-capture.js";
+import { readCaptureInWorker } from "../../src/capture/read-in-worker.js";
+import type { TrafficItem } from "../../src/sim/traffic.js";
+import { XmlElement } from "../../src/sim/xml.js";
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(mkdtempSync(join(tmpdir(), "stanzafw-worker-")), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Everything a reader hands on, in order: batches of items, SEND lines and bytes counted. */
+async function read(reader: typeof readCaptureBatches, path: string, options: CaptureOptions = {}) {
+  const events: unknown[] = [];
+  let bytes = 0;
+  const items: TrafficItem[] = [];
+  for await (const batch of reader(path, "cap", { year: 2026, ...options, onSend: (s: SendLine) => void events.push(s), onBytes: (n) => void (bytes += n) })) {
+    items.push(...batch);
+    events.push(batch.length);
+  }
+  return { items, sends: events.filter((e) => typeof e !== "number"), bytes };
+}
+
+const log = [
+  "Nov 25 10:00:00 c2s55d0a0\tdebug\tSEND: <iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/phone</jid></bind></iq>",
+  "Nov 25 10:00:00 c2s55d0a0\tdebug\tRECV: <message to='bob@example.org' id='a1' type='chat'><body>hi &amp; bye\n\tsecond line</body><x xmlns='jabber:x:oob'><url>https://x.example/&#x1F600;</url></x></message>",
+  "Nov 25 10:00:01 s2sin55d0b0\tdebug\tRECV: <presence from='u@remote.example/r' to='alice@example.org' xml:lang='en'/>",
+  "Nov 25 10:00:01 s2sin55d0b0\tdebug\tRECV: <message from='u@remote.example/r' to='alice@exa",
+  "Nov 25 10:00:02 c2s55d0a0\tdebug\tSEND: <message from='u@remote.example/r' to='alice@example.org/phone' id='m9'/>",
+  "Nov 25 10:00:02 c2s55d0a0\tinfo\tClient disconnected: connection closed",
+  "Nov 25 10:00:03 s2sin55d0b0\tdebug\tRECV: <iq from='u@remote.example/r' to='alice@example.org' type='get' id='v1'><query xmlns='jabber:iq:version'/></iq>",
+].join("\n");
+
+const xml = `<traffic xmlns="urn:stanzafw:traffic:0" start="2026-11-25T10:00:00Z" step="1s">
+<!-- expect: drop -->
+<message xmlns="jabber:client" from="a@remote.example/r" to="bob@example.org"><body>one</body></message>
+<event origin="c2s:bob@example.org/desk" time="+5s"><message xmlns="jabber:client" to="a@remote.example"><body>two</body></message></event>
+<message xmlns="jabber:client" from="broken
+</traffic>
+`;
+
+const jsonl = [JSON.stringify({ time: "2026-11-25T10:00:00Z", session: "s2s:remote.example", xml: "<message from='x@remote.example/r' to='alice@example.org'/>" }), "not json", JSON.stringify({ direction: "local", session: "c2s:alice@example.org/r", xml: "<presence/>" })].join("\n");
+
+test("a capture read on another thread gives the same items, SEND lines and byte counts as read in-thread: logs, XML, JSON lines, gzip", async (t) => {
+  const big = Array.from({ length: 3000 }, (_, i) => `Nov 25 10:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:00 s2sin${i % 7}\tdebug\tRECV: <message from='u${i}@r${i % 5}.example/x' to='user${i % 9}@example.org' type='chat' id='m${i}'><body>n°${i} ${"x".repeat(i % 200)}</body></message>`).join("\n");
+  const cases: [string, string | Buffer, CaptureOptions?][] = [
+    ["log", log],
+    ["log.gz", gzipSync(Buffer.from(log))],
+    ["big.log", big],
+    ["t.xml", xml],
+    ["t.jsonl", jsonl],
+    ["forced.log", log, { format: "xml" }],
+  ];
+  for (const [name, content, options] of cases) {
+    const path = file(name, content);
+    const inThread = await read(readCaptureBatches, path, options);
+    const inWorker = await read(readCaptureInWorker, path, options);
+    t.true(inThread.items.length > 0, name);
+    t.deepEqual(inWorker.items, inThread.items, name);
+    t.deepEqual(inWorker.sends, inThread.sends, name);
+    t.is(inWorker.bytes, inThread.bytes, name);
+  }
+});
+
+test("a reader stopped early stops its thread; a file that cannot be read is an error, as in-thread", async (t) => {
+  const path = file("big.log", Array.from({ length: 20000 }, (_, i) => `Nov 25 10:00:00 s2sin1\tdebug\tRECV: <presence from='u${i}@r.example/x' to='a@example.org'/>`).join("\n"));
+  for await (const batch of readCaptureInWorker(path, "cap")) {
+    t.true(batch.length > 0);
+    break;
+  }
+  const corrupt = file("bad.gz", Buffer.concat([gzipSync(Buffer.from(log)).subarray(0, 40), Buffer.from("garbage")]));
+  const inThread = await t.throwsAsync(async () => {
+    for await (const _ of readCaptureBatches(corrupt, "cap")) void _;
+  });
+  const inWorker = await t.throwsAsync(async () => {
+    for await (const _ of readCaptureInWorker(corrupt, "cap")) void _;
+  });
+  t.is(inWorker?.message, inThread?.message);
+});
+
+test("items holding the codec's separator characters travel whole", (t) => {
+  const stanza = new XmlElement("message", { to: "a@b.example", "x\u001f": "y\u001e" }, ["te\u001fxt", new XmlElement("body", {}, ["b"])]);
+  const items: TrafficItem[] = [
+    { kind: "stanza", file: "f", line: 3, column: 2, stanza, streamNamespace: "jabber:client", annotations: { comment: "c\u001f" }, defaults: {} },
+    { kind: "stanza", file: "f", line: 4, column: 1, stanza: new XmlElement("presence"), streamNamespace: "jabber:server", annotations: { newSession: true, origin: "c2s:a@b/c" }, defaults: { start: "2026-01-01T00:00:00Z" } },
+    { kind: "problem", file: "f", line: 5, column: 1, message: "bad \u001f" },
+  ];
+  const sends: SendLine[] = [{ session: "s\u001f", id: undefined, to: "t", from: undefined, type: "error", line: 9 }, { session: "s", id: "i", to: undefined, from: "f", type: undefined, line: 10 }];
+  const decoded = decodeBatch(encodeBatch(items, sends), "f");
+  t.deepEqual(decoded.items, items);
+  t.deepEqual(decoded.sends, sends);
+});
