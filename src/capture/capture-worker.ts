@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { encodeBatch } from "./batch-codec.js";
+import { HeapGuard } from "./heap-guard.js";
 import type { SendLine } from "./prosody-log.js";
 import { readCaptureBatches, type CaptureOptions } from "./read-capture.js";
 import type { WorkerRequest, WorkerMessage } from "./read-in-worker.js";
@@ -28,11 +29,14 @@ const options: CaptureOptions = {
   ...(request.wantSends ? { onSend: (s: SendLine) => void sends.push(s) } : {}),
   onBytes: (n: number) => void (bytes += n),
 };
+// This thread allocates as fast as the simulation does: its heap is kept near its live size too.
+const heap = new HeapGuard(16 * 2 ** 20);
 try {
   for await (const batch of readCaptureBatches(request.path, request.file, options)) {
     post({ type: "batch", batch: encodeBatch(batch, sends), bytes });
     sends.length = 0;
     bytes = 0;
+    heap.check();
     if (--credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
   }
   post({ type: "end", batch: encodeBatch([], sends), bytes });

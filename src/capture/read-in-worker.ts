@@ -28,7 +28,8 @@ export async function* readCaptureInWorker(path: string, file: string, options: 
     options: { ...(options.format ? { format: options.format } : {}), ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}), ...(options.year !== undefined ? { year: options.year } : {}) },
     wantSends: options.onSend !== undefined,
   };
-  const worker = new Worker(new URL("./capture-worker.js", import.meta.url), { workerData: request });
+  // A small young generation: the thread has time to spare, and memory is what a long replay must keep flat.
+  const worker = new Worker(new URL("./capture-worker.js", import.meta.url), { workerData: request, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   const queue: WorkerMessage[] = [];
   let failure: Error | undefined;
   let notify: (() => void) | undefined;

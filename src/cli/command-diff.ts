@@ -9,7 +9,7 @@ import type { TrafficProblem } from "../sim/traffic.js";
 import type { CaptureFormat } from "../capture/read-capture.js";
 import { textLine } from "../sim/output.js";
 import { diffJson, diffText, VerdictDiffer, type DiffSide } from "../testing/verdict-diff.js";
-import { HeapGuard } from "./heap-guard.js";
+import { HeapGuard } from "../capture/heap-guard.js";
 import { progressFor, trafficBatches, worldForCaptures } from "./traffic-input.js";
 import type { TargetVersion } from "../vocab/targets.js";
 

@@ -5,7 +5,7 @@ import { loadRules } from "../sim/load-rules.js";
 import { jsonLine, ReplaySummary, textLine, textLoadReports, textSummary, textTrace } from "../sim/output.js";
 import { Replayer, type ReplayItem } from "../sim/replay.js";
 import type { CaptureFormat } from "../capture/read-capture.js";
-import { HeapGuard } from "./heap-guard.js";
+import { HeapGuard } from "../capture/heap-guard.js";
 import { progressFor, trafficBatches, worldForCaptures } from "./traffic-input.js";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
 import { HtmlReport } from "../report/html-report.js";
