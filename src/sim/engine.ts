@@ -418,7 +418,7 @@ export class Simulator {
     return lastPass ? { value: undefined, decided: lastPass } : { value: undefined };
   }
 
-  /** @internal For {@link HandlerRuntime}. */
+  /** `firewall/chains/NAME` fired from an action (called by {@link HandlerRuntime}). */
   fireChainEvent(fw: HostFirewall, chain: string, ctx: EventContext, depth: number): HandlerResult {
     for (const script of fw.scripts) {
       const compiled = script.chains.get(chain);
@@ -480,9 +480,8 @@ export class Simulator {
    * `core_post_stanza` from inside an action: the new stanza is routed like any stanza from the
    * origin session (deliver for a local recipient, deliver_remote otherwise; not preroute), now,
    * before the action goes on. A rule that copies to a recipient whose chain copies again loops
-   * until Lua's stack overflows, as in Prosody.
+   * until Lua's stack overflows, as in Prosody. (Called by {@link HandlerRuntime}.)
    */
-  /** @internal For {@link HandlerRuntime}. */
   post(stanza: XmlElement, ctx: EventContext): boolean {
     if (this.postDepth >= maxJumpDepth / 2) throw new FirewallRuntimeError("stack overflow (a stanza the firewall posts meets a rule that posts it again)");
     this.postDepth++;
