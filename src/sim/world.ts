@@ -59,6 +59,11 @@ export interface WorldData {
 
 const none: readonly string[] = Object.freeze([]);
 
+/** `table[key]` for a table read from JSON whose keys come from the traffic: own keys only (a JID may be `constructor`). */
+function own<V>(table: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Records what a verdict rests on when the world did not say. */
 export class Assumptions {
   // A verdict rests on a handful of assumptions at most: an array beats hashing each text into a Set.
@@ -126,7 +131,7 @@ export class World {
   }
 
   pendingIn(owner: string, contact: string | undefined, assume: Assumptions): boolean {
-    const pending = this.data.pending?.[owner];
+    const pending = own(this.data.pending, owner);
     if (!pending) {
       assume.add(`no pending subscription requests given for ${owner}: assumed none`);
       return false;
@@ -136,7 +141,7 @@ export class World {
 
   /** mod_groups' group_contains; undefined when mod_groups would raise (a group its file does not define). */
   groupContains(group: string, jid: string | undefined, assume: Assumptions): boolean | undefined {
-    const members = this.data.groups?.[group];
+    const members = own(this.data.groups, group);
     if (!members) {
       if (this.data.groups) return undefined;
       assume.add(`group '${group}' not given: assumed empty`);
@@ -148,18 +153,18 @@ export class World {
   /** `is_admin(jid, host)`; host undefined means server-wide admins. */
   isAdmin(jid: string | undefined, host: string | undefined, assume: Assumptions): boolean {
     const key = host ?? "*";
-    const admins = this.data.admins?.[key];
+    const admins = own(this.data.admins, key);
     if (!admins) {
       assume.add(`no admins given for ${key}: assumed none`);
       return false;
     }
     // Server-wide admins are admins of every host.
-    return jid !== undefined && (admins.includes(jid) || (host !== undefined && (this.data.admins?.["*"] ?? []).includes(jid)));
+    return jid !== undefined && (admins.includes(jid) || (host !== undefined && (own(this.data.admins, "*") ?? []).includes(jid)));
   }
 
   role(jid: string | undefined, assume: Assumptions): string | undefined {
     if (jid === undefined) return undefined;
-    const role = this.data.roles?.[jid];
+    const role = own(this.data.roles, jid);
     if (role === undefined) assume.add(`no role given for ${jid}: assumed none`);
     return role;
   }
@@ -173,7 +178,7 @@ export class World {
   }
 
   listItems(name: string): readonly string[] | undefined {
-    return this.data.lists?.[name];
+    return own(this.data.lists, name);
   }
 
   session(id: string): SessionData | undefined {
@@ -181,7 +186,7 @@ export class World {
   }
 
   userMarks(bare: string): Readonly<Record<string, string>> | undefined {
-    return this.data.userMarks?.[bare];
+    return own(this.data.userMarks, bare);
   }
 
   isAccount(jid: string | undefined): boolean {

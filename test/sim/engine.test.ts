@@ -210,3 +210,17 @@ test("JUMP EVENT to an event nobody handles passes the stanza on; EVENT's result
   t.is(run(simulator("EVENT=custom/event\n\nJUMP EVENT=custom/other\n\nDROP.\n"), fromRemote()).verdict, "pass");
   t.is(run(simulator("JUMP EVENT=firewall/chains/user/x\n\n::user/x\nDROP.\n"), fromRemote()).verdict, "drop");
 });
+
+test("world tables are read by their own keys only: names from rules or traffic that are Object.prototype keys find nothing", (t) => {
+  const world: WorldData = { hosts: ["example.org"], groups: { friends: ["x@remote.example"] }, pending: {}, rosters: {}, admins: {}, lists: {} };
+  // mod_groups raises for a group its file does not define: `constructor` is not one.
+  t.is(run(simulator("FROM GROUP: constructor\nDROP.\n", world), fromRemote()).verdict, "error");
+  t.is(run(simulator("FROM GROUP: friends\nDROP.\n", world), fromRemote()).verdict, "drop");
+  const toHost = `<message from="x@remote.example/r" to="toString" type="chat"><body>hi</body></message>`;
+  for (const script of ["IN ROSTER\nDROP.\n", "SUBSCRIBED\nDROP.\n", "PENDING SUBSCRIPTION FROM SENDER\nDROP.\n", "TO ADMIN\nDROP.\n"]) {
+    const r = run(simulator(script, { ...world, hosts: ["example.org", "toString"] }), toHost);
+    t.is(r.verdict, "pass", script);
+  }
+  const toUser = `<message from="x@remote.example/r" to="valueOf@example.org" type="chat"><body>hi</body></message>`;
+  t.is(run(simulator("IN ROSTER\nDROP.\n", { ...world, rosters: { "valueOf@example.org": {} } }), toUser).verdict, "pass");
+});
