@@ -1,4 +1,4 @@
-import type { LoadReport, SimResult, Verdict } from "./engine.js";
+import type { DecidingRule, LoadReport, SimResult, Verdict } from "./engine.js";
 import { stanzaSummary, type ReplayItem, type ReplayRecord } from "./replay.js";
 
 /** Counts for the summary: per verdict, per deciding rule, problems in the input. */
@@ -28,9 +28,7 @@ export class ReplaySummary {
 }
 
 function ruleLabel(r: SimResult): string {
-  const rule = r.rule;
-  if (!rule) return "-";
-  return rule.name !== undefined ? `${rule.name} (${rule.sfw}, ${rule.pfw})` : rule.pfw;
+  return r.rule ? labelOf(r.rule) : "-";
 }
 
 const verdictOrder: readonly Verdict[] = ["pass", "drop", "bounce", "redirect", "default", "error", "unsimulatable"];
@@ -40,10 +38,25 @@ export function textLine(item: ReplayItem): string {
   if (item.kind === "problem") return `${item.file}:${item.line}:${item.column}: ${item.kept ? "warning" : "skipped"}: ${item.message}`;
   const r = item.result;
   const why = r.verdict === "bounce" && r.error ? ` ${r.error.condition}` : "";
-  const rule = r.rule ? `  by ${ruleLabel(r)}` : "";
+  const rule = r.rule ? `  by ${labelOf(r.rule)}` : "";
   const extra = r.reason ? `  (${r.reason})` : "";
   const assumed = r.assumptions.length > 0 ? `  [assumed: ${r.assumptions.join("; ")}]` : "";
-  return `${item.file}:${item.line}  ${(r.verdict + why).padEnd(10)} ${stanzaSummary(item.input.stanza, item.input.annotations.origin?.replace(/^c2s:/, ""))}${rule}${extra}${assumed}`;
+  const stanza = item.input.stanza;
+  // The origin stands in for a missing `from` only.
+  const origin = stanza.attr.from === undefined ? item.input.annotations.origin?.replace(/^c2s:/, "") : undefined;
+  return `${item.file}:${item.line}  ${(r.verdict + why).padEnd(10)} ${stanzaSummary(stanza, origin)}${rule}${extra}${assumed}`;
+}
+
+/** Labels of deciding rules, made once per rule (a replay prints millions of lines). */
+const labels = new WeakMap<DecidingRule, string>();
+
+function labelOf(rule: DecidingRule): string {
+  let label = labels.get(rule);
+  if (label === undefined) {
+    label = rule.name !== undefined ? `${rule.name} (${rule.sfw}, ${rule.pfw})` : rule.pfw;
+    labels.set(rule, label);
+  }
+  return label;
 }
 
 /** The trace of one stanza, indented, for `--trace`. */

@@ -106,14 +106,13 @@ export async function* replay(sim: Simulator, items: AsyncIterable<TrafficItem> 
 
 /** A one-line description of a stanza: kind, type, addresses and the start of the body. */
 export function stanzaSummary(stanza: XmlElement, origin?: string): string {
-  const parts = [stanza.name];
-  if (stanza.attr.type) parts.push(stanza.attr.type);
-  parts.push(`${stanza.attr.from ?? origin ?? "?"} → ${stanza.attr.to ?? "(no to)"}`);
+  const type = stanza.attr.type;
+  let text = `${stanza.name}${type ? ` ${type}` : ""} ${stanza.attr.from ?? origin ?? "?"} → ${stanza.attr.to ?? "(no to)"}`;
   const body = stanza.getChildText("body");
-  if (body !== undefined) parts.push(JSON.stringify(body.length > 40 ? `${body.slice(0, 39)}…` : body));
+  if (body !== undefined) text += ` ${JSON.stringify(body.length > 40 ? `${body.slice(0, 39)}…` : body)}`;
   else {
     const payload = stanza.tags.find((t) => t.attr.xmlns !== undefined);
-    if (payload) parts.push(`<${payload.name} xmlns='${payload.attr.xmlns}'>`);
+    if (payload) text += ` <${payload.name} xmlns='${payload.attr.xmlns}'>`;
   }
-  return parts.join(" ");
+  return text;
 }
