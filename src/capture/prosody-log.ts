@@ -1,5 +1,4 @@
-import { noDefaults, RecordParser, recordNamespace, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
-import { parseStanzaRecord } from "../sim/stanza-fast-path.js";
+import { noDefaults, RecordParser, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
 
@@ -157,17 +156,12 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     const text = isSpaceCode(p.text.charCodeAt(0)) || isSpaceCode(p.text.charCodeAt(p.text.length - 1)) ? p.text.trim() : p.text;
     // Only stanzas; stream headers, features and SASL (credentials) are never parsed or repeated.
     if (!stanzaStart.test(text)) return;
-    let stanza = parseStanzaRecord(text, recordNamespace, this.options.maxRecordBytes);
-    let streamNamespace = recordNamespace;
-    if (!stanza) {
-      const item = this.parser.parseWithSaxes(text);
-      if (!item || item.kind === "problem") {
-        out.push({ kind: "problem", file, line: p.line, column: 1, message: `malformed stanza: ${item?.message ?? "not one stanza"}` });
-        return;
-      }
-      stanza = item.stanza;
-      streamNamespace = item.streamNamespace;
+    const item = this.parser.parse(text);
+    if (!item || item.kind === "problem") {
+      out.push({ kind: "problem", file, line: p.line, column: 1, message: `malformed stanza: ${item?.message ?? "not one stanza"}` });
+      return;
     }
+    const { stanza, streamNamespace } = item;
     if (p.direction === "SEND") {
       const jid = stanza.name === "iq" && stanza.attr.type === "result" ? stanza.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind")?.getChildText("jid", "urn:ietf:params:xml:ns:xmpp-bind") : undefined;
       if (jid) {

@@ -19,7 +19,7 @@ import { XmlElement } from "./xml.js";
 
 export const trafficNamespace = "urn:stanzafw:traffic:0";
 /** A record (log line, JSON line) has no stream header: its stanza is read as a client stream's. */
-export const recordNamespace = "jabber:client";
+const recordNamespace = "jabber:client";
 const streamNamespace = "http://etherx.jabber.org/streams";
 const xmlNamespace = "http://www.w3.org/XML/1998/namespace";
 const stanzaNamespaces = new Set(["jabber:client", "jabber:server", "jabber:component:accept", ""]);
