@@ -1,38 +1,40 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { encodeBatch } from "./batch-codec.js";
 import { HeapGuard } from "./heap-guard.js";
+import { WorldInference } from "./infer-world.js";
 import type { SendLine } from "./prosody-log.js";
 import { readCaptureBatches, type CaptureOptions } from "./read-capture.js";
-import type { WorkerRequest, WorkerMessage } from "./read-in-worker.js";
+import type { InferRequest, ReadRequest, WorkerMessage, WorkerRequest } from "./read-in-worker.js";
 
 /**
- * The thread that reads a capture for {@link readCaptureInWorker}: reading, decoding and parsing
- * run here, beside the simulation. It stays at most a few batches ahead of the simulation (each
- * batch taken is acknowledged), so memory stays flat however fast it reads.
+ * The thread that reads captures for {@link readCaptureInWorker} and {@link inferWorldInWorker}:
+ * reading, decoding and parsing run here. Reading for a simulation, it stays at most a few batches
+ * ahead of it (each batch taken is acknowledged), so memory stays flat however fast it reads.
  */
 const request = workerData as WorkerRequest;
 const port = parentPort!;
-const aheadAtMost = 8;
-let credits = aheadAtMost;
-let wake: (() => void) | undefined;
-port.on("message", () => {
-  credits++;
-  wake?.();
-  wake = undefined;
-});
-
 const post = (m: WorkerMessage) => port.postMessage(m);
-const sends: SendLine[] = [];
-let bytes = 0;
-const options: CaptureOptions = {
-  ...request.options,
-  ...(request.wantSends ? { onSend: (s: SendLine) => void sends.push(s) } : {}),
-  onBytes: (n: number) => void (bytes += n),
-};
 // This thread allocates as fast as the simulation does: its heap is kept near its live size too.
 const heap = new HeapGuard(16 * 2 ** 20);
-try {
-  for await (const batch of readCaptureBatches(request.path, request.file, options)) {
+
+async function read(r: ReadRequest): Promise<void> {
+  const aheadAtMost = 8;
+  let credits = aheadAtMost;
+  let wake: (() => void) | undefined;
+  port.on("message", () => {
+    credits++;
+    wake?.();
+    wake = undefined;
+  });
+  const sends: SendLine[] = [];
+  let bytes = 0;
+  const options: CaptureOptions = {
+    ...r.options,
+    deferChildren: true,
+    ...(r.wantSends ? { onSend: (s: SendLine) => void sends.push(s) } : {}),
+    onBytes: (n: number) => void (bytes += n),
+  };
+  for await (const batch of readCaptureBatches(r.path, r.file, options)) {
     post({ type: "batch", batch: encodeBatch(batch, sends), bytes });
     sends.length = 0;
     bytes = 0;
@@ -40,6 +42,22 @@ try {
     if (--credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
   }
   post({ type: "end", batch: encodeBatch([], sends), bytes });
+}
+
+/** The whole pass here: only the world inferred crosses over. */
+async function infer(r: InferRequest): Promise<void> {
+  const inference = new WorldInference();
+  for (const f of r.files) {
+    for await (const batch of readCaptureBatches(f.path, f.file, { ...r.options, deferChildren: true })) {
+      for (const item of batch) inference.add(item);
+      heap.check();
+    }
+  }
+  post({ type: "inferred", world: inference.inferred() });
+}
+
+try {
+  await (request.kind === "read" ? read(request) : infer(request));
 } catch (e) {
   const error = e as NodeJS.ErrnoException;
   post({ type: "error", message: error.message, ...(error.code !== undefined ? { code: error.code } : {}) });

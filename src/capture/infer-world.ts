@@ -53,13 +53,17 @@ export class WorldInference {
 
   /** The inferred world, with the given world's keys taking precedence. */
   merge(given: WorldData): WorldData {
-    const inferred: WorldData = {
+    return { ...this.inferred(), ...given };
+  }
+
+  /** What was inferred (plain data: it crosses threads). */
+  inferred(): WorldData {
+    return {
       ...(this.hosts.size ? { hosts: [...this.hosts].sort() } : {}),
       ...(this.accounts.size ? { accounts: [...this.accounts].sort() } : {}),
       ...(this.rosters.size
         ? { rosters: Object.fromEntries([...this.rosters].filter(([o]) => this.hosts.has(splitJid(o)[1] ?? "")).map(([o, r]) => [o, Object.fromEntries([...r].map(([c, sub]) => [c, { subscription: sub }]))])) }
         : {}),
     };
-    return { ...inferred, ...given };
   }
 }

@@ -16,8 +16,9 @@ export class JsonLinesDecoder implements CaptureDecoder {
   constructor(
     private readonly file: string,
     private readonly maxRecordBytes: number,
+    deferChildren = false,
   ) {
-    this.parser = new RecordParser(file, maxRecordBytes);
+    this.parser = new RecordParser(file, maxRecordBytes, deferChildren);
   }
 
   /** A line handed on in pieces (before the format was known) is skipped whole. */

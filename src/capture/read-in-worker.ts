@@ -1,19 +1,86 @@
 import { Worker } from "node:worker_threads";
 import type { TrafficItem } from "../sim/traffic.js";
+import type { WorldData } from "../sim/world.js";
 import { decodeBatch, type EncodedBatch } from "./batch-codec.js";
 import type { CaptureOptions } from "./read-capture.js";
 
-/** What the reading thread is asked to read. */
-export interface WorkerRequest {
+type ThreadOptions = Pick<CaptureOptions, "format" | "maxRecordBytes" | "year">;
+
+/** What the reading thread is asked to do: read a capture for a simulation… */
+export interface ReadRequest {
+  readonly kind: "read";
   readonly path: string;
   readonly file: string;
-  readonly options: Pick<CaptureOptions, "format" | "maxRecordBytes" | "year">;
+  readonly options: ThreadOptions;
   readonly wantSends: boolean;
 }
 
+/** …or infer the world from captures. */
+export interface InferRequest {
+  readonly kind: "infer";
+  readonly files: readonly { readonly path: string; readonly file: string }[];
+  readonly options: ThreadOptions;
+}
+
+export type WorkerRequest = ReadRequest | InferRequest;
+
 export type WorkerMessage =
   | { readonly type: "batch" | "end"; readonly batch: EncodedBatch; readonly bytes: number }
+  | { readonly type: "inferred"; readonly world: WorldData }
   | { readonly type: "error"; readonly message: string; readonly code?: string };
+
+function threadOptions(options: CaptureOptions): ThreadOptions {
+  return { ...(options.format ? { format: options.format } : {}), ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}), ...(options.year !== undefined ? { year: options.year } : {}) };
+}
+
+/** The reading thread, its messages in a queue. */
+class ReaderThread {
+  private readonly worker: Worker;
+  private readonly queue: WorkerMessage[] = [];
+  private failure: Error | undefined;
+  private notify: (() => void) | undefined;
+
+  constructor(request: WorkerRequest) {
+    // A small young generation: the thread has time to spare, and memory is what a long replay must keep flat.
+    this.worker = new Worker(new URL("./capture-worker.js", import.meta.url), { workerData: request, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const wakeUp = () => {
+      this.notify?.();
+      this.notify = undefined;
+    };
+    this.worker.on("message", (m: WorkerMessage) => {
+      this.queue.push(m);
+      wakeUp();
+    });
+    this.worker.on("error", (e) => {
+      this.failure = e;
+      wakeUp();
+    });
+    this.worker.on("exit", () => {
+      this.failure ??= this.queue.length === 0 ? new Error("internal error: the capture reader stopped without finishing") : undefined;
+      wakeUp();
+    });
+  }
+
+  /** The next message; a reading error is thrown as the error it was. */
+  async next(): Promise<Exclude<WorkerMessage, { type: "error" }>> {
+    while (this.queue.length === 0) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => (this.notify = resolve));
+    }
+    const m = this.queue.shift()!;
+    if (m.type === "error") throw Object.assign(new Error(m.message), m.code !== undefined ? { code: m.code } : {});
+    return m;
+  }
+
+  /** A batch was taken: the thread may read one more. */
+  taken(): void {
+    this.worker.postMessage(0);
+  }
+
+  stop(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
 
 /**
  * {@link readCaptureBatches} with the reading, decoding and parsing on another thread: the
@@ -22,49 +89,34 @@ export type WorkerMessage =
  * On a machine with two cores the simulation no longer waits for the parser.
  */
 export async function* readCaptureInWorker(path: string, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem[]> {
-  const request: WorkerRequest = {
-    path,
-    file,
-    options: { ...(options.format ? { format: options.format } : {}), ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}), ...(options.year !== undefined ? { year: options.year } : {}) },
-    wantSends: options.onSend !== undefined,
-  };
-  // A small young generation: the thread has time to spare, and memory is what a long replay must keep flat.
-  const worker = new Worker(new URL("./capture-worker.js", import.meta.url), { workerData: request, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-  const queue: WorkerMessage[] = [];
-  let failure: Error | undefined;
-  let notify: (() => void) | undefined;
-  const wakeUp = () => {
-    notify?.();
-    notify = undefined;
-  };
-  worker.on("message", (m: WorkerMessage) => {
-    queue.push(m);
-    wakeUp();
-  });
-  worker.on("error", (e) => {
-    failure = e;
-    wakeUp();
-  });
-  worker.on("exit", () => {
-    failure ??= queue.length === 0 ? new Error("internal error: the capture reader stopped without finishing") : undefined;
-    wakeUp();
-  });
+  const thread = new ReaderThread({ kind: "read", path, file, options: threadOptions(options), wantSends: options.onSend !== undefined });
   try {
     for (;;) {
-      while (queue.length === 0) {
-        if (failure) throw failure;
-        await new Promise<void>((resolve) => (notify = resolve));
-      }
-      const m = queue.shift()!;
-      if (m.type === "error") throw Object.assign(new Error(m.message), m.code !== undefined ? { code: m.code } : {});
+      const m = await thread.next();
+      if (m.type === "inferred") throw new Error("internal error: the capture reader answered a read with a world");
       const { items, sends } = decodeBatch(m.batch, file);
       for (const s of sends) options.onSend?.(s);
       if (m.bytes > 0) options.onBytes?.(m.bytes);
       if (m.type === "end") break;
-      worker.postMessage(0);
+      thread.taken();
       if (items.length > 0) yield items;
     }
   } finally {
-    await worker.terminate();
+    await thread.stop();
+  }
+}
+
+/**
+ * What captures tell of the world ({@link WorldInference}), read on another thread: the stanzas
+ * stay there, only the world comes back. The same world as inferring in-thread (tested).
+ */
+export async function inferWorldInWorker(files: readonly { readonly path: string; readonly file: string }[], options: CaptureOptions = {}): Promise<WorldData> {
+  const thread = new ReaderThread({ kind: "infer", files, options: threadOptions(options) });
+  try {
+    const m = await thread.next();
+    if (m.type !== "inferred") throw new Error("internal error: the capture reader answered an inference with batches");
+    return m.world;
+  } finally {
+    await thread.stop();
   }
 }

@@ -2,10 +2,10 @@ import { closeSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { readCaptureBatches, readCaptureStream, type CaptureFormat } from "../capture/read-capture.js";
 import { WorldInference } from "../capture/infer-world.js";
-import { readCaptureInWorker } from "../capture/read-in-worker.js";
+import { inferWorldInWorker, readCaptureInWorker } from "../capture/read-in-worker.js";
 import type { LogCheck } from "../capture/log-check.js";
 import type { TrafficItem } from "../sim/traffic.js";
-import { World } from "../sim/world.js";
+import { World, type WorldData } from "../sim/world.js";
 import { displayPath, whyUnreadable } from "./files.js";
 import { UsageError, type CliIo } from "./io.js";
 import { Progress } from "./progress.js";
@@ -55,12 +55,20 @@ const inferableKeys = ["hosts", "accounts", "rosters"] as const;
 export async function worldForCaptures(io: CliIo, given: World, files: readonly string[], format: CaptureFormat | undefined, show: boolean): Promise<World> {
   let world = given;
   if (files.length > 0 && inferableKeys.some((k) => given.data[k] === undefined)) {
-    const inference = new WorldInference();
-    for await (const batch of trafficBatches(io, files, format)) for (const item of batch) inference.add(item);
-    world = new World(inference.merge(given.data));
+    world = new World({ ...(await inferWorld(io, files, format)), ...given.data });
   }
   if (show) io.stderr(`world in use (a --world file overrides what is inferred from the traffic):\n${JSON.stringify(world.data, null, 2)}\n`);
   return world;
+}
+
+/** The first pass: large captures on a thread of their own, where their stanzas stay. */
+async function inferWorld(io: CliIo, files: readonly string[], format: CaptureFormat | undefined): Promise<WorldData> {
+  checkReadable(io, files);
+  const paths = files.map((f) => ({ path: resolve(io.cwd, f), file: displayPath(io.cwd, f) }));
+  if (paths.reduce((n, p) => n + statSync(p.path).size, 0) >= workerThreshold) return inferWorldInWorker(paths, format ? { format } : {});
+  const inference = new WorldInference();
+  for await (const batch of trafficBatches(io, files, format)) for (const item of batch) inference.add(item);
+  return inference.inferred();
 }
 
 /** A progress line for a run over capture files, when stderr is a terminal. */

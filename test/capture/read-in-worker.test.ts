@@ -6,7 +6,9 @@ import { gzipSync } from "node:zlib";
 import { decodeBatch, encodeBatch } from "../../src/capture/batch-codec.js";
 import type { SendLine } from "../../src/capture/prosody-log.js";
 import { readCaptureBatches, type CaptureOptions } from "../../src/capture/read-capture.js";
-import { readCaptureInWorker } from "../../src/capture/read-in-worker.js";
+import { WorldInference } from "../../src/capture/infer-world.js";
+import { inferWorldInWorker, readCaptureInWorker } from "../../src/capture/read-in-worker.js";
+import { parseStanzaRecord } from "../../src/sim/stanza-fast-path.js";
 import type { TrafficItem } from "../../src/sim/traffic.js";
 import { XmlElement } from "../../src/sim/xml.js";
 
@@ -26,6 +28,15 @@ async function read(reader: typeof readCaptureBatches, path: string, options: Ca
     events.push(batch.length);
   }
   return { items, sends: events.filter((e) => typeof e !== "number"), bytes };
+}
+
+/** A tree as plain data, children read: the same whether they were read at once or when first asked for. */
+function plainTree(e: XmlElement): unknown {
+  return { name: e.name, attr: e.attr, children: e.children.map((c) => (typeof c === "string" ? c : plainTree(c))) };
+}
+
+function plainItem(item: TrafficItem): unknown {
+  return item.kind === "stanza" ? { ...item, stanza: plainTree(item.stanza) } : item;
 }
 
 const log = [
@@ -61,9 +72,13 @@ test("a capture read on another thread gives the same items, SEND lines and byte
   for (const [name, content, options] of cases) {
     const path = file(name, content);
     const inThread = await read(readCaptureBatches, path, options);
+    const deferred = await read(readCaptureBatches, path, { ...options, deferChildren: true });
     const inWorker = await read(readCaptureInWorker, path, options);
     t.true(inThread.items.length > 0, name);
-    t.deepEqual(inWorker.items, inThread.items, name);
+    // The thread hands on records with their children unread, as an in-thread reader asked to defer them does…
+    t.deepEqual(inWorker.items, deferred.items, name);
+    // …and once read, they are the trees of reading in-thread.
+    t.deepEqual(inWorker.items.map(plainItem), inThread.items.map(plainItem), name);
     t.deepEqual(inWorker.sends, inThread.sends, name);
     t.is(inWorker.bytes, inThread.bytes, name);
   }
@@ -96,4 +111,38 @@ test("items holding the codec's separator characters travel whole", (t) => {
   const decoded = decodeBatch(encodeBatch(items, sends), "f");
   t.deepEqual(decoded.items, items);
   t.deepEqual(decoded.sends, sends);
+});
+
+test("a stanza whose children are unread travels as its top element and its record; its children are read on the other side", (t) => {
+  const record = "<message to='a@b.example' type='chat'><body>x &amp; y</body><x xmlns='jabber:x:oob'><url>u</url></x></message>";
+  const stanza = parseStanzaRecord(record, "jabber:client", 1 << 20, true)!;
+  t.truthy(stanza.unreadChildren);
+  const items: TrafficItem[] = [{ kind: "stanza", file: "f", line: 1, column: 1, stanza, streamNamespace: "jabber:client", annotations: {}, defaults: {} }];
+  const batch = encodeBatch(items, []);
+  t.true(batch.tokens.includes(record));
+  const [decoded] = decodeBatch(batch, "f").items;
+  t.deepEqual(decoded, items[0]);
+  const read = (decoded as typeof items[0] & { kind: "stanza" }).stanza;
+  t.is(read.toString(), parseStanzaRecord(record, "jabber:client", 1 << 20)!.toString());
+  t.is(read.unreadChildren, undefined);
+});
+
+test("the world inferred on another thread is the world inferred in-thread, over several files in order", async (t) => {
+  // Alice approves bob in the first file and withdraws it in the second: the order of the files decides.
+  const first = "Nov 25 10:00:00 c2s1\tdebug\tSEND: <iq type='result' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/phone</jid></bind></iq>\nNov 25 10:00:01 c2s1\tdebug\tRECV: <presence to='bob@example.org' type='subscribed'/>\nNov 25 10:00:02 s2sin7\tdebug\tRECV: <message from='x@remote.example/r' to='carol@chat.example.org'/>\n";
+  const second = JSON.stringify({ session: "c2s:alice@example.org/phone", xml: "<presence to='bob@example.org' type='unsubscribed'/>" }) + "\n";
+  const files = [
+    { path: file("first.log.gz", gzipSync(Buffer.from(first))), file: "first.log.gz" },
+    { path: file("second.jsonl", second), file: "second.jsonl" },
+  ];
+  const inference = new WorldInference();
+  for (const f of files) for await (const batch of readCaptureBatches(f.path, f.file, { year: 2026 })) for (const item of batch) inference.add(item);
+  const inThread = inference.inferred();
+  t.deepEqual(inThread.hosts, ["chat.example.org", "example.org"]);
+  t.deepEqual(inThread.rosters?.["alice@example.org"], { "bob@example.org": { subscription: "none" } });
+  t.deepEqual(await inferWorldInWorker(files, { year: 2026 }), inThread);
+  t.deepEqual(await inferWorldInWorker([...files].reverse(), { year: 2026 }), { ...inThread, rosters: { "alice@example.org": { "bob@example.org": { subscription: "from" } }, "bob@example.org": { "alice@example.org": { subscription: "to" } } } });
+  // A file that cannot be read fails the pass as in-thread.
+  const corrupt = file("bad.gz", Buffer.concat([gzipSync(Buffer.from(first)).subarray(0, 40), Buffer.from("garbage")]));
+  await t.throwsAsync(inferWorldInWorker([{ path: corrupt, file: "bad.gz" }]));
 });

@@ -1,4 +1,6 @@
 import test from "ava";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { runIn, workdir } from "../helpers/cli.js";
 
@@ -110,4 +112,11 @@ test("sim: a large capture (read on a second thread) gives what the same capture
   t.regex(fromFile.stdout, /^6000 stanzas: 4000 pass, 2000 bounce; 1 skipped \(malformed input\)$/m);
   t.regex(fromFile.stdout, /the log disagrees with the simulation on 20 stanzas/);
   t.is(fromFile.stdout.replaceAll("big.log", "<stdin>"), fromStdin.stdout);
+  // Without a world file the world is inferred in a first pass, on the reading thread too.
+  const withClient = `${log}Nov 25 11:00:01 c2s9\tdebug\tSEND: <iq type='result' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>bob@example.org/desk</jid></bind></iq>\nNov 25 11:00:02 c2s9\tdebug\tRECV: <presence to='alice@example.org' type='subscribed'/>\n`;
+  writeFileSync(join(dir, "client.log"), withClient);
+  const inferred = await runIn(dir, ["sim", "r.sfw", "--traffic", "client.log", "--show-world", "--print", "none"]);
+  t.is(inferred.code, 0, inferred.stderr);
+  const shown = JSON.parse(inferred.stderr.slice(inferred.stderr.indexOf("{"))) as Record<string, unknown>;
+  t.deepEqual(shown, { hosts: ["example.org"], accounts: ["bob@example.org"], rosters: { "bob@example.org": { "alice@example.org": { subscription: "from" } }, "alice@example.org": { "bob@example.org": { subscription: "to" } } } });
 });
