@@ -1,6 +1,4 @@
 import { noDefaults, type EventAnnotations, type TrafficItem, type TrafficProblem, type TrafficStanza } from "../sim/traffic.js";
-import { RecordChildren } from "../sim/stanza-fast-path.js";
-import type { CaptureOptions } from "./read-capture.js";
 import { XmlElement, type XmlNode } from "../sim/xml.js";
 import type { SendLine } from "./prosody-log.js";
 
@@ -13,10 +11,6 @@ import type { SendLine } from "./prosody-log.js";
  * a well-formed XML document (they are not XML characters), so names, values and texts of parsed
  * stanzas never hold them; anything that does (a problem's message may quote its input) travels
  * as a cloned object instead.
- *
- * A stanza whose children the reader left unread (the usual case: see
- * {@link CaptureOptions.deferChildren}) travels as its top element and its record text; the
- * other side reads the children from the record if a rule asks for them.
  */
 
 const SEP = "\u001f";
@@ -44,14 +38,9 @@ function safe(s: string): boolean {
   return s.indexOf(SEP) < 0 && s.indexOf(NONE) < 0;
 }
 
-function topIsSafe(e: XmlElement): boolean {
+function treeIsSafe(e: XmlElement): boolean {
   if (!safe(e.name)) return false;
   for (const k in e.attr) if (!safe(k) || !safe(e.attr[k]!)) return false;
-  return true;
-}
-
-function treeIsSafe(e: XmlElement): boolean {
-  if (!topIsSafe(e)) return false;
   for (const c of e.children) if (typeof c === "string" ? !safe(c) : !treeIsSafe(c)) return false;
   return true;
 }
@@ -65,20 +54,16 @@ function recordIsSafe(record: object): boolean {
   return true;
 }
 
-/** The tokens of an element's name and attributes. */
-function topTokens(e: XmlElement): string {
+/** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
+function treeTokens(e: XmlElement): string {
+  let s = SEP + e.name;
   let n = 0;
   let attrs = "";
   for (const k in e.attr) {
     attrs += SEP + k + SEP + e.attr[k]!;
     n++;
   }
-  return SEP + e.name + SEP + n + attrs;
-}
-
-/** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
-function treeTokens(e: XmlElement): string {
-  let s = topTokens(e) + SEP + e.children.length;
+  s += SEP + n + attrs + SEP + e.children.length;
   for (const c of e.children) s += typeof c === "string" ? SEP + "t" + SEP + c : SEP + "e" + treeTokens(c);
   return s;
 }
@@ -123,18 +108,12 @@ export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendL
       objects.push(item);
       continue;
     }
-    const unread = item.stanza.unreadChildren;
-    const deferred = unread instanceof RecordChildren ? unread : undefined;
-    const stanzaIsSafe = deferred ? topIsSafe(item.stanza) && safe(deferred.text) && safe(deferred.defaultNamespace) : treeIsSafe(item.stanza);
-    if (!stanzaIsSafe || !safe(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
+    if (!treeIsSafe(item.stanza) || !safe(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
       out += SEP + "O" + SEP + objects.length;
       objects.push({ ...item, stanza: plain(item.stanza) });
       continue;
     }
-    const head = SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults);
-    // A stanza whose children are unread travels as its top element and its record, not as a tree.
-    if (deferred) out += SEP + "L" + head + topTokens(item.stanza) + SEP + deferred.defaultNamespace + SEP + deferred.text;
-    else out += SEP + "S" + head + treeTokens(item.stanza);
+    out += SEP + "S" + SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults) + treeTokens(item.stanza);
   }
   // Every token was preceded by a separator: the first one is dropped.
   return { tokens: out.slice(1), objects };
@@ -145,7 +124,6 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
   const items: TrafficItem[] = [];
   const sends: SendLine[] = [];
   if (batch.tokens === "") return { items, sends };
-  // One native split beats reading the tokens in place (measured): the slices are cheap.
   const t = batch.tokens.split(SEP);
   let i = 0;
   const value = (): string | undefined => {
@@ -162,18 +140,14 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
     }
     return r;
   };
-  const attributes = (): Record<string, string> => {
+  const tree = (): XmlElement => {
+    const name = t[i++]!;
     const attrs = Number(t[i++]);
     const attr: Record<string, string> = {};
     for (let k = 0; k < attrs; k++) {
       const key = t[i++]!;
       attr[key] = t[i++]!;
     }
-    return attr;
-  };
-  const tree = (): XmlElement => {
-    const name = t[i++]!;
-    const attr = attributes();
     const count = Number(t[i++]);
     const children: XmlNode[] = [];
     for (let k = 0; k < count; k++) children.push(t[i++] === "t" ? t[i++]! : tree());
@@ -181,20 +155,13 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
   };
   while (i < t.length) {
     const tag = t[i++];
-    if (tag === "S" || tag === "L") {
+    if (tag === "S") {
       const line = Number(t[i++]);
       const column = Number(t[i++]);
       const streamNamespace = t[i++]!;
       const annotations = record() as EventAnnotations;
       const defaults = record();
-      let stanza: XmlElement;
-      if (tag === "S") stanza = tree();
-      else {
-        const name = t[i++]!;
-        const attr = attributes();
-        const recordNamespace = t[i++]!;
-        stanza = XmlElement.withDeferredChildren(name, attr, new RecordChildren(t[i++]!, recordNamespace));
-      }
+      const stanza = tree();
       const item: TrafficStanza = { kind: "stanza", file, line, column, stanza, streamNamespace, annotations, defaults: Object.keys(defaults).length === 0 ? noDefaults : defaults };
       items.push(item);
     } else if (tag === "P") items.push(batch.objects[Number(t[i++])] as TrafficProblem);
