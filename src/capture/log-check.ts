@@ -20,46 +20,79 @@ export interface LogDisagreement {
 
 /** Only what the comparison needs: a whole result per stanza would grow memory with the capture. */
 interface Prediction {
+  /** The stanza's sender (with its id, what a SEND line is matched by). */
+  readonly who: string;
   readonly file: string;
   readonly line: number;
   readonly session: string;
   readonly verdict: SimResult["verdict"];
+  /** Another stanza with the same id, from another sender. */
+  other: Prediction | undefined;
 }
 
 /** What a SEND line showed: an error sent back to the sender, or a delivery to another session. */
 interface Sent {
+  readonly who: string;
   readonly error: boolean;
   readonly session: string;
   readonly line: number;
+  other: Sent | undefined;
 }
 
 // SEND lines follow their RECV closely in a log: a bounded window keeps memory flat.
 const window = 4_000;
 
 /**
- * The most recent entries, at least `window / 2` and at most `window` of them: two generations of
- * maps, the older dropped whole. (Evicting one entry at a time from a Map's front is slow in V8:
- * iteration skips over every deleted entry still in the table.)
+ * The most recent entries, at least `window / 2` and at most `window` of them, by stanza id: two
+ * generations of maps, the older dropped whole. (Evicting one entry at a time from a Map's front
+ * is slow in V8: iteration skips over every deleted entry still in the table.) Keyed by the id
+ * alone, with the few ids two senders share chained: a key made of sender and id would be a new
+ * string per stanza, kept for thousands of stanzas, which is what the collector pays for most.
  */
-class Recent<V> {
+class Recent<V extends { readonly who: string; other: V | undefined }> {
   private current = new Map<string, V>();
   private previous = new Map<string, V>();
 
-  set(key: string, value: V): void {
-    this.current.set(key, value);
+  set(id: string, value: V): void {
+    // A newer entry for the same sender and id replaces the older one, as a key of both would.
+    remove(this.current, id, value.who);
+    const head = this.current.get(id);
+    if (head) {
+      value.other = head;
+      this.current.set(id, value);
+      return;
+    }
+    this.current.set(id, value);
     if (this.current.size >= window / 2) {
       this.previous = this.current;
       this.current = new Map();
     }
   }
 
-  get(key: string): V | undefined {
-    return this.current.get(key) ?? this.previous.get(key);
+  get(id: string, who: string): V | undefined {
+    return find(this.current.get(id), who) ?? find(this.previous.get(id), who);
   }
 
-  delete(key: string): void {
-    this.current.delete(key);
-    this.previous.delete(key);
+  delete(id: string, who: string): void {
+    remove(this.current, id, who);
+    remove(this.previous, id, who);
+  }
+}
+
+function find<V extends { readonly who: string; other: V | undefined }>(entry: V | undefined, who: string): V | undefined {
+  for (let e = entry; e; e = e.other) if (e.who === who) return e;
+  return undefined;
+}
+
+function remove<V extends { readonly who: string; other: V | undefined }>(map: Map<string, V>, id: string, who: string): void {
+  let e = map.get(id);
+  let before: V | undefined;
+  for (; e; before = e, e = e.other) {
+    if (e.who !== who) continue;
+    if (before) before.other = e.other;
+    else if (e.other) map.set(id, e.other);
+    else map.delete(id);
+    return;
   }
 }
 
@@ -72,11 +105,10 @@ export class LogCheck {
   /** A simulated stanza from a log (keyed by sender and id; stanzas without id cannot be matched). */
   predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult): void {
     if (!session || !from || !id) return;
-    const key = `${from}\u0000${id}`;
-    const p: Prediction = { file, line, session, verdict: result.verdict };
-    const seen = this.sends.get(key);
-    if (seen && this.contradicts(key, p, seen)) return;
-    this.predictions.set(key, p);
+    const p: Prediction = { who: from, file, line, session, verdict: result.verdict, other: undefined };
+    const seen = this.sends.get(id, from);
+    if (seen && this.contradicts(id, p, seen)) return;
+    this.predictions.set(id, p);
   }
 
   /** A SEND line of the log. */
@@ -86,22 +118,21 @@ export class LogCheck {
     const error = o.type === "error";
     const who = error ? o.to : o.from;
     if (!who) return;
-    const key = `${who}\u0000${o.id}`;
-    const s: Sent = { error, session: o.session, line: o.line };
-    const p = this.predictions.get(key);
-    if (p) this.contradicts(key, p, s);
-    else this.sends.set(key, s);
+    const s: Sent = { who, error, session: o.session, line: o.line, other: undefined };
+    const p = this.predictions.get(o.id, who);
+    if (p) this.contradicts(o.id, p, s);
+    else this.sends.set(o.id, s);
   }
 
   /** Compares; a contradiction is counted once (a stanza delivered to several resources is one). */
-  private contradicts(key: string, p: Prediction, s: Sent): boolean {
+  private contradicts(id: string, p: Prediction, s: Sent): boolean {
     const v = p.verdict;
     let logged: string | undefined;
     if (s.error) logged = v === "pass" ? "the server sent an error back" : undefined;
     else if (s.session !== p.session && (v === "drop" || v === "bounce" || v === "default" || v === "error")) logged = "the server delivered it";
     if (logged === undefined) return false;
-    this.predictions.delete(key);
-    this.sends.delete(key);
+    this.predictions.delete(id, p.who);
+    this.sends.delete(id, p.who);
     this.count++;
     if (this.disagreements.length < 50) this.disagreements.push({ file: p.file, line: p.line, simulated: v, logged, sendLine: s.line });
     return true;

@@ -1,0 +1,99 @@
+import test from "ava";
+import { LogCheck } from "../../src/capture/log-check.js";
+import type { SimResult } from "../../src/sim/engine.js";
+
+const result = (verdict: SimResult["verdict"]) => ({ verdict }) as SimResult;
+const send = (o: { session: string; id?: string; to?: string; from?: string; type?: string; line: number }) => ({ id: undefined, to: undefined, from: undefined, type: undefined, ...o });
+
+/** [what happens, in order] → the disagreements found (simulated line, sendLine). */
+const cases: [string, (c: LogCheck) => void, [number, string, string, number][]][] = [
+  [
+    "a stanza the simulation drops, delivered by the server to another session, after or before its simulation",
+    (c) => {
+      c.predict("f", 1, "s2s1", "a@x/r", "m1", result("drop"));
+      c.sent(send({ session: "c2s9", id: "m1", from: "a@x/r", line: 2 }));
+      c.sent(send({ session: "c2s9", id: "m2", from: "a@x/r", line: 3 }));
+      c.predict("f", 4, "s2s1", "a@x/r", "m2", result("bounce"));
+    },
+    [
+      [1, "drop", "the server delivered it", 2],
+      [4, "bounce", "the server delivered it", 3],
+    ],
+  ],
+  [
+    "a stanza the simulation passes, answered with an error to its sender",
+    (c) => {
+      c.predict("f", 1, "s2s1", "a@x/r", "m1", result("pass"));
+      c.sent(send({ session: "s2s1", id: "m1", to: "a@x/r", type: "error", line: 2 }));
+    },
+    [[1, "pass", "the server sent an error back", 2]],
+  ],
+  [
+    "agreements and what cannot be compared: no contradiction",
+    (c) => {
+      c.predict("f", 1, "s2s1", "a@x/r", "m1", result("pass"));
+      c.sent(send({ session: "c2s9", id: "m1", from: "a@x/r", line: 2 }));
+      c.predict("f", 3, "s2s1", "a@x/r", "m3", result("bounce"));
+      c.sent(send({ session: "s2s1", id: "m3", to: "a@x/r", type: "error", line: 4 }));
+      // Delivered back to the sending session itself (a carbon, an echo): not a contradiction.
+      c.predict("f", 5, "c2s1", "me@here/r", "m5", result("drop"));
+      c.sent(send({ session: "c2s1", id: "m5", from: "me@here/r", line: 6 }));
+      c.predict("f", 7, undefined, "a@x/r", "m7", result("drop"));
+      c.predict("f", 8, "s2s1", "a@x/r", undefined, result("drop"));
+      c.sent(send({ session: "c2s9", id: "m7", from: "a@x/r", line: 9 }));
+    },
+    [],
+  ],
+  [
+    "two senders using the same id are told apart",
+    (c) => {
+      c.predict("f", 1, "s2s1", "a@x/r", "same", result("pass"));
+      c.predict("f", 2, "s2s2", "b@y/r", "same", result("drop"));
+      c.sent(send({ session: "c2s9", id: "same", from: "a@x/r", line: 3 }));
+      c.sent(send({ session: "c2s9", id: "same", from: "b@y/r", line: 4 }));
+      c.sent(send({ session: "s2s1", id: "same", to: "a@x/r", type: "error", line: 5 }));
+    },
+    [
+      [2, "drop", "the server delivered it", 4],
+      [1, "pass", "the server sent an error back", 5],
+    ],
+  ],
+  [
+    "a stanza delivered to several resources is one disagreement; a later stanza with the same sender and id replaces the earlier",
+    (c) => {
+      c.predict("f", 1, "s2s1", "a@x/r", "m1", result("drop"));
+      c.sent(send({ session: "c2s8", id: "m1", from: "a@x/r", line: 2 }));
+      c.sent(send({ session: "c2s9", id: "m1", from: "a@x/r", line: 3 }));
+      c.predict("f", 4, "s2s1", "a@x/r", "m2", result("drop"));
+      c.predict("f", 5, "s2s1", "a@x/r", "m2", result("drop"));
+      c.sent(send({ session: "c2s8", id: "m2", from: "a@x/r", line: 6 }));
+      c.sent(send({ session: "c2s9", id: "m2", from: "a@x/r", line: 7 }));
+    },
+    [
+      [1, "drop", "the server delivered it", 2],
+      [5, "drop", "the server delivered it", 6],
+    ],
+  ],
+  [
+    "memory is a window: a SEND long after its stanza is not matched",
+    (c) => {
+      c.predict("f", 1, "s2s1", "a@x/r", "old", result("drop"));
+      for (let i = 0; i < 5000; i++) c.predict("f", 10 + i, "s2s1", "a@x/r", `n${i}`, result("pass"));
+      c.sent(send({ session: "c2s9", id: "old", from: "a@x/r", line: 9000 }));
+      c.sent(send({ session: "c2s9", id: "n4999", to: "a@x/r", type: "error", line: 9001 }));
+    },
+    [[5009, "pass", "the server sent an error back", 9001]],
+  ],
+];
+
+for (const [title, events, expected] of cases) {
+  test(`log check: ${title}`, (t) => {
+    const c = new LogCheck();
+    events(c);
+    t.deepEqual(
+      c.disagreements.map((d) => [d.line, d.simulated, d.logged, d.sendLine]),
+      expected,
+    );
+    t.is(c.count, expected.length);
+  });
+}
