@@ -54,11 +54,10 @@ class Recent<V extends { readonly who: string; other: V | undefined }> {
   private previous = new Map<string, V>();
 
   set(id: string, value: V): void {
-    // A newer entry for the same sender and id replaces the older one, as a key of both would.
-    remove(this.current, id, value.who);
-    const head = this.current.get(id);
-    if (head) {
-      value.other = head;
+    if (this.current.has(id)) {
+      // A newer entry for the same sender and id replaces the older one, as a key of both would.
+      remove(this.current, id, value.who);
+      value.other = this.current.get(id);
       this.current.set(id, value);
       return;
     }

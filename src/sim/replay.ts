@@ -111,8 +111,11 @@ export function stanzaSummary(stanza: XmlElement, origin?: string): string {
   const body = stanza.getChildText("body");
   if (body !== undefined) text += ` ${JSON.stringify(body.length > 40 ? `${body.slice(0, 39)}…` : body)}`;
   else {
-    const payload = stanza.tags.find((t) => t.attr.xmlns !== undefined);
-    if (payload) text += ` <${payload.name} xmlns='${payload.attr.xmlns}'>`;
+    for (const c of stanza.children) {
+      if (typeof c === "string" || c.attr.xmlns === undefined) continue;
+      text += ` <${c.name} xmlns='${c.attr.xmlns}'>`;
+      break;
+    }
   }
   return text;
 }
