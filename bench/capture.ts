@@ -32,10 +32,9 @@ export async function writeProsodyLog(path: string, count: number, seed = 7): Pr
 }
 
 /** Runs `stanzafw sim` on the capture in a child process: stanzas per second and that process's peak memory. */
-export function simOnCapture(path: string, extra: readonly string[] = []): { seconds: number; stanzas: number; peakRssMb: number; summary: string } {
+export function simOnCapture(path: string, extra: readonly string[] = [], world = fileURLToPath(new URL("../../examples/world.json", import.meta.url))): { seconds: number; stanzas: number; peakRssMb: number; summary: string } {
   const bin = fileURLToPath(new URL("../../bin/stanzafw.js", import.meta.url));
   const rules = fileURLToPath(new URL("../../rules/public-server.sfw", import.meta.url));
-  const world = fileURLToPath(new URL("../../examples/world.json", import.meta.url));
   // The per-stanza output goes to a file (it is as large as the capture); the summary line is read back.
   const outPath = `${path}.out`;
   const out = openSync(outPath, "w");

@@ -4,7 +4,7 @@ import { run as listBench } from "./memory-list.js";
 import { simOnCapture, writeProsodyLog } from "./capture.js";
 import { realReplayRate } from "./real-replay.js";
 import { readFloor, rulesFloor } from "./floor.js";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -33,6 +33,14 @@ try {
   const quiet = simOnCapture(path, ["--print", "none"]);
   const quietRate = quiet.stanzas / quiet.seconds;
   process.stdout.write(`the same with --print none (summary only): ${Math.round(quietRate)} stanzas/s; peak RSS ${quiet.peakRssMb.toFixed(0)} MB\n`);
+  // A world file without accounts and rosters: they are inferred from the capture in a first pass.
+  const partialWorld = join(dir, "hosts-and-lists.json");
+  writeFileSync(partialWorld, JSON.stringify({ hosts: ["example.org"], lists: { blocked_domains: ["spam.example"] } }));
+  const inferred = simOnCapture(path, ["--print", "none"], partialWorld);
+  process.stdout.write(
+    `the same with accounts and rosters inferred from the capture (a first pass over it): ${Math.round(inferred.stanzas / inferred.seconds)} stanzas/s overall; peak RSS ${inferred.peakRssMb.toFixed(0)} MB` +
+      `${inferred.summary === quiet.summary ? "" : ` (verdicts differ: ${inferred.summary})`}\n`,
+  );
   // Yardsticks (bench/floor.ts): what a bare program gets through on this machine, in process.
   const readOnly = readFloor(path);
   const bare = rulesFloor(path);
