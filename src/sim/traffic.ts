@@ -78,6 +78,8 @@ interface Frame {
   readonly foreign: boolean;
 }
 
+const refusedDoctype = "a DOCTYPE is not accepted in traffic (no entity declarations, ever)";
+
 /** An incremental reader: feed text, collect items. */
 export class TrafficReader {
   private readonly parser: SaxesParser<{ xmlns: true; fragment: true; position: true }>;
@@ -115,12 +117,24 @@ export class TrafficReader {
     this.parser.on("comment", (comment) => {
       if (!this.inStanza()) this.pendingComment = comment.trim();
     });
-    this.parser.on("doctype", () => this.problem("a DOCTYPE is not accepted in traffic (no entity declarations, ever)"));
-    this.parser.on("error", (error) => this.problem(error.message.replace(/^\d+:\d+: /, "")));
+    // A stream of stanzas is read as a fragment, where saxes reports a DOCTYPE as misplaced when
+    // it starts, then hands it on when it ends: one problem, in words about what is refused.
+    this.parser.on("doctype", () => {
+      if (this.doctypeReported) this.doctypeReported = false;
+      else this.problem(refusedDoctype);
+    });
+    this.parser.on("error", (error) => {
+      const message = error.message.replace(/^\d+:\d+: /, "");
+      if (message.startsWith("inappropriately located doctype")) {
+        this.doctypeReported = true;
+        this.problem(refusedDoctype);
+      } else this.problem(message);
+    });
   }
 
   private started = false;
   private prolog = "";
+  private doctypeReported = false;
 
   write(chunk: string): TrafficItem[] {
     if (!this.started) {
