@@ -109,7 +109,7 @@ class XmlDecoder implements CaptureDecoder {
       if (!line.partial) out.push(...this.reader.write("\n"));
       return;
     }
-    out.push(...this.reader.write(line.partial ? line.text : `${line.text}\n`));
+    out.push(...(line.partial ? this.reader.write(line.text) : this.reader.writeLine(line.text)));
   }
 
   end(out: TrafficItem[]): void {
