@@ -134,20 +134,46 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) ? exitCodes.failed : exitCodes.ok;
 }
 
-/** Output lines gathered into large writes: one write per stanza costs more than simulating it. */
+/**
+ * Output lines gathered into large writes: one write per stanza costs more than simulating it.
+ * Where the output takes bytes, each line is encoded into the buffer as it comes: joining a
+ * million lines into strings first cost more than making them (measured).
+ */
 class BufferedOutput {
   private parts: string[] = [];
   private size = 0;
+  private bytes: Buffer | undefined;
+  private used = 0;
+  private static readonly capacity = 1 << 16;
 
   constructor(private readonly io: CliIo) {}
 
   write(text: string): void {
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= 1 << 16) this.flush();
+    if (!this.io.stdoutBytes) {
+      this.parts.push(text);
+      this.size += text.length;
+      if (this.size >= BufferedOutput.capacity) this.flush();
+      return;
+    }
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.used + 3 * text.length > BufferedOutput.capacity) {
+      this.flush();
+      if (3 * text.length > BufferedOutput.capacity) {
+        this.io.stdoutBytes(Buffer.from(text, "utf8"));
+        return;
+      }
+    }
+    // A new buffer for each write: a stream may hold on to the one it was given.
+    this.bytes ??= Buffer.allocUnsafe(BufferedOutput.capacity);
+    this.used += this.bytes.write(text, this.used, "utf8");
   }
 
   flush(): void {
+    if (this.bytes) {
+      if (this.used > 0) this.io.stdoutBytes!(this.bytes.subarray(0, this.used));
+      this.bytes = undefined;
+      this.used = 0;
+    }
     if (this.parts.length === 0) return;
     this.io.stdout(this.parts.join(""));
     this.parts = [];

@@ -1,6 +1,8 @@
 /** What the CLI may touch of the outside world: injected so tests run it in-process. */
 export interface CliIo {
   readonly stdout: (text: string) => void;
+  /** The same for text already encoded as UTF-8 (long outputs are encoded as they are made, not joined first). */
+  readonly stdoutBytes?: (bytes: Uint8Array) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
   /** Standard input as a stream of bytes, when available. */

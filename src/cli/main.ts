@@ -9,6 +9,7 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 /** Entry point of the `stanzafw` command. */
 const code = await runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
+  stdoutBytes: (b) => process.stdout.write(b),
   // A pipe to a slow reader (`| less`) must slow the replay down, not fill memory.
   outputDrained: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once("drain", resolve)) : Promise.resolve()),
   stderr: (s) => process.stderr.write(s),

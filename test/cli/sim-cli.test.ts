@@ -120,3 +120,20 @@ test("sim: a large capture (read on a second thread) gives what the same capture
   const shown = JSON.parse(inferred.stderr.slice(inferred.stderr.indexOf("{"))) as Record<string, unknown>;
   t.deepEqual(shown, { hosts: ["example.org"], accounts: ["bob@example.org"], rosters: { "bob@example.org": { "alice@example.org": { subscription: "from" } }, "alice@example.org": { "bob@example.org": { subscription: "to" } } } });
 });
+
+test("sim: output written as UTF-8 bytes is the same text, long lines and characters beyond ASCII included", async (t) => {
+  const bodies = ["plain", "naïve → café", "emoji 😀 and 𝄞", "x".repeat(30_000), "日本語".repeat(8_000), "casino"];
+  const xml = bodies.map((b, i) => `<message xmlns='jabber:client' from='u${i}@r.example/x' to='alice@example.org' type='chat' id='m${i}'><body>${b}</body></message>`).join("\n");
+  const capture = Array.from({ length: 300 }, () => xml).join("\n") + "\n";
+  // A forwarded copy holds the whole stanza: JSON lines too long for the output buffer.
+  const dir = workdir({ "r.pfw": "TO: alice@example.org\nFORWARD=archive@example.org\n", "w.json": '{"hosts": ["example.org"]}', "c.xml": capture });
+  for (const format of ["text", "json"]) {
+    const args = ["sim", "r.pfw", "--world", "w.json", "--traffic", "c.xml", "--format", format];
+    const asText = await runIn(dir, args);
+    const asBytes = await runIn(dir, args, undefined, false, true);
+    t.is(asText.code, 0, asText.stderr);
+    t.true(asText.stdout.includes("😀"), format);
+    if (format === "json") t.true(asText.stdout.split("\n").some((l) => 3 * l.length > 1 << 16));
+    t.is(asBytes.stdout, asText.stdout, format);
+  }
+});

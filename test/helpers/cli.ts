@@ -10,11 +10,22 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `stanzafw ARGV…` in `cwd`, in process; `stdin` is what standard input holds; `tty`: stderr is a terminal. */
-export async function runIn(cwd: string, argv: readonly string[], stdin?: string | Uint8Array, tty = false): Promise<CliRun> {
+/**
+ * Runs `stanzafw ARGV…` in `cwd`, in process; `stdin` is what standard input holds; `tty`: stderr
+ * is a terminal; `byteOutput`: standard output also takes UTF-8 bytes, as the real one does.
+ */
+export async function runIn(cwd: string, argv: readonly string[], stdin?: string | Uint8Array, tty = false, byteOutput = false): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli([...argv], { cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stderrIsTty: tty, ...(stdin !== undefined ? { stdin: () => bytes(stdin) } : {}) });
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const code = await runCli([...argv], {
+    cwd,
+    stdout: (s) => (stdout += s),
+    ...(byteOutput ? { stdoutBytes: (b: Uint8Array) => (stdout += decoder.decode(b)) } : {}),
+    stderr: (s) => (stderr += s),
+    stderrIsTty: tty,
+    ...(stdin !== undefined ? { stdin: () => bytes(stdin) } : {}),
+  });
   return { code, stdout, stderr };
 }
 
