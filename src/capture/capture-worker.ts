@@ -29,7 +29,6 @@ async function read(r: ReadRequest): Promise<void> {
   const sends: SendLine[] = [];
   let bytes = 0;
   const options: CaptureOptions = {
-    // Whole trees: reading children from the record again on the simulating thread (the bottleneck) costs more than decoding them (measured).
     ...r.options,
     ...(r.wantSends ? { onSend: (s: SendLine) => void sends.push(s) } : {}),
     onBytes: (n: number) => void (bytes += n),
@@ -48,7 +47,7 @@ async function read(r: ReadRequest): Promise<void> {
 async function infer(r: InferRequest): Promise<void> {
   const inference = new WorldInference();
   for (const f of r.files) {
-    for await (const batch of readCaptureBatches(f.path, f.file, { ...r.options, deferChildren: true })) {
+    for await (const batch of readCaptureBatches(f.path, f.file, r.options)) {
       for (const item of batch) inference.add(item);
       heap.check();
     }

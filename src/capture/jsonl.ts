@@ -16,9 +16,8 @@ export class JsonLinesDecoder implements CaptureDecoder {
   constructor(
     private readonly file: string,
     private readonly maxRecordBytes: number,
-    deferChildren = false,
   ) {
-    this.parser = new RecordParser(file, maxRecordBytes, deferChildren);
+    this.parser = new RecordParser(file, maxRecordBytes);
   }
 
   /** A line handed on in pieces (before the format was known) is skipped whole. */

@@ -1,7 +1,6 @@
 import { noDefaults, RecordParser, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
-import type { CaptureOptions } from "./read-capture.js";
 
 /**
  * Prosody logs with stanza traces (mod_stanza_debug at debug level):
@@ -31,8 +30,6 @@ export interface LogReaderOptions {
   readonly maxRecordBytes: number;
   /** Called for each SEND of a message/presence/iq. */
   readonly onSend?: (o: SendLine) => void;
-  /** See {@link CaptureOptions.deferChildren}. */
-  readonly deferChildren?: boolean;
 }
 
 /** What a SEND line of the log showed (for comparing the server's actions with the simulation). */
@@ -69,7 +66,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     private readonly file: string,
     private readonly options: LogReaderOptions,
   ) {
-    this.parser = new RecordParser(file, options.maxRecordBytes, options.deferChildren);
+    this.parser = new RecordParser(file, options.maxRecordBytes);
   }
 
   /** A line handed on in pieces (before the format was known) is skipped whole. */

@@ -15,12 +15,6 @@ export interface CaptureOptions {
   readonly onSend?: LogReaderOptions["onSend"];
   /** Progress: bytes read from disk (compressed size for .gz). */
   readonly onBytes?: (n: number) => void;
-  /**
-   * Stanzas of log and JSON records are checked whole but only their top element is built; the
-   * children are read from the record when first asked for. The reading thread asks for this: it
-   * hands on the record rather than a tree, and most rule sets never look below the top.
-   */
-  readonly deferChildren?: boolean;
 }
 
 /** Which format a capture is in, from its first non-empty line. */
@@ -86,9 +80,8 @@ export async function* readCapture(path: string, file: string, options: CaptureO
 }
 
 function makeDecoder(format: CaptureFormat, file: string, max: number, options: CaptureOptions): CaptureDecoder {
-  const defer = options.deferChildren ?? false;
-  if (format === "jsonl") return new JsonLinesDecoder(file, max, defer);
-  if (format === "prosody-log") return new ProsodyLogDecoder(file, { year: options.year ?? new Date().getUTCFullYear(), maxRecordBytes: max, deferChildren: defer, ...(options.onSend ? { onSend: options.onSend } : {}) });
+  if (format === "jsonl") return new JsonLinesDecoder(file, max);
+  if (format === "prosody-log") return new ProsodyLogDecoder(file, { year: options.year ?? new Date().getUTCFullYear(), maxRecordBytes: max, ...(options.onSend ? { onSend: options.onSend } : {}) });
   return new XmlDecoder(file, max);
 }
 

@@ -285,7 +285,7 @@ export class Simulator {
   simulate(event: SimEvent): SimResult {
     // The event's stanza is never changed: the simulation works on a copy (of the attributes
     // only, unless a rule can change children).
-    const stanza = this.changesChildren ? event.stanza.clone() : event.stanza.withAttributes({ ...event.stanza.attr });
+    const stanza = this.changesChildren ? event.stanza.clone() : new XmlElement(event.stanza.name, { ...event.stanza.attr }, event.stanza.children);
     const origin = event.origin ?? this.inferOrigin(stanza);
     // A new connection starts again from what the world says of the session.
     if (event.newSession) this.sessions.delete(origin);

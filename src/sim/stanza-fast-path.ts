@@ -1,4 +1,4 @@
-import { XmlElement, type DeferredChildren, type XmlNode } from "./xml.js";
+import { XmlElement } from "./xml.js";
 
 /**
  * The fast path for capture records (a log line, a JSON line): one stanza as Prosody serialises
@@ -126,18 +126,13 @@ function reference(name: string): string | undefined {
 /**
  * Parses one record holding exactly one stanza (surrounding whitespace allowed). `maxTextChars`:
  * beyond that much text the record is left to saxes, which reports it as too large.
- *
- * With `deferChildren` the whole record is checked just the same, but only the top element is
- * built: its children are read from the record when first asked for (see {@link RecordChildren}).
  */
-export function parseStanzaRecord(text: string, defaultNamespace: string, maxTextChars: number, deferChildren = false): XmlElement | undefined {
+export function parseStanzaRecord(text: string, defaultNamespace: string, maxTextChars: number): XmlElement | undefined {
   const n = text.length;
   if (text.indexOf("\r") >= 0) return undefined;
   let i = 0;
   while (i < n && isSpace(text.charCodeAt(i))) i++;
-  // Open elements: names always, the elements themselves only when the tree is built.
-  const names: string[] = [];
-  const open: XmlElement[] = [];
+  const elements: XmlElement[] = [];
   const uris: string[] = [];
   const foreign: boolean[] = [];
   let root: XmlElement | undefined;
@@ -145,16 +140,15 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
   for (;;) {
     if (text.charCodeAt(i) !== LT) return undefined;
     if (text.charCodeAt(i + 1) === SLASH) {
-      const top = names.length - 1;
+      const top = elements.length - 1;
       if (top < 0) return undefined;
-      const name = names[top]!;
+      const name = elements[top]!.name;
       if (!text.startsWith(name, i + 2)) return undefined;
       let j = i + 2 + name.length;
       while (j < n && isSpace(text.charCodeAt(j))) j++;
       if (text.charCodeAt(j) !== GT) return undefined;
       i = j + 1;
-      names.pop();
-      open.pop();
+      elements.pop();
       uris.pop();
       foreign.pop();
       if (top === 0) break;
@@ -162,8 +156,6 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
       const end = nameEnd(text, i + 1);
       if (end === i + 1) return undefined;
       const name = nameAt(text, i + 1, end);
-      const top = names.length === 0;
-      const build = top || !deferChildren;
       let j = end;
       const keys: string[] = [];
       const values: string[] = [];
@@ -216,6 +208,7 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
         keys.push(key);
         values.push(value);
       }
+      const top = elements.length === 0;
       const uri = declared ?? (top ? "" : uris[uris.length - 1]!);
       let isForeign: boolean;
       let xmlns: string;
@@ -227,21 +220,17 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
         xmlns = uri === "" ? defaultNamespace : uri;
         isForeign = foreign[foreign.length - 1]! || xmlns !== defaultNamespace;
       }
-      let element: XmlElement | undefined;
-      if (build) {
-        const attr: Record<string, string> = {};
-        if (isForeign) attr.xmlns = xmlns;
-        for (let k = 0; k < keys.length; k++) attr[keys[k]!] = values[k]!;
-        element = top && deferChildren ? XmlElement.withDeferredChildren(name, attr, new RecordChildren(text, defaultNamespace)) : new XmlElement(name, attr);
-        if (top) root = element;
-        else open[open.length - 1]!.children.push(element);
-      }
+      const attr: Record<string, string> = {};
+      if (isForeign) attr.xmlns = xmlns;
+      for (let k = 0; k < keys.length; k++) attr[keys[k]!] = values[k]!;
+      const element = new XmlElement(name, attr);
+      if (top) root = element;
+      else elements[elements.length - 1]!.children.push(element);
       i = j;
       if (selfClosing) {
         if (top) break;
       } else {
-        names.push(name);
-        if (element) open.push(element);
+        elements.push(element);
         uris.push(uri);
         foreign.push(isForeign);
       }
@@ -253,7 +242,7 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
       if (data === undefined) return undefined;
       textChars += data.length;
       if (textChars > maxTextChars) return undefined;
-      if (!deferChildren) open[open.length - 1]!.children.push(data);
+      elements[elements.length - 1]!.children.push(data);
     }
     i = lt;
     const next = text.charCodeAt(i + 1);
@@ -261,25 +250,4 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
   }
   while (i < n && isSpace(text.charCodeAt(i))) i++;
   return i === n ? root : undefined;
-}
-
-/**
- * The children of a record the fast path has checked, read when first asked for: the same tree
- * as parsing it whole would have given. Read once, for an element and all its copies.
- */
-export class RecordChildren implements DeferredChildren {
-  private read_: XmlNode[] | undefined;
-
-  constructor(
-    /** The record: one stanza the fast path accepts. */
-    readonly text: string,
-    readonly defaultNamespace: string,
-  ) {}
-
-  read(): XmlNode[] {
-    if (this.read_) return this.read_;
-    const tree = parseStanzaRecord(this.text, this.defaultNamespace, Number.POSITIVE_INFINITY);
-    if (!tree) throw new Error("internal error: a record the fast path accepted was refused when its children were read");
-    return (this.read_ = tree.children);
-  }
 }

@@ -392,14 +392,12 @@ export class RecordParser {
   constructor(
     private readonly file: string,
     private readonly maxStanzaChars = 1 << 20,
-    /** Build only the top element of what the fast path reads; its children when first asked for. */
-    private readonly deferChildren = false,
   ) {
     this.reader = new TrafficReader(file, maxStanzaChars);
   }
 
   parse(xml: string): TrafficItem | undefined {
-    const stanza = parseStanzaRecord(xml, recordNamespace, this.maxStanzaChars, this.deferChildren);
+    const stanza = parseStanzaRecord(xml, recordNamespace, this.maxStanzaChars);
     if (stanza) return { kind: "stanza", file: this.file, line: 1, column: 1, stanza, streamNamespace: recordNamespace, annotations: {}, defaults: noDefaults };
     return this.parseWithSaxes(xml);
   }

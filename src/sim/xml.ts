@@ -6,56 +6,12 @@
  */
 export type XmlNode = XmlElement | string;
 
-/**
- * Children not read yet: a capture's reader checks a whole record but builds only the top
- * element; the children are read from the record when something first asks for them (most rules
- * never do). Shared by an element and its copies, so they are read at most once.
- */
-export interface DeferredChildren {
-  read(): XmlNode[];
-}
-
 export class XmlElement {
-  private kids: XmlNode[] | undefined;
-  private deferred: DeferredChildren | undefined;
-
   constructor(
     public name: string,
     public attr: Record<string, string> = {},
-    children: XmlNode[] = [],
-  ) {
-    this.kids = children;
-  }
-
-  /** An element whose children are read when first asked for. */
-  static withDeferredChildren(name: string, attr: Record<string, string>, children: DeferredChildren): XmlElement {
-    const e = new XmlElement(name, attr);
-    e.kids = undefined;
-    e.deferred = children;
-    return e;
-  }
-
-  get children(): XmlNode[] {
-    return (this.kids ??= this.deferred!.read());
-  }
-
-  set children(children: XmlNode[]) {
-    this.kids = children;
-    this.deferred = undefined;
-  }
-
-  /** Where the children will come from while they are not read yet (the capture readers hand the record on instead of a tree). */
-  get unreadChildren(): DeferredChildren | undefined {
-    return this.kids === undefined ? this.deferred : undefined;
-  }
-
-  /** The same element with other attributes and the same children (not copied: neither may change them). */
-  withAttributes(attr: Record<string, string>): XmlElement {
-    const e = new XmlElement(this.name, attr);
-    e.kids = this.kids;
-    e.deferred = this.deferred;
-    return e;
-  }
+    public children: XmlNode[] = [],
+  ) {}
 
   get tags(): XmlElement[] {
     return this.children.filter((c): c is XmlElement => typeof c !== "string");
