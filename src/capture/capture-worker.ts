@@ -43,12 +43,15 @@ async function read(r: ReadRequest): Promise<void> {
   post({ type: "end", batch: encodeBatch([], sends), bytes });
 }
 
-/** The whole pass here: only the world inferred crosses over. */
+/** The whole pass here: only the world inferred crosses over (and how far the pass is). */
 async function infer(r: InferRequest): Promise<void> {
   const inference = new WorldInference();
+  let bytes = 0;
   for (const f of r.files) {
-    for await (const batch of readCaptureBatches(f.path, f.file, r.options)) {
+    for await (const batch of readCaptureBatches(f.path, f.file, { ...r.options, onBytes: (n) => void (bytes += n) })) {
       for (const item of batch) inference.add(item);
+      post({ type: "progress", bytes, stanzas: batch.length });
+      bytes = 0;
       heap.check();
     }
   }

@@ -27,6 +27,7 @@ export type WorkerRequest = ReadRequest | InferRequest;
 export type WorkerMessage =
   | { readonly type: "batch" | "end"; readonly batch: EncodedBatch; readonly bytes: number }
   | { readonly type: "inferred"; readonly world: WorldData }
+  | { readonly type: "progress"; readonly bytes: number; readonly stanzas: number }
   | { readonly type: "error"; readonly message: string; readonly code?: string };
 
 function threadOptions(options: CaptureOptions): ThreadOptions {
@@ -96,7 +97,7 @@ export async function* readCaptureInWorker(path: string, file: string, options: 
   try {
     for (;;) {
       const m = await thread.next();
-      if (m.type === "inferred") throw new Error("internal error: the capture reader answered a read with a world");
+      if (m.type === "inferred" || m.type === "progress") throw new Error("internal error: the capture reader answered a read as an inference");
       const { items, sends } = decodeBatch(m.batch, file);
       for (const s of sends) options.onSend?.(s);
       if (m.bytes > 0) options.onBytes?.(m.bytes);
@@ -112,13 +113,17 @@ export async function* readCaptureInWorker(path: string, file: string, options: 
 /**
  * What captures tell of the world ({@link WorldInference}), read on another thread: the stanzas
  * stay there, only the world comes back. The same world as inferring in-thread (tested).
+ * `progress` is told of each batch read: bytes, stanzas.
  */
-export async function inferWorldInWorker(files: readonly { readonly path: string; readonly file: string }[], options: CaptureOptions = {}): Promise<WorldData> {
+export async function inferWorldInWorker(files: readonly { readonly path: string; readonly file: string }[], options: CaptureOptions = {}, progress?: (bytes: number, stanzas: number) => void): Promise<WorldData> {
   const thread = new ReaderThread({ kind: "infer", files, options: threadOptions(options) });
   try {
-    const m = await thread.next();
-    if (m.type !== "inferred") throw new Error("internal error: the capture reader answered an inference with batches");
-    return m.world;
+    for (;;) {
+      const m = await thread.next();
+      if (m.type === "progress") progress?.(m.bytes, m.stanzas);
+      else if (m.type === "inferred") return m.world;
+      else throw new Error("internal error: the capture reader answered an inference with batches");
+    }
   } finally {
     await thread.stop();
   }

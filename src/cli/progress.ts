@@ -10,6 +10,8 @@ export class Progress {
   constructor(
     private readonly io: CliIo,
     private readonly total: number,
+    /** What the line is about, when a run has more than one pass. */
+    private readonly label = "",
   ) {}
 
   bytes(n: number): void {
@@ -28,7 +30,7 @@ export class Progress {
     const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : 0;
     const width = 24;
     const bar = "#".repeat(Math.round(fraction * width)).padEnd(width, ".");
-    this.io.stderr(`\r[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${this.count} stanzas  ${Math.round(rate)}/s  ETA ${Math.ceil(eta)}s `);
+    this.io.stderr(`\r${this.label}[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${this.count} stanzas  ${Math.round(rate)}/s  ETA ${Math.ceil(eta)}s `);
   }
 
   done(): void {

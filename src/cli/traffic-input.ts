@@ -65,13 +65,26 @@ export async function worldForCaptures(io: CliIo, given: World, files: readonly 
 async function inferWorld(io: CliIo, files: readonly string[], format: CaptureFormat | undefined): Promise<WorldData> {
   checkReadable(io, files);
   const paths = files.map((f) => ({ path: resolve(io.cwd, f), file: displayPath(io.cwd, f) }));
-  if (paths.reduce((n, p) => n + statSync(p.path).size, 0) >= workerThreshold) return inferWorldInWorker(paths, format ? { format } : {});
-  const inference = new WorldInference();
-  for await (const batch of trafficBatches(io, files, format)) for (const item of batch) inference.add(item);
-  return inference.inferred();
+  const progress = progressFor(io, files, "first pass, inferring the world: ");
+  try {
+    if (paths.reduce((n, p) => n + statSync(p.path).size, 0) >= workerThreshold) {
+      return await inferWorldInWorker(paths, format ? { format } : {}, (bytes, stanzas) => {
+        progress?.bytes(bytes);
+        progress?.stanzas(stanzas);
+      });
+    }
+    const inference = new WorldInference();
+    for await (const batch of trafficBatches(io, files, format, progress)) {
+      for (const item of batch) inference.add(item);
+      progress?.stanzas(batch.length);
+    }
+    return inference.inferred();
+  } finally {
+    progress?.done();
+  }
 }
 
 /** A progress line for a run over capture files, when stderr is a terminal. */
-export function progressFor(io: CliIo, files: readonly string[]): Progress | undefined {
-  return io.stderrIsTty && files.length > 0 ? new Progress(io, files.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0)) : undefined;
+export function progressFor(io: CliIo, files: readonly string[], label?: string): Progress | undefined {
+  return io.stderrIsTty && files.length > 0 ? new Progress(io, files.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0), label) : undefined;
 }

@@ -34,3 +34,23 @@ test("no progress line when stderr is not a terminal, and none on a real pipe", 
   t.regex(real.stdout, /^3000 stanzas: 2000 pass, 1000 drop$/m);
   t.is(real.stderr, "");
 });
+
+test("the first pass that infers the world draws its own progress line, in-thread and on the reading thread; none when the world file gives everything", async (t) => {
+  const firstPass = /\rfirst pass, inferring the world: \[[#.]{24}\] +\d+%  \d+ stanzas  \d+\/s  ETA \d+s /;
+  // Over 1 MiB: the first pass runs on the reading thread.
+  const big = Array.from({ length: 6000 }, (_, i) => JSON.stringify({ xml: `<message from='x${i % 50}@remote.example/r' to='alice@example.org' type='chat'><body>${"hello ".repeat(30)}</body></message>` })).join("\n");
+  t.true(big.length > 1 << 20);
+  const dir = workdir({ "r.sfw": rules, "c.jsonl": capture, "big.jsonl": big, "hosts.json": '{"hosts": ["example.org"]}', "all.json": '{"hosts": ["example.org"], "accounts": [], "rosters": {}}' });
+  for (const file of ["c.jsonl", "big.jsonl"]) {
+    const sim = await runIn(dir, ["sim", "r.sfw", "--traffic", file, "--world", "hosts.json", "--print", "none"], undefined, true);
+    t.is(sim.code, 0, sim.stderr);
+    const first = sim.stderr.search(firstPass);
+    t.true(first >= 0, file);
+    // Then the simulation's own line, after the first pass's was cleared.
+    t.true(sim.stderr.indexOf("\r\u001b[K") > first, file);
+    t.regex(sim.stderr.slice(sim.stderr.indexOf("\r\u001b[K")), progressLine, file);
+  }
+  const given = await runIn(dir, ["sim", "r.sfw", "--traffic", "c.jsonl", "--world", "all.json", "--print", "none"], undefined, true);
+  t.notRegex(given.stderr, /first pass/);
+  t.regex(given.stderr, progressLine);
+});
