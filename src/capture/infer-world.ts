@@ -51,12 +51,7 @@ export class WorldInference {
     this.rosters.set(owner, roster);
   }
 
-  /** The inferred world, with the given world's keys taking precedence. */
-  merge(given: WorldData): WorldData {
-    return { ...this.inferred(), ...given };
-  }
-
-  /** What was inferred (plain data: it crosses threads). */
+  /** What was inferred (plain data: it crosses threads); see {@link withGivenWorld}. */
   inferred(): WorldData {
     return {
       ...(this.hosts.size ? { hosts: [...this.hosts].sort() } : {}),
@@ -66,4 +61,9 @@ export class WorldInference {
         : {}),
     };
   }
+}
+
+/** The inferred world under the given one: each key the given world has takes precedence whole. */
+export function withGivenWorld(inferred: WorldData, given: WorldData): WorldData {
+  return { ...inferred, ...given };
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { readCaptureBatches, readCaptureStream, type CaptureFormat } from "../capture/read-capture.js";
-import { WorldInference } from "../capture/infer-world.js";
+import { withGivenWorld, WorldInference } from "../capture/infer-world.js";
 import { inferWorldInWorker, readCaptureInWorker } from "../capture/read-in-worker.js";
 import type { LogCheck } from "../capture/log-check.js";
 import type { TrafficItem } from "../sim/traffic.js";
@@ -55,7 +55,7 @@ const inferableKeys = ["hosts", "accounts", "rosters"] as const;
 export async function worldForCaptures(io: CliIo, given: World, files: readonly string[], format: CaptureFormat | undefined, show: boolean): Promise<World> {
   let world = given;
   if (files.length > 0 && inferableKeys.some((k) => given.data[k] === undefined)) {
-    world = new World({ ...(await inferWorld(io, files, format)), ...given.data });
+    world = new World(withGivenWorld(await inferWorld(io, files, format), given.data));
   }
   if (show) io.stderr(`world in use (a --world file overrides what is inferred from the traffic):\n${JSON.stringify(world.data, null, 2)}\n`);
   return world;
@@ -65,9 +65,10 @@ export async function worldForCaptures(io: CliIo, given: World, files: readonly 
 async function inferWorld(io: CliIo, files: readonly string[], format: CaptureFormat | undefined): Promise<WorldData> {
   checkReadable(io, files);
   const paths = files.map((f) => ({ path: resolve(io.cwd, f), file: displayPath(io.cwd, f) }));
-  const progress = progressFor(io, files, "first pass, inferring the world: ");
+  const size = totalSize(io, files);
+  const progress = io.stderrIsTty ? new Progress(io, size, "first pass, inferring the world: ") : undefined;
   try {
-    if (paths.reduce((n, p) => n + statSync(p.path).size, 0) >= workerThreshold) {
+    if (size >= workerThreshold) {
       return await inferWorldInWorker(paths, format ? { format } : {}, (bytes, stanzas) => {
         progress?.bytes(bytes);
         progress?.stanzas(stanzas);
@@ -85,6 +86,11 @@ async function inferWorld(io: CliIo, files: readonly string[], format: CaptureFo
 }
 
 /** A progress line for a run over capture files, when stderr is a terminal. */
-export function progressFor(io: CliIo, files: readonly string[], label?: string): Progress | undefined {
-  return io.stderrIsTty && files.length > 0 ? new Progress(io, files.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0), label) : undefined;
+export function progressFor(io: CliIo, files: readonly string[]): Progress | undefined {
+  return io.stderrIsTty && files.length > 0 ? new Progress(io, totalSize(io, files)) : undefined;
+}
+
+/** The bytes on disk of capture files (compressed size for .gz: what progress counts). */
+function totalSize(io: CliIo, files: readonly string[]): number {
+  return files.reduce((a, f) => a + statSync(resolve(io.cwd, f)).size, 0);
 }

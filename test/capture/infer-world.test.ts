@@ -1,5 +1,5 @@
 import test from "ava";
-import { WorldInference } from "../../src/capture/infer-world.js";
+import { withGivenWorld, WorldInference } from "../../src/capture/infer-world.js";
 import { readTrafficText, type TrafficItem } from "../../src/sim/traffic.js";
 import { runIn, workdir } from "../helpers/cli.js";
 
@@ -11,7 +11,7 @@ function items(xml: string): TrafficItem[] {
 function infer(xml: string, given = {}) {
   const inference = new WorldInference();
   for (const i of items(xml)) inference.add(i);
-  return inference.merge(given);
+  return withGivenWorld(inference.inferred(), given);
 }
 
 test("client sessions give local hosts and accounts; stanzas from other servers give the hosts they are for", (t) => {
