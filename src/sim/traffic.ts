@@ -222,6 +222,13 @@ export class TrafficReader {
     this.lastMarkupColumn = this.parser.column + uncounted;
   }
 
+  /** The annotations of the stanza just read: its event's, and the comment before it (used up). */
+  private takeAnnotations(): EventAnnotations {
+    const annotations: EventAnnotations = { ...this.eventAnnotations, ...(this.pendingComment !== undefined ? { comment: this.pendingComment } : {}) };
+    this.pendingComment = undefined;
+    return annotations;
+  }
+
   private fastStanza(text: string, line: number): TrafficStanza | undefined {
     let start = 0;
     while (start < text.length && (text.charCodeAt(start) === 0x20 || text.charCodeAt(start) === 0x09)) start++;
@@ -232,8 +239,7 @@ export class TrafficReader {
     if (!recordNamespaces.has(this.defaultNamespace) || (scope !== "" && scope !== this.defaultNamespace)) return undefined;
     const stanza = parseStanzaRecord(text, this.defaultNamespace, this.maxStanzaChars);
     if (!stanza) return undefined;
-    const annotations: EventAnnotations = { ...this.eventAnnotations, ...(this.pendingComment !== undefined ? { comment: this.pendingComment } : {}) };
-    this.pendingComment = undefined;
+    const annotations = this.takeAnnotations();
     return { kind: "stanza", file: this.file, line, column: start + 1, stanza, streamNamespace: this.defaultNamespace, annotations, defaults: this.trafficDefaults };
   }
 
@@ -338,8 +344,7 @@ export class TrafficReader {
       this.pendingComment = undefined;
       return;
     }
-    const annotations: EventAnnotations = { ...this.eventAnnotations, ...(this.pendingComment !== undefined ? { comment: this.pendingComment } : {}) };
-    this.pendingComment = undefined;
+    const annotations = this.takeAnnotations();
     this.out.push({ kind: "stanza", file: this.file, line: start.line, column: start.column, stanza: frame.element!, streamNamespace: this.defaultNamespace, annotations, defaults: this.trafficDefaults });
   }
 
