@@ -145,7 +145,9 @@ export class TrafficReader {
       const message = error.message.replace(/^\d+:\d+: /, "");
       if (message.startsWith("inappropriately located doctype")) {
         this.doctypeReported = true;
-        this.problem(refusedDoctype);
+        // saxes says so once it has read `<!DOCTYPE`: the declaration starts 9 characters back.
+        if (this.inStanza()) this.problem(refusedDoctype);
+        else this.report({ line: this.line, column: Math.max(1, this.parser.column - 8) }, refusedDoctype);
       } else this.problem(message);
     });
   }

@@ -183,9 +183,9 @@ test("counting progress loses nothing: the same records with and without it, pla
 
 test("a DTD or entity declaration is refused where it stands, once, and nothing is expanded; the next stanza is read", async (t) => {
   const laughs = `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>`;
-  const shown = (got: TrafficItem[]) => got.map((i) => (i.kind === "problem" ? `${i.line}: ${i.message}` : `${i.line}: ${i.stanza.toString()}`));
-  const xml = await items(file("dtd.xml", `${laughs}\n<message xmlns='jabber:client' to='a@example.org'><body>&lol2;</body></message>\n<message xmlns='jabber:client' to='a@example.org'><body>ok</body></message>\n`));
-  t.deepEqual(shown(xml), ["1: a DOCTYPE is not accepted in traffic (no entity declarations, ever)", "2: malformed stanza: undefined entity.", "3: <message to='a@example.org'><body>ok</body></message>"]);
+  const shown = (got: TrafficItem[]) => got.map((i) => (i.kind === "problem" ? `${i.line}:${i.column}: ${i.message}` : `${i.line}: ${i.stanza.toString()}`));
+  const xml = await items(file("dtd.xml", `  ${laughs}\n<message xmlns='jabber:client' to='a@example.org'><body>&lol2;</body></message>\n<message xmlns='jabber:client' to='a@example.org'><body>ok</body></message>\n`));
+  t.deepEqual(shown(xml), ["1:3: a DOCTYPE is not accepted in traffic (no entity declarations, ever)", "2:1: malformed stanza: undefined entity.", "3: <message to='a@example.org'><body>ok</body></message>"]);
   const jsonl = await items(file("dtd.jsonl", [JSON.stringify({ xml: `${laughs}<message to='a@example.org'>&lol2;</message>` }), JSON.stringify({ xml: "<message to='a@example.org'/>" })].join("\n")));
-  t.deepEqual(shown(jsonl), ["1: malformed stanza: a DOCTYPE is not accepted in traffic (no entity declarations, ever)", "2: <message to='a@example.org'/>"]);
+  t.deepEqual(shown(jsonl), ["1:1: malformed stanza: a DOCTYPE is not accepted in traffic (no entity declarations, ever)", "2: <message to='a@example.org'/>"]);
 });
