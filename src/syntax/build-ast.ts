@@ -1,6 +1,6 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import { diag, type Diagnostic } from "../diag/diagnostic.js";
-import type { Position, Span } from "../diag/span.js";
+import { CompactSpan, type Position, type Span } from "../diag/span.js";
 import type * as ast from "./ast.js";
 import { decodeString } from "./strings.js";
 
@@ -109,22 +109,14 @@ class Builder {
   // ------------------------------------------------------------------ spans
 
   tokenSpan(t: IToken): Span {
-    return {
-      file: this.file,
-      start: { offset: t.startOffset, line: t.startLine ?? 1, column: t.startColumn ?? 1 },
-      end: { offset: (t.endOffset ?? t.startOffset) + 1, line: t.endLine ?? t.startLine ?? 1, column: (t.endColumn ?? t.startColumn ?? 1) + 1 },
-    };
+    return new CompactSpan(this.file, t.startOffset, t.startLine ?? 1, t.startColumn ?? 1, (t.endOffset ?? t.startOffset) + 1, t.endLine ?? t.startLine ?? 1, (t.endColumn ?? t.startColumn ?? 1) + 1);
   }
 
   nodeSpan(node: CstNode): Span | undefined {
     const loc = node.location;
     // Chevrotain tracks node locations; only nodes touched by error recovery need the slow path.
     if (loc && !node.recoveredNode && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.startLine !== undefined && loc.endColumn !== undefined) {
-      return {
-        file: this.file,
-        start: { offset: loc.startOffset, line: loc.startLine, column: loc.startColumn ?? 1 },
-        end: { offset: loc.endOffset! + 1, line: loc.endLine ?? loc.startLine, column: loc.endColumn + 1 },
-      };
+      return new CompactSpan(this.file, loc.startOffset, loc.startLine, loc.startColumn ?? 1, loc.endOffset! + 1, loc.endLine ?? loc.startLine, loc.endColumn + 1);
     }
     const all = allTokensOf(node);
     if (all.length === 0) return undefined;
