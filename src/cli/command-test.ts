@@ -55,7 +55,7 @@ function applyUpdates(io: CliIo, edits: readonly { path: string; offset: number;
     const before = readFileSync(path, "utf8");
     const after = applyEdits(before, fileEdits);
     const name = displayPath(io.cwd, path);
-    io.stdout(createTwoFilesPatch(name, name, before, after, "", "recorded expectations"));
+    io.stdout(createTwoFilesPatch(name, name, before, after, undefined, "recorded expectations"));
     writeAtomically(io.cwd, path, after);
   }
   if (byFile.size === 0) io.stdout("--update: every case already has an expectation (failing ones are never rewritten)\n");

@@ -80,7 +80,7 @@ export class VerdictDiffer {
       sameVerdictOtherRule: 0,
       skipped: 0,
       transitions: new Map(),
-      pfwDiff: createTwoFilesPatch(oldSide.label, newSide.label, oldSide.pfwText, newSide.pfwText, "", "", { context: 3 }),
+      pfwDiff: createTwoFilesPatch(oldSide.label, newSide.label, oldSide.pfwText, newSide.pfwText, undefined, undefined, { context: 3 }),
     };
   }
 

@@ -23,6 +23,8 @@ test("diff: counts per verdict transition, the rules responsible, examples, and 
   t.regex(r.stdout, /^pass → bounce: 1\n {7}1 {2}no rule → spam/m);
   t.regex(r.stdout, /e\.g\. t\.xml:2 {2}<message from='x1@remote\.example\/r'/);
   t.regex(r.stdout, /^-DROP\.\n\+BOUNCE=policy-violation$/m);
+  // The .pfw diff's file lines are the two names, nothing after them (no empty date field).
+  t.regex(r.stdout, /^--- old\.sfw\n\+\+\+ new\.sfw\n@@ /m);
   const json = JSON.parse((await run(dir, "diff", "old.sfw", "new.sfw", "--traffic", "t.xml", "--world", "w.json", "--format", "json")).stdout) as { changed: number; transitions: { from: string; to: string; count: number }[] };
   t.is(json.changed, 3);
   t.deepEqual(json.transitions.map((x) => `${x.from}→${x.to}:${x.count}`).sort(), ["drop→bounce:2", "pass→bounce:1"]);
