@@ -90,6 +90,13 @@ function commonPrefix(dnf: readonly Conjunction[]): SignedLiteral[] {
   return prefix;
 }
 
+/** How a rate test reads in the rule language, for a hint (`LIMIT: r on $<…>` is `exceeds r per …`). */
+function rateTestSource(literal: Literal): string {
+  const argument = literal.argument ?? "";
+  const name = argument.split(" ")[0]!;
+  return `exceeds ${name}${argument.includes(" on ") ? " per …" : ""}`;
+}
+
 /**
  * A rate test may be shared by several conjunctions only as the same source occurrence at the
  * start of each (mod_firewall's hoisting then evaluates it once, as the source does); two
@@ -110,7 +117,7 @@ function rateTestsLowerable(rule: CheckedRule, dnf: readonly Conjunction[], diag
         misplaced.add(s.literal);
         problems.push(
           diag("SFW309", s.literal.span, {
-            message: `in rule '${rule.name}' this rate test would also be evaluated for stanzas the 'or' before it does not select (mod_firewall evaluates a condition repeated across rules before the first of them); move it to the front: '${s.literal.argument} and (…)'`,
+            message: `in rule '${rule.name}' this rate test would also be evaluated for stanzas the 'or' before it does not select (mod_firewall evaluates a condition repeated across rules before the first of them); move it to the front: '${rateTestSource(s.literal)} and (…)'`,
           }),
         );
       }
