@@ -34,7 +34,16 @@ export function loadRules(text: string, file: string, options: { target?: Target
   }
   const targetLine = /^# Target: Prosody (\S+)/m.exec(compiled.output.text)?.[1];
   const target = options.target ?? (targetLine === "13" ? "13" : "0.12");
-  return { source: { ...pfwSource(pfwFile, read.script, read.diagnostics), origins }, diagnostics: [...compiled.diagnostics, ...read.diagnostics], pfwText: compiled.output.text, target };
+  return { source: { ...pfwSource(pfwFile, read.script, read.diagnostics), origins }, diagnostics: [...compiled.diagnostics, ...generatedCodeErrors(read.diagnostics)], pfwText: compiled.output.text, target };
+}
+
+/**
+ * What reading back the compiled script says, for a `.sfw`: its warnings repeat the `.sfw`'s own
+ * (an upper-case JID is SFW212 there and SFW519 here) and point into a file that does not exist,
+ * so only errors are kept — they would be the compiler's fault, and Prosody would refuse the script.
+ */
+function generatedCodeErrors(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.severity === "error");
 }
 
 /** A script for the simulator; the reader's first error (in file order) is why Prosody would refuse it. */

@@ -19,6 +19,15 @@ test("sim: text lines, a summary, and a malformed stanza reported without stoppi
   t.regex(r.stdout, /^2 stanzas: 1 pass, 1 bounce; 1 skipped \(malformed input\)$/m);
 });
 
+test("sim: a .sfw's warnings are shown once, at the .sfw, not again at the .pfw compiled in memory", async (t) => {
+  const dir = workdir({ "r.sfw": 'target prosody "0.12"\nchain deliver {\n  rule a { when from.host == "Spam.Example" then drop }\n}\n', "t.xml": traffic.split("\n")[0]! });
+  const r = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml");
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /^r\.sfw:3:30: warning\[SFW212\]/m);
+  t.notRegex(r.stderr, /r\.pfw/);
+  t.regex(r.stderr, /^1 warning$/m);
+});
+
 test("sim: --format json gives one object per stanza with the documented fields; stdin works", async (t) => {
   const dir = workdir({ "r.sfw": rules });
   const r = await run(dir, traffic.split("\n").slice(0, 2).join("\n"), "sim", "r.sfw", "--format", "json", "--trace");
