@@ -82,6 +82,8 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   if (shown.length > 0) io.stderr(formatDiagnostics(shown, loaded.texts, "text", io.stderrIsTty === true));
   if (loaded.failed) return exitCodes.failed;
   const sim = new Simulator(loaded.sources, world, { trace: options.trace || options.report !== undefined, ...(loaded.target ? { target: loaded.target } : {}) });
+  const chainProblem = options.chain !== undefined ? sim.chainProblem(options.chain) : undefined;
+  if (chainProblem) throw new UsageError(`--chain: ${chainProblem}`);
   const reports = textLoadReports(sim.loadReports());
   if (reports) io.stderr(reports);
   const summary = new ReplaySummary();

@@ -6,6 +6,7 @@ import { CannotSimulate, FirewallRuntimeError, type Emitted, type EventContext, 
 import { Definitions } from "./definitions.js";
 import { Assumptions, type World } from "./world.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
+import { didYouMean } from "../diag/did-you-mean.js";
 
 /**
  * The simulator proper: scripts loaded per host as mod_firewall loads them, chains run as the
@@ -384,11 +385,29 @@ export class Simulator {
     return this.sessions.size;
   }
 
+  private definedChains: ReadonlySet<string> | undefined;
+
+  /**
+   * Why an event cannot be run through the chain it names (`--chain`, `chain=` in traffic,
+   * `send … chain` in a test): undefined for a built-in chain or one that a rule file defines. A
+   * misspelt name would otherwise run no rule at all, and every stanza would pass.
+   */
+  chainProblem(chain: string): string | undefined {
+    if (builtinChains.has(chain)) return undefined;
+    this.definedChains ??= new Set(this.sources.flatMap((s) => s.script.chains.map((c) => c.name)));
+    if (this.definedChains.has(chain)) return undefined;
+    const known = [...new Set([...builtinChains, ...this.definedChains])];
+    const guess = didYouMean(chain, known);
+    return `unknown chain '${chain}'${guess ? ` (did you mean '${guess}'?)` : ""}: the chains are ${known.map((c) => `'${c}'`).join(", ")}`;
+  }
+
   /** Which built-in chains an event meets, on which host. */
   private route(event: SimEvent, stanza: XmlElement, session: Session, assume: Assumptions): { chain: string; host: string }[] {
     const firstHost = this.firstHost;
     const toHost = splitJid(stanza.attr.to ?? bareJid(session.fullJid))[1];
     if (event.chain) {
+      const problem = this.chainProblem(event.chain);
+      if (problem) throw new CannotSimulate(problem);
       const host = event.chain === "deliver" && this.world.isLocalHost(toHost) ? toHost! : session.type !== "s2s" ? session.host : firstHost;
       return [{ chain: event.chain, host }];
     }

@@ -28,6 +28,14 @@ test("sim: a .sfw's warnings are shown once, at the .sfw, not again at the .pfw 
   t.regex(r.stderr, /^1 warning$/m);
 });
 
+test("sim --chain: a chain no rule file defines (and not a built-in one) is a usage error, with the chains there are", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic.split("\n")[0]! });
+  const r = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--chain", "delivr");
+  t.is(r.code, 2);
+  t.regex(r.stderr, /--chain: unknown chain 'delivr' \(did you mean 'deliver'\?\)/);
+  t.is((await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--chain", "deliver")).code, 0);
+});
+
 test("sim: --format json gives one object per stanza with the documented fields; stdin works", async (t) => {
   const dir = workdir({ "r.sfw": rules });
   const r = await run(dir, traffic.split("\n").slice(0, 2).join("\n"), "sim", "r.sfw", "--format", "json", "--trace");

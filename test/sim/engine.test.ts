@@ -228,3 +228,22 @@ test("world tables are read by their own keys only: names from rules or traffic 
   const toUser = `<message from="x@remote.example/r" to="valueOf@example.org" type="chat"><body>hi</body></message>`;
   t.is(run(simulator("IN ROSTER\nDROP.\n", { ...world, rosters: { "valueOf@example.org": {} } }), toUser).verdict, "pass");
 });
+
+// A chain named by the traffic runs only if it exists: a misspelt one would run no rule, and pass.
+const chainCases: [chain: string, verdict: SimResult["verdict"], reason: RegExp | undefined][] = [
+  ["deliver", "drop", undefined],
+  ["user/spam", "drop", undefined],
+  ["deliver_remote", "pass", undefined],
+  ["delivr", "unsimulatable", /^unknown chain 'delivr' \(did you mean 'deliver'\?\): the chains are 'preroute', 'deliver', 'deliver_remote', 'user\/spam'$/],
+  ["user/spma", "unsimulatable", /did you mean 'user\/spam'/],
+  ["bogus", "unsimulatable", /^unknown chain 'bogus': /],
+];
+for (const [chain, verdict, reason] of chainCases) {
+  test(`an event for chain '${chain}': ${verdict}`, (t) => {
+    const sim = simulator("::deliver\nKIND: message\nDROP.\n\n::user/spam\nKIND: message\nDROP.\n");
+    const r = run(sim, fromRemote(), { chain });
+    t.is(r.verdict, verdict);
+    if (reason) t.regex(r.reason ?? "", reason);
+    t.is(sim.chainProblem(chain) !== undefined, reason !== undefined);
+  });
+}
