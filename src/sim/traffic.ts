@@ -26,6 +26,15 @@ const stanzaNamespaces = new Set(["jabber:client", "jabber:server", "jabber:comp
 /** The stream namespaces the fast path reads stanzas of. */
 const recordNamespaces = new Set(["jabber:client", "jabber:server", "jabber:component:accept"]);
 
+/** Why a top-level element is skipped; a stanza's name in another namespace is the usual slip. */
+function notAStanza(name: string, local: string, uri: string): string {
+  if (!["message", "presence", "iq"].includes(local)) return `<${name}> is not a stanza (message, presence or iq) and is skipped`;
+  if (uri === trafficNamespace) {
+    return `<${name}> without xmlns inside <traffic xmlns='${trafficNamespace}'> is in the wrapper's namespace, not a stanza's: give it xmlns='jabber:client' (or give the wrapper's namespace a prefix: xmlns:t='${trafficNamespace}')`;
+  }
+  return `<${name}> is in the namespace '${uri}', not a stanza's (jabber:client, jabber:server, jabber:component:accept or none)`;
+}
+
 /** The length of a line without trailing spaces and tabs. */
 function trimmedEnd(text: string): number {
   let end = text.length;
@@ -305,7 +314,7 @@ export class TrafficReader {
         return;
       }
       if (!stanzaNamespaces.has(uri) || !["message", "presence", "iq"].includes(local)) {
-        this.report(this.tagStart, `<${tag.name}> is not a stanza (message, presence or iq) and is skipped`);
+        this.report(this.tagStart, notAStanza(tag.name, local, uri));
         this.stack.push({ role: "other", foreign: false });
         return;
       }

@@ -92,3 +92,21 @@ test("random captures made of stanza lines and pieces of everything else: line b
     { numRuns: 300, seed: 11 },
   );
 });
+
+// What is skipped at the top level, and why: the reason names the slip (a stanza's name in the wrong namespace).
+const skippedCases: [title: string, text: string, message: RegExp][] = [
+  ["a stanza without xmlns in a <traffic> whose namespace is the default", "<traffic xmlns='urn:stanzafw:traffic:0'>\n<message to='a@example.org'/>\n</traffic>\n", /^<message> without xmlns inside <traffic xmlns='urn:stanzafw:traffic:0'> is in the wrapper's namespace, not a stanza's: give it xmlns='jabber:client'/],
+  ["the same inside an <event>", "<traffic xmlns='urn:stanzafw:traffic:0'>\n<event time='+1s'><iq type='get' id='1'/></event>\n</traffic>\n", /^<iq> without xmlns inside <traffic/],
+  ["a stanza's name in another namespace", "<presence xmlns='urn:other'/>\n", /^<presence> is in the namespace 'urn:other', not a stanza's/],
+  ["not a stanza's name", "<foo/>\n", /^<foo> is not a stanza \(message, presence or iq\) and is skipped$/],
+];
+for (const [title, text, message] of skippedCases) {
+  test(`skipped at the top level, with the reason: ${title}`, async (t) => {
+    const items = readTrafficText(text, "c.xml");
+    t.is(items.length, 1);
+    const [item] = items;
+    t.is(item?.kind, "problem");
+    t.regex(item?.kind === "problem" ? item.message : "", message);
+    t.deepEqual(await lineByLine(text), items);
+  });
+}
