@@ -1,14 +1,41 @@
 import { readFileSync, readdirSync, statSync, writeFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, basename, join, resolve, relative, isAbsolute } from "node:path";
+import { positionAt } from "../diag/span.js";
 import { UsageError } from "./io.js";
 
-/** Reads a UTF-8 text file or throws a UsageError that names it. */
+/**
+ * Reads a UTF-8 text file or throws a UsageError that names it. Bytes that are not UTF-8 are
+ * refused with their position: decoded as U+FFFD they would compile into rules that never match
+ * (a Latin-1 `café` in a `contains`).
+ */
 export function readText(cwd: string, path: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(resolve(cwd, path), "utf8");
+    bytes = readFileSync(resolve(cwd, path));
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${whyUnreadable(e)}`);
   }
+  const text = bytes.toString("utf8");
+  const bad = invalidUtf8At(bytes, text);
+  if (bad !== undefined) {
+    const { line, column } = positionAt(text, bad);
+    const at = Buffer.byteLength(text.slice(0, bad));
+    throw new UsageError(`${path}:${line}:${column}: invalid UTF-8 (byte 0x${bytes[at]!.toString(16).toUpperCase().padStart(2, "0")}): the file must be UTF-8 text`);
+  }
+  return text;
+}
+
+/**
+ * Where the first U+FFFD of `text` stands for bytes that are not UTF-8, as an index into `text`;
+ * undefined when every U+FFFD is one the file really holds (EF BF BD). Before the first bad
+ * sequence the text decodes exactly, so its byte length finds the sequence.
+ */
+export function invalidUtf8At(bytes: Uint8Array, text: string): number | undefined {
+  for (let i = text.indexOf("\uFFFD"); i >= 0; i = text.indexOf("\uFFFD", i + 1)) {
+    const p = Buffer.byteLength(text.slice(0, i));
+    if (bytes[p] !== 0xef || bytes[p + 1] !== 0xbf || bytes[p + 2] !== 0xbd) return i;
+  }
+  return undefined;
 }
 
 /** Why a file could not be read, in words (the error code stays for searching). */

@@ -26,6 +26,25 @@ test("check: a directory is searched and every file's errors reported", async (t
   t.regex(r.stderr, /bad\.sfw:3:18/);
 });
 
+// Bytes that are not UTF-8 would be read as U+FFFD and compile into rules that never match.
+const encodingCases: [title: string, bytes: number[], expected: RegExp | undefined][] = [
+  ["a Latin-1 é", [...Buffer.from('chain deliver {\n  rule a { when body contains "caf'), 0xe9, ...Buffer.from('" then drop }\n}\n')], /^stanzafw: x\.sfw:2:34: invalid UTF-8 \(byte 0xE9\): the file must be UTF-8 text$/m],
+  ["a character cut short, after a genuine U+FFFD and an é", [...Buffer.from("# \uFFFD é\n# "), 0xe2, 0x82, ...Buffer.from("\nchain deliver { rule a { then drop } }\n")], /x\.sfw:2:3: invalid UTF-8 \(byte 0xE2\)/],
+  ["a genuine U+FFFD alone is UTF-8", [...Buffer.from("# \uFFFD\nchain deliver { rule a { then drop } }\n")], undefined],
+];
+for (const [title, bytes, expected] of encodingCases) {
+  test(`check: a rule file that is not UTF-8 is refused with the position: ${title}`, async (t) => {
+    const dir = workdir({});
+    (await import("node:fs")).writeFileSync(join(dir, "x.sfw"), Buffer.from(bytes));
+    const r = await run(dir, "check", "x.sfw");
+    if (expected === undefined) t.is(r.code, 0, r.stderr);
+    else {
+      t.is(r.code, 2);
+      t.regex(r.stderr, expected);
+    }
+  });
+}
+
 test("check: usage and I/O problems exit 2", async (t) => {
   const dir = workdir({});
   t.is((await run(dir, "check", "missing.sfw")).code, 2);
