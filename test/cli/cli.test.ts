@@ -28,7 +28,7 @@ test("check: a directory is searched and every file's errors reported", async (t
 
 // Bytes that are not UTF-8 would be read as U+FFFD and compile into rules that never match.
 const encodingCases: [title: string, bytes: number[], expected: RegExp | undefined][] = [
-  ["a Latin-1 é", [...Buffer.from('chain deliver {\n  rule a { when body contains "caf'), 0xe9, ...Buffer.from('" then drop }\n}\n')], /^stanzafw: x\.sfw:2:34: invalid UTF-8 \(byte 0xE9\): the file must be UTF-8 text$/m],
+  ["a Latin-1 é", [...Buffer.from('chain deliver {\n  rule a { when body contains "caf'), 0xe9, ...Buffer.from('" then drop }\n}\n')], /^stanzafw: x\.sfw:2:35: invalid UTF-8 \(byte 0xE9\): the file must be UTF-8 text$/m],
   ["a character cut short, after a genuine U+FFFD and an é", [...Buffer.from("# \uFFFD é\n# "), 0xe2, 0x82, ...Buffer.from("\nchain deliver { rule a { then drop } }\n")], /x\.sfw:2:3: invalid UTF-8 \(byte 0xE2\)/],
   ["a genuine U+FFFD alone is UTF-8", [...Buffer.from("# \uFFFD\nchain deliver { rule a { then drop } }\n")], undefined],
 ];
