@@ -46,6 +46,9 @@ export class JsonLinesDecoder implements CaptureDecoder {
     if (typeof r !== "object" || r === null || typeof r.xml !== "string") return problem('a record needs an "xml" string');
     const item = this.parser.parse(r.xml);
     if (!item || item.kind === "problem") return problem(`malformed stanza: ${item?.message ?? "not one stanza"}`);
+    if (r.chain === undefined && r.direction !== undefined && (typeof r.direction !== "string" || !Object.hasOwn(directions, r.direction))) {
+      return problem(`unknown direction ${JSON.stringify(r.direction)}: "in" (the deliver chain), "out" (deliver_remote) or "local" (preroute); without one the stanza is routed`);
+    }
     const chain = typeof r.chain === "string" ? r.chain : typeof r.direction === "string" ? directions[r.direction] : undefined;
     const origin = typeof r.session === "string" ? r.session : typeof r.origin === "string" ? r.origin : undefined;
     const annotations = { ...(typeof r.time === "string" ? { time: r.time } : {}), ...(chain ? { chain } : {}), ...(origin ? { origin } : {}) };

@@ -33,11 +33,15 @@ test("JSON lines: time, origin and chain per record; bad records are reported an
       "not json",
       JSON.stringify({ xml: "<message><body>truncated" }),
       JSON.stringify({ direction: "local", session: "c2s:alice@example.org/r", xml: "<presence/>" }),
+      JSON.stringify({ direction: "outgoing", session: "c2s:alice@example.org/r", xml: "<presence/>" }),
+      JSON.stringify({ session: "c2s:alice@example.org/r", xml: "<presence/>" }),
     ].join("\n"),
   );
   const got = await items(path);
-  t.deepEqual(summary(got).map((s) => s.replace(/: .*/, ":")), ["1 message s2s:remote.example 2026-11-25T10:00:00Z", "problem 2:", "problem 3:", "4 presence c2s:alice@example.org/r -"]);
+  t.deepEqual(summary(got).map((s) => s.replace(/: .*/, ":")), ["1 message s2s:remote.example 2026-11-25T10:00:00Z", "problem 2:", "problem 3:", "4 presence c2s:alice@example.org/r -", "problem 5:", "6 presence c2s:alice@example.org/r -"]);
   t.is(got[3]!.kind === "stanza" ? got[3]!.annotations.chain : undefined, "preroute");
+  t.regex(got[4]!.kind === "problem" ? got[4]!.message : "", /^unknown direction "outgoing": "in" \(the deliver chain\)/);
+  t.is(got[5]!.kind === "stanza" ? got[5]!.annotations.chain : "not a stanza", undefined);
 });
 
 test("gzip is read directly; invalid UTF-8 and oversized records are skipped with their line", async (t) => {
