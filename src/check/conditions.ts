@@ -157,11 +157,16 @@ function translateCompare(ctx: CheckContext, cond: ast.CompareAtom): Formula | u
     const pattern = patternValue(ctx, cond.right);
     return pattern === undefined ? undefined : lit("INSPECT", `${path}~=${pattern}`, cond.span);
   }
+  const operator = op === "contains" ? "/=" : "=";
+  // A string is compared as written: without the `$` operator mod_firewall substitutes nothing,
+  // so `$(` in it is plain text (a payload worth blocking), not an expression.
+  if (cond.right.kind === "string") {
+    const literal = literalString(ctx, cond.right, "a comparison");
+    return literal && lit("INSPECT", `${path}${operator}${literal.text}`, cond.span);
+  }
   const value = renderExpression(ctx, cond.right);
   if (!value) return undefined;
-  const operator = (op === "contains" ? "/=" : "=");
-  const dollar = value.text.includes("$<") || value.text.includes("$(") || cond.right.kind !== "string" ? "$" : "";
-  return lit("INSPECT", `${path}${dollar}${operator}${value.text}`, cond.span);
+  return lit("INSPECT", `${path}$${operator}${value.text}`, cond.span);
 }
 
 /** A Lua pattern given inline (lua"…") or by a pattern declaration's name. */

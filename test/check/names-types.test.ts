@@ -39,7 +39,13 @@ diagnosticCases("types (SFW203, SFW204)", {
 });
 
 diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW217)", {
-  valid: [ruleSource("time in [22:00..06:00]", "drop"), ruleSource(undefined, 'bounce not-allowed type auth "No"')],
+  valid: [
+    ruleSource("time in [22:00..06:00]", "drop"),
+    ruleSource(undefined, 'bounce not-allowed type auth "No"'),
+    // Compared strings are literal (no `$` operator): expression markers in them are plain text.
+    ruleSource('body contains "$(os.exit())"', "drop"),
+    ruleSource('body == "$<@from>"', "drop"),
+  ],
   invalid: [
     { name: "rate name with underscore", source: "rate per_user = 1 per second\n" + ruleSource("exceeds per_user", "drop"), diagnostics: [{ code: "SFW205", line: 1, column: 6, message: "LIMIT only accepts rate names made of letters and digits" }] },
     { name: "invalid Lua pattern", source: 'pattern p = lua"[a-z"\n' + ruleSource("body matches p", "drop"), diagnostics: [{ code: "SFW207", line: 1, column: 17, message: "invalid Lua pattern: malformed pattern (missing ']')" }] },

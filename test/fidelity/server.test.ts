@@ -87,6 +87,12 @@ const cases: Case[] = [
     steps: [msg("alice", "bob", "hello"), msg("alice", "bob", "mark me"), msg("alice", "bob", "hello again"), msg("carol", "bob", "hello")],
   },
   {
+    name: "a compiled .sfw rule set: '$(' and '$<' in compared strings are plain text",
+    sfw: true,
+    script: 'target prosody "0.12"\nchain deliver {\n  rule shell {\n    when body contains "$(os.exit())"\n    then drop\n  }\n  rule exact {\n    when body == "$<@from>"\n    then bounce not-allowed\n  }\n}\n',
+    steps: [msg("alice", "bob", "run $(os.exit()) now"), msg("alice", "bob", "$&lt;@from&gt;"), msg("alice", "bob", "hello"), msg("alice", "bob", "$(os.exit(")],
+  },
+  {
     name: "a compiled .sfw rule set: or-lowering, lists and patterns",
     sfw: true,
     script: `target prosody "0.12"
