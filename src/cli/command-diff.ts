@@ -40,21 +40,17 @@ function readSide(io: CliIo, spec: string): { name: string; text: string } {
 export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, options: DiffCommandOptions): Promise<number> {
   if (options.traffic.length === 0) throw new UsageError("diff needs --traffic FILE…: the stanzas both rule sets are run on");
   const world = await worldForCaptures(io, readWorld(io, options.world), options.traffic, options.inputFormat, options.showWorld === true);
-  // The .pfw diff compares both sides compiled under the new side's name, so that it shows rule
-  // changes, not paths; each side is simulated under its own name, so its rules' lines are its own.
-  const common = readSide(io, newSpec).name;
+  // Each side is simulated under its own name, so its rules' lines are its own (the .pfw diff
+  // leaves the names and lines out: pfwForDiff).
   const side = (spec: string): DiffSide | undefined => {
     const { name, text } = readSide(io, spec);
-    const kind = name.endsWith(".pfw") ? ".pfw" : ".sfw";
-    const asCommon = common.endsWith(kind) ? common : `${common.replace(/\.(sfw|pfw)$/, "")}${kind}`;
     const loaded = loadRules(text, name, options.target ? { target: options.target } : {});
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0 || !loaded.source) {
       io.stderr(formatDiagnostics(errors, new Map([[name, text]]), "text"));
       return undefined;
     }
-    const pfwText = kind === ".sfw" && name !== asCommon ? loadRules(text, asCommon, options.target ? { target: options.target } : {}).pfwText : loaded.pfwText;
-    return { label: spec, sources: [loaded.source], pfwText: pfwText ?? text, target: loaded.target };
+    return { label: spec, sources: [loaded.source], pfwText: loaded.pfwText ?? text, target: loaded.target };
   };
   const oldSide = side(oldSpec);
   const newSide = side(newSpec);

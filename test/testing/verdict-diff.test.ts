@@ -30,6 +30,19 @@ test("diff: counts per verdict transition, the rules responsible, examples, and 
   t.deepEqual(json.transitions.map((x) => `${x.from}→${x.to}:${x.count}`).sort(), ["drop→bounce:2", "pass→bounce:1"]);
 });
 
+test("diff: the .pfw diff leaves out where each line came from: a comment added above the rules is no change", async (t) => {
+  const dir = workdir();
+  writeFileSync(join(dir, "moved.sfw"), `# a comment that moves every line down\n\n${v1}`);
+  const same = await run(dir, "diff", "old.sfw", "moved.sfw", "--traffic", "t.xml");
+  t.is(same.code, 0, same.stderr);
+  t.regex(same.stdout, /^the compiled \.pfw rules are the same/m);
+  t.notRegex(same.stdout, /^[-+]/m);
+  // A real change shows, and neither side's lines carry a file name (the old side's would have been the new one's).
+  const changed = await run(dir, "diff", "old.sfw", "new.sfw", "--traffic", "t.xml");
+  t.regex(changed.stdout, /^-# rule spam\n\+# rule spam \(1 of 2\)$/m);
+  t.notRegex(changed.stdout, /^[-+ ]# \S+\.sfw:\d+/m);
+});
+
 test("diff --report: the HTML report shows what changed", async (t) => {
   const dir = workdir();
   t.is((await run(dir, "diff", "old.sfw", "new.sfw", "--traffic", "t.xml", "--world", "w.json", "--report", "diff.html")).code, 0);
