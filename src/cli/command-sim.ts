@@ -1,3 +1,4 @@
+import { positionAt } from "../diag/span.js";
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { hasErrors } from "../diag/diagnostic.js";
 import { Simulator, type ScriptSource } from "../sim/engine.js";
@@ -38,15 +39,23 @@ export function printed(r: ReplayItem, choice: PrintChoice): boolean {
   return choice === "decided" && (r.result.rule !== undefined || r.result.verdict !== "pass");
 }
 
+/** `file:line:col` where JSON.parse says it stopped ("at position N"), or the file alone when it does not say. */
+function jsonErrorPlace(path: string, text: string, message: string): string {
+  const at = /at position (\d+)/.exec(message);
+  if (!at) return path;
+  const { line, column } = positionAt(text, Number(at[1]));
+  return `${path}:${line}:${column}`;
+}
+
 /** Reads and checks a world file; problems are usage errors (exit 2). */
 export function readWorld(io: CliIo, path: string | undefined): World {
   if (path === undefined) return new World();
   let data: unknown;
+  const text = readText(io.cwd, path);
   try {
-    data = JSON.parse(readText(io.cwd, path));
+    data = JSON.parse(text);
   } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(`${jsonErrorPlace(path, text, (e as Error).message)} is not valid JSON: ${(e as Error).message}`);
   }
   const problems = validateWorld(data);
   if (problems.length > 0) throw new UsageError(`${path}: ${problems.join("; ")}`);

@@ -1,3 +1,4 @@
+import { didYouMean } from "../diag/did-you-mean.js";
 import { bareJid, splitJid } from "./xml.js";
 
 /**
@@ -200,7 +201,12 @@ export function validateWorld(value: unknown): string[] {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return ["the world must be a JSON object"];
   const v = value as Record<string, unknown>;
   const known = ["hosts", "accounts", "rosters", "pending", "groups", "admins", "roles", "online", "sessions", "userMarks", "lists", "timezone", "start", "config", "$schema", "description"];
-  for (const key of Object.keys(v)) if (!known.includes(key)) problems.push(`unknown key '${key}' (known: ${known.filter((k) => !k.startsWith("$")).join(", ")})`);
+  for (const key of Object.keys(v)) {
+    if (known.includes(key)) continue;
+    const shown = known.filter((k) => !k.startsWith("$"));
+    const guess = didYouMean(key, shown);
+    problems.push(`unknown key '${key}'${guess ? ` (did you mean '${guess}'?)` : ""} (known: ${shown.join(", ")})`);
+  }
   const stringArray = (key: string, x: unknown): void => {
     if (x !== undefined && (!Array.isArray(x) || x.some((i) => typeof i !== "string"))) problems.push(`'${key}' must be an array of strings`);
   };

@@ -55,7 +55,13 @@ test("sim: a .sfw with errors exits 1; a .pfw that Prosody would refuse is simul
   t.is(refused.code, 1);
   t.regex(refused.stderr, /Prosody would NOT load this script/);
   t.regex(refused.stdout, /^t\.xml:1 {2}pass/m);
-  t.is((await run(dir, "", "sim", "bad.pfw", "--world", "w.json", "--traffic", "t.xml")).code, 2);
+  const badWorld = await run(dir, "", "sim", "bad.pfw", "--world", "w.json", "--traffic", "t.xml");
+  t.is(badWorld.code, 2);
+  t.regex(badWorld.stderr, /w\.json: unknown key 'hostz' \(did you mean 'hosts'\?\)/);
+  writeFileSync(join(dir, "w2.json"), '{"hosts": ["example.org"],\n "rosters": {,}}');
+  const notJson = await run(dir, "", "sim", "bad.pfw", "--world", "w2.json", "--traffic", "t.xml");
+  t.is(notJson.code, 2);
+  t.regex(notJson.stderr, /w2\.json:2:14 is not valid JSON/);
   const missing = await run(dir, "", "sim", "bad.pfw", "--traffic", "missing.xml");
   t.is(missing.code, 2);
   t.regex(missing.stderr, /cannot read missing\.xml: no such file/);
