@@ -96,7 +96,9 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const reports = textLoadReports(sim.loadReports());
   if (reports) io.stderr(reports);
   const summary = new ReplaySummary();
-  const allRules = loaded.sources.flatMap((s) =>
+  // A script Prosody would not load has no rules that could decide: they are not listed as never deciding.
+  const refused = new Set(sim.loadReports().filter((r) => !r.loaded).map((r) => r.file));
+  const allRules = loaded.sources.filter((s) => !refused.has(s.file)).flatMap((s) =>
     s.script.chains.flatMap((c) =>
       c.rules.map((r, i) => {
         const origin = s.origins?.get(`${c.name}#${i}`);

@@ -55,6 +55,7 @@ test("sim: a .sfw with errors exits 1; a .pfw that Prosody would refuse is simul
   t.is(refused.code, 1);
   t.regex(refused.stderr, /Prosody would NOT load this script/);
   t.regex(refused.stdout, /^t\.xml:1 {2}pass/m);
+  t.notRegex(refused.stdout, /never decided/);
   const badWorld = await run(dir, "", "sim", "bad.pfw", "--world", "w.json", "--traffic", "t.xml");
   t.is(badWorld.code, 2);
   t.regex(badWorld.stderr, /w\.json: unknown key 'hostz' \(did you mean 'hosts'\?\)/);
