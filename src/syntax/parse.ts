@@ -44,6 +44,8 @@ export function parse(text: string, file: string): ParseResult {
   const ctx: SegmentContext = { text, file, report, seen: new Set(), repaired };
 
   const builder = new AstBuilder(file, report);
+  /** Where rules with a syntax error start: recovery may leave their span short of the error. */
+  const brokenRules = new Set<number>();
   const items = splitItems(tokens);
   items.forEach((item, i) => {
     const after = items[i + 1]?.[0];
@@ -59,16 +61,23 @@ export function parse(text: string, file: string): ParseResult {
       report(withHint(diag("SFW103", tokenSpan(t, text, file), { expected: "'rule' or '}'", found: describeToken(t) }), t, "ruleStart"));
     }
     const addRule = builder.addChain(header);
-    chain.rules.forEach((rule, r) => addRule(parseSegment(ctx, rule, chain.rules[r + 1]?.[0] ?? closing ?? after, "ruleDecl")));
+    chain.rules.forEach((rule, r) => {
+      const before = diagnostics.length;
+      addRule(parseSegment(ctx, rule, chain.rules[r + 1]?.[0] ?? closing ?? after, "ruleDecl"));
+      // An error reported at the next token (a missing '}') leaves this rule whole.
+      const start = rule[0]?.startOffset ?? -1;
+      const end = rule[rule.length - 1]?.endOffset ?? start;
+      if (diagnostics.slice(before).some((d) => d.span.start.offset >= start && d.span.start.offset <= end)) brokenRules.add(start);
+    });
   });
-  const ast = withoutBrokenRules(builder.finish(text), diagnostics);
+  const ast = withoutBrokenRules(builder.finish(text), diagnostics, brokenRules);
   return { ast, diagnostics };
 }
 
 /** Rules with a syntax error inside are left out, so the checker does not report what follows from it. */
-function withoutBrokenRules(ast: SfwFile, diagnostics: readonly Diagnostic[]): SfwFile {
+function withoutBrokenRules(ast: SfwFile, diagnostics: readonly Diagnostic[], brokenRules: ReadonlySet<number>): SfwFile {
   if (diagnostics.length === 0) return ast;
-  const broken = (span: Span): boolean => diagnostics.some((d) => d.span.start.offset > span.start.offset && d.span.start.offset < span.end.offset);
+  const broken = (span: Span): boolean => brokenRules.has(span.start.offset) || diagnostics.some((d) => d.span.start.offset > span.start.offset && d.span.start.offset < span.end.offset);
   return { ...ast, items: ast.items.map((item) => (item.kind === "chain" ? { ...item, rules: item.rules.filter((r) => !broken(r.span)) } : item)) };
 }
 

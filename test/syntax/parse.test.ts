@@ -184,6 +184,13 @@ chain last { rule g { then pass } }
   t.deepEqual(rules, ["c", "e", "f", "g"]); // e lacks its "}" but is complete otherwise; the error is reported at f but belongs to e
 });
 
+test("a rule whose syntax error recovery cuts short is left out: no 'has no action' echo of a misspelt 'when'", (t) => {
+  const source = 'chain deliver {\n  rule b {\n    wehn kind == message\n    then drop\n  }\n  rule c { then pass }\n}\n';
+  const result = parse(source, "t.sfw");
+  t.deepEqual(result.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.column}:${d.code}`), ["3:5:SFW102"]);
+  t.deepEqual(result.ast.items.flatMap((i) => (i.kind === "chain" ? i.rules.map((r) => r.name.text) : [])), ["c"]);
+});
+
 test("parsing never throws on arbitrary text", (t) => {
   const alphabet = ["chain", "rule", "when", "then", "{", "}", "(", ")", "[", "]", '"', "and", "not", "drop", "x", ".", ";", "\n", "#", "=", "in", "lua\"", "..", "+"];
   let seed = 7;
