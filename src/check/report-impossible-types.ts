@@ -14,6 +14,8 @@ export function reportImpossibleTypes(ctx: CheckContext, cond: ast.Condition | u
   for (const atom of atoms) {
     const values = enumValues(atom, "kind");
     if (!values) continue;
+    // An unknown kind (a typo, reported as SFW201) says nothing about types: no echo of it here.
+    if (values.some((v) => !Object.hasOwn(stanzaTypes, v.text))) return;
     const s = new Set(values.map((v) => v.text as StanzaKind));
     kinds = kinds ? new Set([...kinds].filter((k) => s.has(k))) : s;
   }
