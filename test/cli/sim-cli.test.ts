@@ -2,6 +2,7 @@ import test from "ava";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { runCli } from "../../src/cli/index.js";
 import { runIn, workdir } from "../helpers/cli.js";
 import { damageMessage, gunzippedPrefix, truncatedGzip } from "../helpers/damaged-gzip.js";
 
@@ -174,4 +175,30 @@ test("sim and diff: a truncated .gz capture gives its stanzas before the damage,
     t.regex(diff.stdout, new RegExp(`: ${stanzas} stanzas, 0 verdicts changed; 1 skipped \\(malformed input\\)$`, "m"), name);
     t.true(existsSync(join(dir, "diff.html")), name);
   }
+});
+
+test("sim --report and diff --report where the directory is missing (or not one): exit 2 at once, before any traffic is read", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic });
+  const cases: [string, string][] = [
+    ["nodir/rep.html", "the directory nodir does not exist"],
+    ["t.xml/rep.html", "t.xml is not a directory"],
+    ["t.xml/x/rep.html", "a part of t.xml/x is not a directory"],
+    [".", ". is a directory"],
+  ];
+  for (const [report, why] of cases) {
+    // No world file: the first pass over the traffic would come first of all.
+    for (const command of [["sim", "r.sfw"], ["diff", "r.sfw", "r.sfw"]]) {
+      const r = await run(dir, "", ...command, "--traffic", "t.xml", "--report", report);
+      t.is(r.code, 2, `${command[0]} ${report}`);
+      // Nothing of the traffic (its malformed record, a summary): only the one message.
+      t.is(r.stderr, `stanzafw: cannot write the report ${report}: ${why}\n`);
+      t.is(r.stdout, "");
+    }
+  }
+  // Standard input is not even opened.
+  let opened = false;
+  const code = await runCli(["sim", "r.sfw", "--report", "nodir/rep.html"], { cwd: dir, stdout: () => undefined, stderr: () => undefined, stdin: () => ((opened = true), (async function* () {})()) });
+  t.is(code, 2);
+  t.false(opened);
+  t.true((await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--report", "rep.html")).code === 0);
 });
