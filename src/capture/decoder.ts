@@ -8,5 +8,9 @@ import type { Line } from "./lines.js";
  */
 export interface CaptureDecoder {
   line(line: Line, out: TrafficItem[]): void;
-  end(out: TrafficItem[]): void;
+  /**
+   * The end of the input. `brokenOff`: it stops at damaged compressed data, the unfinished last
+   * line dropped: what is complete is handed on, but checks of a file's end do not apply.
+   */
+  end(out: TrafficItem[], brokenOff: boolean): void;
 }

@@ -47,6 +47,15 @@ export async function* streamChunks(source: AsyncIterable<Uint8Array>): AsyncGen
   } else yield* all();
 }
 
+/**
+ * Whether a reading error is gunzip's own: the compressed data ends early (a half-written rotated
+ * log: Z_BUF_ERROR) or is not deflate data (Z_DATA_ERROR). The text before it is sound.
+ */
+export function isGzipDamage(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === "Z_BUF_ERROR" || code === "Z_DATA_ERROR";
+}
+
 /** The bytes of a file, gunzipped when needed, as a stream of large chunks. */
 export async function* fileChunks(path: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
   const gzip = await isGzip(path);
@@ -115,6 +124,18 @@ export class LineSplitter {
   /** The last line, when the input does not end with a newline. */
   end(out: Line[]): void {
     if (this.carried > 0 || this.oversize) out.push(this.carriedLine());
+  }
+
+  /**
+   * The input breaks off (damaged compressed data): the unfinished line, whose end is lost, is
+   * dropped. Returns its number: the line where reading stopped.
+   */
+  breakOff(): number {
+    this.carry = [];
+    this.carried = 0;
+    this.oversize = false;
+    this.dropped = 0;
+    return this.n + 1;
   }
 
   private keep(part: Buffer, out: Line[]): void {

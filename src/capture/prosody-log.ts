@@ -133,10 +133,11 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     return this.bound.size;
   }
 
-  end(out: TrafficItem[]): void {
+  end(out: TrafficItem[], brokenOff: boolean): void {
     this.flush(out);
-    // A log at the info level, or without mod_stanza_debug, has no stanzas: say so, not just "0 stanzas".
-    if (!this.sawRecord) {
+    // A log at the info level, or without mod_stanza_debug, has no stanzas: say so, not just "0 stanzas"
+    // (unless the log breaks off: its stanzas may be in the part lost).
+    if (!this.sawRecord && !brokenOff) {
       out.push({ kind: "problem", kept: true, file: this.file, line: 1, column: 1, message: "this Prosody log holds no stanzas (no RECV:/SEND: lines): it needs mod_stanza_debug and the debug log level" });
     }
   }

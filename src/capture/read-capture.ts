@@ -1,7 +1,7 @@
 import { TrafficReader, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import { JsonLinesDecoder } from "./jsonl.js";
-import { fileChunks, LineSplitter, streamChunks, type Line } from "./lines.js";
+import { fileChunks, isGzipDamage, LineSplitter, streamChunks, type Line } from "./lines.js";
 import { looksLikeProsodyLog, ProsodyLogDecoder, type LogReaderOptions } from "./prosody-log.js";
 
 export type CaptureFormat = "xml" | "jsonl" | "prosody-log";
@@ -49,7 +49,10 @@ async function* readCaptureChunks(chunks: AsyncIterable<Buffer>, file: string, o
     for (const line of lines) decoder!.line(line, out);
     return out;
   };
-  for await (const chunk of chunks) {
+  let damaged = false;
+  let textBytes = 0;
+  for await (const chunk of untilGzipDamage(chunks, () => (damaged = true))) {
+    textBytes += chunk.length;
     const lines: Line[] = [];
     splitter.push(chunk, lines);
     if (!decoder) {
@@ -67,11 +70,31 @@ async function* readCaptureChunks(chunks: AsyncIterable<Buffer>, file: string, o
     if (out.length > 0) yield out;
   }
   const rest: Line[] = [...head];
+  const stoppedAt = damaged ? splitter.breakOff() : undefined;
   splitter.end(rest);
   decoder ??= makeDecoder(options.format ?? detectFormat(rest.find((l) => l.text !== undefined && l.text.trim() !== "")?.text ?? ""), file, max, options);
   const out = decode(rest);
-  decoder.end(out);
+  decoder.end(out, stoppedAt !== undefined);
+  if (stoppedAt !== undefined) out.push(gzipDamage(file, stoppedAt, textBytes));
   if (out.length > 0) yield out;
+}
+
+/**
+ * The chunks up to damage in gzip data, which ends them as the end of the file would (and is
+ * told to `onDamage`): what came before it is read as usual, and any other error is thrown.
+ */
+async function* untilGzipDamage(chunks: AsyncIterable<Buffer>, onDamage: () => void): AsyncGenerator<Buffer> {
+  try {
+    yield* chunks;
+  } catch (e) {
+    if (!isGzipDamage(e)) throw e;
+    onDamage();
+  }
+}
+
+/** Damaged gzip data, a bad record like others: the end of the file is lost, not the run. */
+function gzipDamage(file: string, line: number, textBytes: number): TrafficItem {
+  return { kind: "problem", file, line, column: 1, message: `the gzip data is truncated or corrupt after ${textBytes} bytes of text: the rest of the file, from this line on, is unreadable` };
 }
 
 /** The same, item by item (for callers to whom a few microseconds per item do not matter). */
@@ -105,7 +128,7 @@ class XmlDecoder implements CaptureDecoder {
     out.push(...(line.partial ? this.reader.write(line.text) : this.reader.writeLine(line.text)));
   }
 
-  end(out: TrafficItem[]): void {
-    out.push(...this.reader.end());
+  end(out: TrafficItem[], brokenOff: boolean): void {
+    out.push(...this.reader.end(brokenOff));
   }
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { formatDiagnostics } from "./diagnostics-output.js";
-import { displayPath, readText, writeAtomically } from "./files.js";
+import { checkWritable, displayPath, readText, writeAtomically } from "./files.js";
 import { HtmlReport } from "../report/html-report.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 import { readWorld } from "./command-sim.js";
@@ -39,6 +39,7 @@ function readSide(io: CliIo, spec: string): { name: string; text: string } {
 /** `stanzafw diff OLD NEW --traffic FILE…`. */
 export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, options: DiffCommandOptions): Promise<number> {
   if (options.traffic.length === 0) throw new UsageError("diff needs --traffic FILE…: the stanzas both rule sets are run on");
+  if (options.report) checkWritable(io.cwd, options.report, "the report");
   const world = await worldForCaptures(io, readWorld(io, options.world), options.traffic, options.inputFormat, options.showWorld === true);
   // Each side is simulated under its own name, so its rules' lines are its own (the .pfw diff
   // leaves the names and lines out: pfwForDiff).

@@ -14,7 +14,7 @@ import { baseRuleName } from "../sim/rule-names.js";
 import { LogCheck } from "../capture/log-check.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { formatDiagnostics } from "./diagnostics-output.js";
-import { displayPath, readText, writeAtomically } from "./files.js";
+import { checkWritable, displayPath, readText, writeAtomically } from "./files.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 
 export interface SimCommandOptions {
@@ -85,6 +85,7 @@ export function loadRuleFiles(io: CliIo, files: readonly string[], target: Targe
 
 /** `stanzafw sim RULES… [--traffic FILE…] [--world W] [--format text|json] [--trace]`. */
 export async function runSim(io: CliIo, rules: readonly string[], options: SimCommandOptions): Promise<number> {
+  if (options.report) checkWritable(io.cwd, options.report, "the report");
   const world = await worldForCaptures(io, readWorld(io, options.world), options.traffic, options.inputFormat, options.showWorld === true);
   const loaded = loadRuleFiles(io, rules, options.target);
   const shown = loaded.diagnostics.filter((d) => d.severity !== "info");

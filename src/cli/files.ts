@@ -79,9 +79,43 @@ export function writeAtomically(cwd: string, path: string, text: string): void {
     writeFileSync(tmp, text, { encoding: "utf8", flag: "wx" });
     renameSync(tmp, target);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    removeTemporary(tmp);
+    throw new UsageError(`cannot write ${path}: ${whyUnwritable(cwd, path) ?? (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/** A failed write's temporary file, if it was made: where a part of the path is a file, it cannot have been. */
+function removeTemporary(tmp: string): void {
+  try {
+    rmSync(tmp, { force: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOTDIR") throw e;
+  }
+}
+
+/**
+ * A file a command writes at the end of a long run (a replay's report), checked before the run
+ * starts: a mistyped directory is a usage error at once, not a day-long replay wasted.
+ */
+export function checkWritable(cwd: string, path: string, what: string): void {
+  const why = whyUnwritable(cwd, path);
+  if (why) throw new UsageError(`cannot write ${what} ${path}: ${why}`);
+}
+
+/** Why a file cannot be written at `path`, in words, as far as can be seen before writing: undefined when its directory is there and it is not a directory itself. */
+function whyUnwritable(cwd: string, path: string): string | undefined {
+  const target = resolve(cwd, path);
+  const dir = dirname(path);
+  let st;
+  try {
+    st = statSync(dirname(target));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return `the directory ${dir} does not exist`;
+    return code === "ENOTDIR" ? `a part of ${dir} is not a directory` : whyUnreadable(e);
+  }
+  if (!st.isDirectory()) return `${dir} is not a directory`;
+  return statSync(target, { throwIfNoEntry: false })?.isDirectory() ? `${path} is a directory` : undefined;
 }
 
 /** A path for display: relative to cwd when inside it. */

@@ -254,13 +254,20 @@ export class TrafficReader {
     return { kind: "stanza", file: this.file, line, column: start + 1, stanza, streamNamespace: this.defaultNamespace, annotations, defaults: this.trafficDefaults };
   }
 
-  end(): TrafficItem[] {
-    if (!this.started && this.prolog) {
-      this.started = true;
-      this.parser.write(this.prolog);
+  /**
+   * The end of the capture. `brokenOff`: the text stops at damaged compressed data, not at the
+   * file's end, so elements left open are not errors (the `<traffic>` element's end is in the
+   * part lost); only a stanza begun before the damage is reported, as cut off.
+   */
+  end(brokenOff = false): TrafficItem[] {
+    if (!brokenOff) {
+      if (!this.started && this.prolog) {
+        this.started = true;
+        this.parser.write(this.prolog);
+      }
+      this.parser.close();
     }
-    this.parser.close();
-    if (this.stanzaStart) this.report(this.stanzaStart, "the stanza is not closed before the end of the file");
+    if (this.stanzaStart) this.report(this.stanzaStart, brokenOff ? "the stanza is cut off where the file becomes unreadable" : "the stanza is not closed before the end of the file");
     this.stanzaStart = undefined;
     return this.out.splice(0);
   }

@@ -9,6 +9,7 @@ import type { TrafficItem } from "../../src/sim/traffic.js";
 import { ProsodyServer } from "../helpers/prosody-server.js";
 import { requireProsody } from "../helpers/prosody.js";
 import { XmppClient } from "../helpers/xmpp-client.js";
+import { damageMessage, gzipBrokenOffAfter } from "../helpers/damaged-gzip.js";
 
 async function items(path: string): Promise<TrafficItem[]> {
   const out: TrafficItem[] = [];
@@ -192,4 +193,31 @@ test("a DTD or entity declaration is refused where it stands, once, and nothing 
   t.deepEqual(shown(xml), ["1:3: a DOCTYPE is not accepted in traffic (no entity declarations, ever)", "2:1: malformed stanza: undefined entity.", "3: <message to='a@example.org'><body>ok</body></message>"]);
   const jsonl = await items(file("dtd.jsonl", [JSON.stringify({ xml: `${laughs}<message to='a@example.org'>&lol2;</message>` }), JSON.stringify({ xml: "<message to='a@example.org'/>" })].join("\n")));
   t.deepEqual(shown(jsonl), ["1:1: malformed stanza: a DOCTYPE is not accepted in traffic (no entity declarations, ever)", "2: <message to='a@example.org'/>"]);
+});
+
+test("gzip data that breaks off: what is complete before it is read, an unfinished line is dropped, and one problem says where reading stopped", async (t) => {
+  const traffic = '<traffic xmlns="urn:stanzafw:traffic:0">\n<message xmlns="jabber:client" from="a@r.example/x" to="b@example.org"/>\n';
+  const record = (n: number, xml: string) => `Nov 25 10:00:0${n} s2sin1\tdebug\tRECV: ${xml}`;
+  const damage = (text: string | Buffer) => {
+    const { line, message } = damageMessage(Buffer.from(text));
+    return `problem ${line}:1: ${message}`;
+  };
+  const cases: [string, string | Buffer, string[]][] = [
+    ["XML, in the middle of a line", `${traffic}<message xmlns="jabber:client" from="a@r.example/x" to="b@exa`, ["2 message"]],
+    ["XML, at the end of a line", traffic, ["2 message"]],
+    ["XML, in a stanza over several lines", `${traffic}<message xmlns="jabber:client" from="a@r.example/x" to="b@example.org">\n<body>one`, ["2 message", "problem 3:1: the stanza is cut off where the file becomes unreadable"]],
+    ["XML without <traffic>", "<presence from='a@r.example/x' to='b@example.org'/>\n<message from='a@r.example/x' to='b@exa", ["1 presence"]],
+    ["XML, in a character of more than one byte", Buffer.concat([Buffer.from(`${traffic}<message xmlns="jabber:client" to="b@example.org"><body>`), Buffer.from("😀").subarray(0, 2)]), ["2 message"]],
+    ["a log, in the middle of a record", `${record(0, "<message from='a@r.example/x' to='b@example.org'/>")}\n${record(1, "<message from='a@r.example/x' to='b@example.org'><body>one\n\ttwo</body></message>")}\n${record(2, "<message from='a@r.ex")}`, ["1 message", "2 message"]],
+    ["a log, after the first line of a record continued on the next", `${record(0, "<message from='a@r.example/x' to='b@example.org'/>")}\n${record(1, "<message from='a@r.example/x' to='b@example.org'><body>one")}\n`, ["1 message", "problem 2:1: malformed stanza"]],
+    ["a log before its first record: no 'holds no stanzas'", "Nov 25 10:00:00 general\tinfo\tHello and welcome to Prosody version 0.12.4\nNov 25 10:00:00 general\tinfo\tProsody is us", []],
+    ["JSON lines", `${JSON.stringify({ xml: "<message from='a@r.example/x' to='b@example.org'/>" })}\n{"xml": "<presence fr`, ["1 message"]],
+    ["nothing but a gzip header", "", []],
+  ];
+  for (const [name, text, before] of cases) {
+    const got = (await items(file("t.gz", gzipBrokenOffAfter(text)))).map((i) => (i.kind === "problem" ? `problem ${i.line}:${i.column}: ${i.message.replace(/^(malformed stanza): .*/, "$1")}` : `${i.line} ${i.stanza.name}`));
+    t.deepEqual(got, [...before, damage(text)], name);
+  }
+  // Counted in bytes of text, where the text is not ASCII.
+  t.regex(damage(Buffer.from("é\n")), /^problem 2:1: the gzip data is truncated or corrupt after 3 bytes of text: /);
 });

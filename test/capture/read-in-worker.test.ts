@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { decodeBatch, encodeBatch } from "../../src/capture/batch-codec.js";
 import type { SendLine } from "../../src/capture/prosody-log.js";
-import { readCaptureBatches, type CaptureOptions } from "../../src/capture/read-capture.js";
+import { readCaptureBatches, readCaptureStream, type CaptureOptions } from "../../src/capture/read-capture.js";
 import { WorldInference } from "../../src/capture/infer-world.js";
 import { inferWorldInWorker, readCaptureInWorker } from "../../src/capture/read-in-worker.js";
 import type { TrafficItem } from "../../src/sim/traffic.js";
 import { XmlElement } from "../../src/sim/xml.js";
+import { damageMessage, gunzippedPrefix, truncatedGzip } from "../helpers/damaged-gzip.js";
 
 function file(name: string, content: string | Buffer): string {
   const path = join(mkdtempSync(join(tmpdir(), "stanzafw-worker-")), name);
@@ -76,14 +77,42 @@ test("a reader stopped early stops its thread; a file that cannot be read is an 
     t.true(batch.length > 0);
     break;
   }
-  const corrupt = file("bad.gz", Buffer.concat([gzipSync(Buffer.from(log)).subarray(0, 40), Buffer.from("garbage")]));
+  const directory = mkdtempSync(join(tmpdir(), "stanzafw-worker-"));
   const inThread = await t.throwsAsync(async () => {
-    for await (const _ of readCaptureBatches(corrupt, "cap")) void _;
+    for await (const _ of readCaptureBatches(directory, "cap")) void _;
   });
   const inWorker = await t.throwsAsync(async () => {
-    for await (const _ of readCaptureInWorker(corrupt, "cap")) void _;
+    for await (const _ of readCaptureInWorker(directory, "cap")) void _;
   });
+  t.is(inThread?.message, "EISDIR: illegal operation on a directory, read");
   t.is(inWorker?.message, inThread?.message);
+});
+
+const manyLog = Array.from({ length: 4000 }, (_, i) => `Nov 25 10:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:00 s2sin${i % 7}\tdebug\tRECV: <message from='u${i}@r${i % 5}.example/x' to='user${i % 9}@example.org' id='m${i}'><body>n°${i} ${"x".repeat(i % 200)}${i % 50 === 0 ? "\n\tcontinued" : ""}</body></message>`).join("\n");
+const manyXml = `<traffic xmlns="urn:stanzafw:traffic:0" start="2026-11-25T10:00:00Z" step="1s">\n${Array.from({ length: 4000 }, (_, i) => `<message xmlns="jabber:client" from="u${i}@r.example/x" to="bob@example.org">${i % 40 === 0 ? "\n" : ""}<body>n°${i} ${"y".repeat(i % 180)}</body></message>`).join("\n")}\n</traffic>\n`;
+const manyJsonl = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ session: "s2s:remote.example", xml: `<message from='u${i}@remote.example/r' to='alice@example.org'><body>${"z".repeat(i % 150)}${i}</body></message>` })).join("\n");
+const gz = (text: string) => gzipSync(Buffer.from(text));
+
+test("damaged gzip: the same items in-thread, on another thread and from standard input, the stanzas before the damage, then one problem where reading stopped", async (t) => {
+  const cases: [string, Buffer][] = [
+    ["XML cut in the middle", truncatedGzip(manyXml, 0.5)],
+    ["XML cut near the start", truncatedGzip(manyXml, 0.02)],
+    ["XML cut in its header", gz(manyXml).subarray(0, 10)],
+    ["log cut in the middle", truncatedGzip(manyLog, 0.5)],
+    ["log cut near the end", truncatedGzip(manyLog, 0.97)],
+    ["JSON lines cut in the middle", truncatedGzip(manyJsonl, 0.6)],
+    ["garbage after a gzip header", Buffer.from("\x1f\x8b\x08\x00garbagegarbage", "latin1")],
+    ["garbage after a cut", Buffer.concat([truncatedGzip(manyLog, 0.4), Buffer.from("garbage")])],
+  ];
+  for (const [name, damaged] of cases) {
+    const path = file("t.gz", damaged);
+    const fromStdin = (_: string, f: string, o?: CaptureOptions) => readCaptureStream((async function* () { yield damaged; })(), f, o);
+    const inThread = (await read(readCaptureBatches, path)).items;
+    t.deepEqual(inThread.at(-1), { kind: "problem", file: "cap", column: 1, ...damageMessage(await gunzippedPrefix(damaged)) }, name);
+    if (name.includes("middle")) t.true(inThread.filter((i) => i.kind === "stanza").length > 1000, name);
+    t.deepEqual((await read(readCaptureInWorker, path)).items, inThread, `${name}, in a worker`);
+    t.deepEqual((await read(fromStdin, path)).items, inThread, `${name}, from stdin`);
+  }
 });
 
 test("items holding the codec's separator characters travel whole", (t) => {
@@ -114,7 +143,12 @@ test("the world inferred on another thread is the world inferred in-thread, over
   t.deepEqual(inThread.rosters?.["alice@example.org"], { "bob@example.org": { subscription: "none" } });
   t.deepEqual(await inferWorldInWorker(files, { year: 2026 }), inThread);
   t.deepEqual(await inferWorldInWorker([...files].reverse(), { year: 2026 }), { ...inThread, rosters: { "alice@example.org": { "bob@example.org": { subscription: "from" } }, "bob@example.org": { "alice@example.org": { subscription: "to" } } } });
+  // Damaged gzip data ends its file: the world is what the stanzas before the damage tell, as in-thread.
+  const damaged = [{ path: file("cut.log.gz", truncatedGzip(manyLog, 0.5)), file: "cut.log.gz" }, ...files];
+  const beforeDamage = new WorldInference();
+  for (const f of damaged) for await (const batch of readCaptureBatches(f.path, f.file, { year: 2026 })) for (const item of batch) beforeDamage.add(item);
+  t.deepEqual(await inferWorldInWorker(damaged.slice(0, 1), { year: 2026 }), { hosts: ["example.org"] });
+  t.deepEqual(await inferWorldInWorker(damaged, { year: 2026 }), beforeDamage.inferred());
   // A file that cannot be read fails the pass as in-thread.
-  const corrupt = file("bad.gz", Buffer.concat([gzipSync(Buffer.from(first)).subarray(0, 40), Buffer.from("garbage")]));
-  await t.throwsAsync(inferWorldInWorker([{ path: corrupt, file: "bad.gz" }]));
+  await t.throwsAsync(inferWorldInWorker([{ path: mkdtempSync(join(tmpdir(), "stanzafw-worker-")), file: "dir" }]));
 });

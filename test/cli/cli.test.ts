@@ -75,6 +75,22 @@ test("compile: writes the .pfw atomically, and nothing when there are errors", a
   t.false(existsSync(join(dir, "bad.pfw")));
 });
 
+test("compile -o where the directory is missing (or not one) says so, exit 2, and writes nothing", async (t) => {
+  const dir = workdir({ "good.sfw": good });
+  const cases: [string, string][] = [
+    ["nodir/x/out.pfw", "the directory nodir/x does not exist"],
+    ["good.sfw/out.pfw", "good.sfw is not a directory"],
+    ["good.sfw/x/out.pfw", "a part of good.sfw/x is not a directory"],
+    [".", ". is a directory"],
+  ];
+  for (const [output, why] of cases) {
+    const r = await run(dir, "compile", "good.sfw", "-o", output);
+    t.is(r.code, 2, output);
+    t.is(r.stderr, `stanzafw: cannot write ${output}: ${why}\n`);
+  }
+  t.deepEqual(readdirSync(dir), ["good.sfw"]);
+});
+
 test("compile: stdout without -o; --config prints the Prosody configuration", async (t) => {
   const dir = workdir({ "good.sfw": good });
   const out = await run(dir, "compile", "good.sfw");

@@ -1,8 +1,10 @@
 import test from "ava";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { runCli } from "../../src/cli/index.js";
 import { runIn, workdir } from "../helpers/cli.js";
+import { damageMessage, gunzippedPrefix, truncatedGzip } from "../helpers/damaged-gzip.js";
 
 const run = (cwd: string, stdin: string, ...argv: string[]) => runIn(cwd, argv, stdin);
 
@@ -160,4 +162,67 @@ test("sim: output written as UTF-8 bytes is the same text, long lines and charac
     if (format === "json") t.true(asText.stdout.split("\n").some((l) => 3 * l.length > 1 << 16));
     t.is(asBytes.stdout, asText.stdout, format);
   }
+});
+
+/** Digits that gzip cannot shrink much: a capture of a few MB is over 1 MiB compressed. */
+function noise(seed: number, length: number): string {
+  let x = seed;
+  let out = "";
+  while (out.length < length) out += (x = (x * 48271) % 2147483647).toString(36);
+  return out.slice(0, length);
+}
+
+test("sim and diff: a truncated .gz capture gives its stanzas before the damage, one skipped record where reading stopped, the next file and the report; in-thread and on the reading thread", async (t) => {
+  const small = `<traffic xmlns="urn:stanzafw:traffic:0">\n${Array.from({ length: 2000 }, (_, i) => `<message xmlns="jabber:client" from="x${i}@remote.example/r" to="alice@example.org" id="${i}"><body>${i % 4 === 0 ? "casino" : "hi"} ${i}</body></message>`).join("\n")}\n</traffic>\n`;
+  const large = Array.from({ length: 16000 }, (_, i) => `Nov 25 10:00:00 s2sin${i % 7}\tdebug\tRECV: <message from='u${i % 40}@remote.example/x' to='alice@example.org' id='m${i}'><body>${i % 3 === 0 ? "casino" : "hello"} ${noise(i + 1, 120)}</body></message>`).join("\n");
+  const cases: [string, Buffer][] = [
+    ["cut.xml.gz", truncatedGzip(small, 0.5)],
+    ["cut.log.gz", truncatedGzip(large, 0.8)],
+  ];
+  t.true(cases[1]![1].length >= 1 << 20, "the large capture is read on the reading thread");
+  for (const [name, damaged] of cases) {
+    const dir = workdir({ "r.sfw": rules, "w.json": '{"hosts": ["example.org"]}', "t.xml": traffic });
+    writeFileSync(join(dir, name), damaged);
+    const { line, message } = damageMessage(await gunzippedPrefix(damaged));
+    // Every line before the damage holds one stanza (the XML's first holds <traffic>).
+    const stanzas = line - (name.endsWith(".xml.gz") ? 2 : 1);
+    const sim = await run(dir, "", "sim", "r.sfw", "--world", "w.json", "--traffic", name, "--traffic", "t.xml", "--print", "none", "--report", "rep.html");
+    t.is(sim.code, 0, sim.stderr);
+    t.is(sim.stderr, "");
+    const skipped = sim.stdout.split("\n").filter((l) => l.includes(": skipped: "));
+    t.deepEqual(skipped.map((l) => l.replace(/^(t\.xml:3):\d+: skipped: .*/, "$1")), [`${name}:${line}:1: skipped: ${message}`, "t.xml:3"], name);
+    t.regex(sim.stdout, new RegExp(`^${stanzas + 2} stanzas: .*; 2 skipped \\(malformed input\\)$`, "m"), name);
+    t.regex(readFileSync(join(dir, "rep.html"), "utf8"), /<html/i);
+    const diff = await run(dir, "", "diff", "r.sfw", "r.sfw", "--world", "w.json", "--traffic", name, "--report", "diff.html");
+    t.is(diff.code, 0, diff.stderr);
+    t.is(diff.stderr, `${name}:${line}:1: skipped: ${message}\n`);
+    t.regex(diff.stdout, new RegExp(`: ${stanzas} stanzas, 0 verdicts changed; 1 skipped \\(malformed input\\)$`, "m"), name);
+    t.true(existsSync(join(dir, "diff.html")), name);
+  }
+});
+
+test("sim --report and diff --report where the directory is missing (or not one): exit 2 at once, before any traffic is read", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic });
+  const cases: [string, string][] = [
+    ["nodir/rep.html", "the directory nodir does not exist"],
+    ["t.xml/rep.html", "t.xml is not a directory"],
+    ["t.xml/x/rep.html", "a part of t.xml/x is not a directory"],
+    [".", ". is a directory"],
+  ];
+  for (const [report, why] of cases) {
+    // No world file: the first pass over the traffic would come first of all.
+    for (const command of [["sim", "r.sfw"], ["diff", "r.sfw", "r.sfw"]]) {
+      const r = await run(dir, "", ...command, "--traffic", "t.xml", "--report", report);
+      t.is(r.code, 2, `${command[0]} ${report}`);
+      // Nothing of the traffic (its malformed record, a summary): only the one message.
+      t.is(r.stderr, `stanzafw: cannot write the report ${report}: ${why}\n`);
+      t.is(r.stdout, "");
+    }
+  }
+  // Standard input is not even opened.
+  let opened = false;
+  const code = await runCli(["sim", "r.sfw", "--report", "nodir/rep.html"], { cwd: dir, stdout: () => undefined, stderr: () => undefined, stdin: () => ((opened = true), (async function* () {})()) });
+  t.is(code, 2);
+  t.false(opened);
+  t.true((await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--report", "rep.html")).code === 0);
 });
