@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
 import { diagnosticCases } from "../helpers/diagnostic-cases.js";
+import { parseYamlBlock } from "../helpers/yaml-block.js";
 import { parseTestFile } from "../../src/testing/test-file.js";
 
 const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
@@ -73,6 +74,29 @@ test("test: reporters tap, junit and github come from the same results", async (
   t.regex(junit.stdout, /^1 passed, 1 failed$/m);
   const github = await run(dir, "test", "--reporter", "github");
   t.regex(github.stdout, /^::error file=b\.test\.sfw,line=4,title=stanzafw%3A presence passes \(it does not\)::verdict drop, expected pass%0Aexpected: pass/m);
+});
+
+test("test: the TAP block of a case with several failures lists them, with no key repeated", async (t) => {
+  const twice = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "two wrong" {\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect pass\n  send xml"<message from='x@remote.example/r' to='alice@example.org'><body>casino</body></message>" expect drop\n}\n`;
+  const dir = workdir({ "r.sfw": rules, "r.test.sfw": twice });
+  const r = await run(dir, "test", "--reporter", "tap");
+  t.is(r.code, 1);
+  const lines = r.stdout.split("\n");
+  const start = lines.indexOf("not ok 1 - r.test.sfw › two wrong") + 1;
+  t.is(lines[start], "  ---", r.stdout);
+  const end = lines.indexOf("  ...", start);
+  t.true(end > start, r.stdout);
+  t.deepEqual(parseYamlBlock(lines.slice(start + 1, end)), {
+    failures: [
+      { message: "verdict drop, expected pass", at: "r.test.sfw:4", expected: "pass", actual: "drop by quiet" },
+      { message: "verdict bounce, expected drop", at: "r.test.sfw:5", expected: "drop", actual: "bounce policy-violation by spam" },
+    ],
+  });
+});
+
+test("the YAML reader of these tests refuses a repeated key", (t) => {
+  t.throws(() => parseYamlBlock(['  message: "a"', '  at: "x:1"', '  message: "b"']), { message: /duplicate key 'message'/ });
+  t.throws(() => parseYamlBlock(["  failures:", '    - message: "a"', '      message: "b"']), { message: /duplicate key 'message'/ });
 });
 
 test("test: --coverage and --min-coverage", async (t) => {
