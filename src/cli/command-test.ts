@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from "diff";
 import { hasErrors } from "../diag/diagnostic.js";
 import { renderText } from "../diag/render-text.js";
 import { coveragePercent, githubReport, junitReport, summaryLine, tapReport, textReport } from "../testing/reporters.js";
-import { applyEdits, runTestFiles } from "../testing/run-tests.js";
+import { applyEdits, runTestFiles, type TestRun } from "../testing/run-tests.js";
 import { displayPath, findRuleFiles, writeAtomically } from "./files.js";
 import { exitCodes, type CliIo } from "./io.js";
 
@@ -32,7 +32,7 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
   } else io.stdout(report);
   let failed = run.cases.some((c) => c.status === "failed") || hasErrors(run.diagnostics);
   if (run.cases.length === 0) {
-    io.stderr(`stanzafw: no tests found in ${paths.join(", ") || "."} (a CI gate that tests nothing must not pass)\n`);
+    io.stderr(`stanzafw: ${noTestsReason(run, paths)}\n`);
     failed = true;
   }
   if (options.minCoverage !== undefined) {
@@ -46,6 +46,13 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
   return failed ? exitCodes.failed : exitCodes.ok;
 }
 
+/** Why a run has no case: files that failed to load are not "no tests found" (they were found). */
+function noTestsReason(run: TestRun, paths: readonly string[]): string {
+  const files = (n: number) => `${n} test file${n === 1 ? "" : "s"}`;
+  if (run.filesWithErrors === 0) return `no tests found in ${paths.join(", ") || "."} (a CI gate that tests nothing must not pass)`;
+  if (run.filesWithErrors === run.files) return `${files(run.files)} with errors, no test could run`;
+  return `${run.filesWithErrors} of ${files(run.files)} with errors, no case in the others: no test could run`;
+}
 
 /** Writes recorded expectations and shows the diff; expectations that fail are never touched. */
 function applyUpdates(io: CliIo, edits: readonly { path: string; offset: number; insert: string }[]): void {

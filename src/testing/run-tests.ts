@@ -61,6 +61,8 @@ export interface TestRun {
   readonly edits: FileEdit[];
   /** Test files found. */
   readonly files: number;
+  /** Test files for which an error was reported (their own, or of a file they name). */
+  readonly filesWithErrors: number;
 }
 
 interface Tally {
@@ -72,11 +74,17 @@ interface Tally {
 
 /** Runs every case of the given test files (absolute paths), with `display` paths for messages. */
 export async function runTestFiles(files: readonly { path: string; display: string }[], cwd: string): Promise<TestRun> {
-  const run: TestRun = { cases: [], diagnostics: [], sources: new Map(), coverage: [], edits: [], files: files.length };
+  const run: TestRun = { cases: [], diagnostics: [], sources: new Map(), coverage: [], edits: [], files: files.length, filesWithErrors: 0 };
   const tallies = new Map<string, Tally>();
-  for (const f of files) await runTestFile(f.path, f.display, cwd, run, tallies);
+  const errors = () => run.diagnostics.filter((d) => d.severity === "error").length;
+  let filesWithErrors = 0;
+  for (const f of files) {
+    const before = errors();
+    await runTestFile(f.path, f.display, cwd, run, tallies);
+    if (errors() > before) filesWithErrors++;
+  }
   run.coverage.push(...[...tallies.values()].map(({ rule, location, reached, decided }) => ({ rule, location, reached, decided })));
-  return run;
+  return { ...run, filesWithErrors };
 }
 
 function ruleKey(source: ScriptSource, chain: string, index: number): { key: string; rule: string; location: string } {

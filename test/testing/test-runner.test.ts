@@ -61,6 +61,17 @@ test("test: no tests found is a failure", async (t) => {
   t.regex(r.stderr, /no tests found/);
 });
 
+test("test: when the test files have errors, that is what the end says (they were found); exit 1", async (t) => {
+  const broken = 'rules "r.sfw"\ncase "c" {\n  snd xml"<message/>"\n}\n';
+  const all = await run(workdir({ "r.sfw": rules, "a.test.sfw": broken, "b.test.sfw": 'rules "nope.sfw"\ncase "c" { }\n' }), "test", ".");
+  t.is(all.code, 1);
+  t.regex(all.stderr, /^stanzafw: 2 test files with errors, no test could run$/m);
+  t.notRegex(all.stderr, /no tests found/);
+  const some = await run(workdir({ "r.sfw": rules, "a.test.sfw": broken, "b.test.sfw": 'rules "r.sfw"\n' }), "test", ".");
+  t.is(some.code, 1);
+  t.regex(some.stderr, /^stanzafw: 1 of 2 test files with errors, no case in the others: no test could run$/m);
+});
+
 test("test: reporters tap, junit and github come from the same results", async (t) => {
   const dir = workdir({ "r.sfw": rules, "a.test.sfw": passing, "b.test.sfw": failing });
   const tap = await run(dir, "test", "--reporter", "tap");
