@@ -10,4 +10,5 @@ export const simMessages = {
   SFW606: { severity: "error", message: "no rule '{rule}' in the rule sets of this test", doc: "An expectation's `by` names a rule that does not exist." },
   SFW607: { severity: "error", message: "malformed expectation: {problem}", doc: "An `expect:` comment in a traffic file that cannot be read." },
   SFW608: { severity: "error", message: "a test file needs a 'rules' line naming the rule sets it tests", doc: "Every test file says which rule files it runs." },
+  SFW609: { severity: "error", message: "unknown error condition '{condition}': not a stanza error condition, and no rule set of this test bounces with it", doc: "An expectation names an error condition that is neither an RFC 6120 stanza error condition nor one a `.pfw` rule set of the test bounces with." },
 } as const satisfies Record<string, MessageEntry>;

@@ -152,6 +152,19 @@ test("test files: syntax errors are reported like rule files", (t) => {
   t.deepEqual(r.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.column} ${d.hint ?? ""}`), ["SFW102 3:3 did you mean 'send'?"]);
 });
 
+test("test files: a misspelt error condition is reported before the run, with the closest one; a .pfw's own condition is known", async (t) => {
+  const typo = 'rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "c" {\n  send xml"<message from=\'x@remote.example/r\' to=\'alice@example.org\'><body>casino</body></message>" expect bounce policy-violaton by spam\n}\n';
+  const r = await run(workdir({ "r.sfw": rules, "x.test.sfw": typo }), "test");
+  t.is(r.code, 1);
+  t.regex(r.stderr, /error\[SFW609\]: unknown error condition 'policy-violaton'/);
+  t.regex(r.stderr, /help: did you mean 'policy-violation'\?/);
+  const pfw = "::deliver\nKIND: message\nBOUNCE=x-casino-ban (no)\n";
+  const custom = 'rules "r.pfw"\nworld { "hosts": ["example.org"] }\ncase "c" {\n  send xml"<message from=\'x@remote.example/r\' to=\'alice@example.org\'><body>casino</body></message>" expect bounce x-casino-ban\n}\n';
+  const ok = await run(workdir({ "r.pfw": pfw, "x.test.sfw": custom }), "test");
+  t.notRegex(ok.stderr, /SFW609/);
+  t.is(ok.code, 0, ok.stderr + ok.stdout);
+});
+
 // The SFW6xx codes through the runner (each case: a test file and what it must report).
 const codeCases: [string, Record<string, string>, string[]][] = [
   ["unknown verdict", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect bounced\n}\n' }, ["SFW601 3:31"]],
@@ -160,6 +173,7 @@ const codeCases: [string, Record<string, string>, string[]][] = [
   ["not a stanza", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<foo/>" expect pass\n}\n' }, ["SFW604 3:12"]],
   ["rule file with errors", { "bad.sfw": "chain deliver { rule r { then dorp } }", "x.test.sfw": 'rules "bad.sfw"\ncase "c" { }\n' }, ["SFW103 1:31", "SFW605 1:7"]],
   ["unknown rule in by", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect pass by spma\n}\n' }, ["SFW606 3:39"]],
+  ["unknown error condition in expect", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect bounce policy-violaton by spam\n}\n' }, ["SFW609 3:38"]],
   ["malformed expect comment", { "t.xml": "<!-- expect: bouncy -->\n<message/>\n", "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW607 2:1"]],
   ["no rules line", { "x.test.sfw": 'case "c" { }\n' }, ["SFW608 1:1"]],
 ];
