@@ -220,7 +220,10 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
     const sim = simulator();
     for await (const item of replay(sim, items)) {
       if (item.kind === "problem") {
-        run.diagnostics.push(diag("SFW604", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: item.message }, { severity: "warning" }));
+        // A skipped record is an error, not a warning: its expectation (or its benign verdict) is
+        // lost, and a CI gate must not pass on input it could not read. A kept one (an unreadable
+        // time, the previous one used) is still checked, so it warns.
+        run.diagnostics.push(diag("SFW604", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: item.message }, item.kept ? { severity: "warning" } : {}));
         continue;
       }
       const t0 = performance.now();

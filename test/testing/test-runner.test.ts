@@ -131,6 +131,21 @@ test("test: inline expectations in traffic files, and benign traffic", async (t)
   t.regex(r.stdout, /^2 passed, 2 failed$/m);
 });
 
+test("test: a malformed record in a test's traffic is an error and fails the run, though every case passes", async (t) => {
+  const traffic = `<!-- expect: pass -->\n<message from="x@remote.example/r" to="alice@example.org"><body>hello</body></message>\n<!-- expect: drop -->\n<message from="x@remote.example/r" to="alice@example.org"><body>lost</message>\n`;
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic, "r.test.sfw": `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\n` });
+  const r = await run(dir, "test");
+  t.regex(r.stderr, /^t\.xml:4:1: error\[SFW604\]: malformed stanza/m);
+  t.regex(r.stdout, /^1 passed, 0 failed$/m);
+  t.is(r.code, 1);
+  // A record kept despite a problem (an unreadable time: the previous one is used) is still checked: a warning.
+  const kept = '<traffic xmlns="urn:stanzafw:traffic:0">\n<!-- expect: drop -->\n<event time="yesterday"><presence xmlns="jabber:client" from="x@remote.example/r" to="alice@example.org"/></event>\n</traffic>\n';
+  const k = await run(workdir({ "r.sfw": rules, "t.xml": kept, "r.test.sfw": `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\n` }), "test");
+  t.regex(k.stderr, /^t\.xml:3:\d+: warning\[SFW604\]: invalid time 'yesterday'/m);
+  t.regex(k.stdout, /^1 passed, 0 failed$/m);
+  t.is(k.code, 0, k.stderr);
+});
+
 test("test --update records expectations where there are none, shows the diff, and leaves failing ones alone", async (t) => {
   const tests = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\ncase "adopt" {\n  send xml"<message from='x@remote.example/r' to='alice@example.org'><body>casino</body></message>"\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect pass\n}\n`;
   const traffic = `<message from="x@remote.example/r" to="alice@example.org"><body>hi</body></message>\n`;
