@@ -61,6 +61,22 @@ test("test: no tests found is a failure", async (t) => {
   t.regex(r.stderr, /no tests found/);
 });
 
+test("test: a traffic file is run through the test file that names it; given directly, one clear error (exit 2), not lexer errors", async (t) => {
+  const traffic = `<!-- expect: drop -->\n<presence from="x@remote.example/r" to="alice@example.org"/>\n`;
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic });
+  const direct = await run(dir, "test", "t.xml");
+  t.is(direct.code, 2);
+  t.is(direct.stderr, `stanzafw: t.xml is not a test file (*.test.sfw): a traffic file with expect: comments is run by a test file that names it (rules "…" and traffic "t.xml")\n`);
+  const onlyTraffic = await run(dir, "test", ".");
+  t.is(onlyTraffic.code, 1);
+  t.regex(onlyTraffic.stderr, /^stanzafw: no tests found in \.: no \*\.test\.sfw file \(traffic files are run by the test files that name them/m);
+  const empty = await run(workdir({ "r.sfw": rules, "t.xml": traffic, "r.test.sfw": 'rules "r.sfw"\n' }), "test", ".");
+  t.is(empty.code, 1);
+  t.regex(empty.stderr, /^stanzafw: no tests found in \.: the test files hold no case/m);
+  const help = await run(dir, "test", "--help");
+  t.regex(help.stdout.replace(/\s+/g, " "), /run the tests of rule sets: \*\.test\.sfw files, with the traffic files they name \(traffic "t\.xml": its expect: comments are cases\)/);
+});
+
 test("test: when the test files have errors, that is what the end says (they were found); exit 1", async (t) => {
   const broken = 'rules "r.sfw"\ncase "c" {\n  snd xml"<message/>"\n}\n';
   const all = await run(workdir({ "r.sfw": rules, "a.test.sfw": broken, "b.test.sfw": 'rules "nope.sfw"\ncase "c" { }\n' }), "test", ".");
