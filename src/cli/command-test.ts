@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { hasErrors } from "../diag/diagnostic.js";
 import { renderText } from "../diag/render-text.js";
 import { coveragePercent, githubReport, junitReport, summaryLine, tapReport, textReport } from "../testing/reporters.js";
-import { applyEdits, runTestFiles } from "../testing/run-tests.js";
+import { applyEdits, runTestFiles, type TestRun } from "../testing/run-tests.js";
 import { displayPath, findRuleFiles, writeAtomically } from "./files.js";
-import { exitCodes, type CliIo } from "./io.js";
+import { exitCodes, UsageError, type CliIo } from "./io.js";
 
 export type Reporter = "text" | "tap" | "junit" | "github";
 
@@ -21,6 +21,7 @@ export interface TestCommandOptions {
 /** `stanzafw test [PATHS…]`: every `*.test.sfw` under the paths. */
 export async function runTest(io: CliIo, paths: readonly string[], options: TestCommandOptions): Promise<number> {
   const files = findRuleFiles(io.cwd, paths.length > 0 ? paths : ["."], [".test.sfw"], true);
+  refuseTrafficFiles(files);
   const run = await runTestFiles(files.map((f) => ({ path: resolve(io.cwd, f), display: displayPath(io.cwd, f) })), io.cwd);
   if (run.diagnostics.length > 0) io.stderr(renderText(run.diagnostics, run.sources, { color: io.stderrIsTty === true }));
   if (options.update) applyUpdates(io, run.edits);
@@ -32,7 +33,7 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
   } else io.stdout(report);
   let failed = run.cases.some((c) => c.status === "failed") || hasErrors(run.diagnostics);
   if (run.cases.length === 0) {
-    io.stderr(`stanzafw: no tests found in ${paths.join(", ") || "."} (a CI gate that tests nothing must not pass)\n`);
+    io.stderr(`stanzafw: ${noTestsReason(run, paths)}\n`);
     failed = true;
   }
   if (options.minCoverage !== undefined) {
@@ -46,6 +47,24 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
   return failed ? exitCodes.failed : exitCodes.ok;
 }
 
+/**
+ * Only paths given as files can be other than `.sfw` (directories are searched for test files).
+ * A traffic file would be lexed as a test file, a page of errors about `<`; say how it is run.
+ */
+function refuseTrafficFiles(files: readonly string[]): void {
+  const stray = files.find((f) => !f.endsWith(".sfw"));
+  if (stray !== undefined) throw new UsageError(`${stray} is not a test file (*.test.sfw): a traffic file with expect: comments is run by a test file that names it (rules "…" and traffic "${basename(stray)}")`);
+}
+
+/** Why a run has no case: files that failed to load are not "no tests found" (they were found). */
+function noTestsReason(run: TestRun, paths: readonly string[]): string {
+  const files = (n: number) => `${n} test file${n === 1 ? "" : "s"}`;
+  const where = paths.join(", ") || ".";
+  if (run.files === 0) return `no tests found in ${where}: no *.test.sfw file (traffic files are run by the test files that name them; a CI gate that tests nothing must not pass)`;
+  if (run.filesWithErrors === 0) return `no tests found in ${where}: the test files hold no case (a CI gate that tests nothing must not pass)`;
+  if (run.filesWithErrors === run.files) return `${files(run.files)} with errors, no test could run`;
+  return `${run.filesWithErrors} of ${files(run.files)} with errors, no case in the others: no test could run`;
+}
 
 /** Writes recorded expectations and shows the diff; expectations that fail are never touched. */
 function applyUpdates(io: CliIo, edits: readonly { path: string; offset: number; insert: string }[]): void {

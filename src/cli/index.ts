@@ -86,8 +86,8 @@ export function createCli(io: CliIo, status: { code: number }): Command {
 
   program
     .command("test")
-    .description("run the tests of rule sets (*.test.sfw, and traffic files with expect: comments)")
-    .argument("[paths...]", "test files or directories", [])
+    .description("run the tests of rule sets: *.test.sfw files, with the traffic files they name (traffic \"t.xml\": its expect: comments are cases)")
+    .argument("[paths...]", "test files (*.test.sfw) or directories searched for them", [])
     .option("--reporter <reporter>", "text, tap, junit or github", "text")
     .option("--output <file>", "write the report to this file (the summary line still goes to standard output)")
     .option("--coverage", "per rule: cases that reached it and cases it decided; rules never deciding")

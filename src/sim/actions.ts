@@ -138,6 +138,13 @@ function need(arg: string | undefined, what: string): string {
   return arg;
 }
 
+/** The error condition (and `:type`, if written) that `BOUNCE=argument` sends back; `BOUNCE.` sends service-unavailable. */
+export function bounceCondition(argument: string | undefined): { condition: string; explicitType: string | undefined } {
+  const first = argument === undefined ? "service-unavailable" : (/^\S+/.exec(argument)?.[0] ?? "");
+  const explicitType = /:(\S+)/.exec(first)?.[1];
+  return { condition: explicitType !== undefined ? (/^[^:]+/.exec(first)?.[0] ?? "") : first, explicitType };
+}
+
 /** Compiles one action (canonical name with spaces, argument after `=`). Throws mod_firewall's load error. */
 export function compileAction(name: string, argument: string | undefined, defs: Definitions, target: TargetVersion): CompiledAction {
   const usesRuntime = ["REDIRECT", "COPY", "FORWARD", "REPORT TO", "UNSUBSCRIBE SENDER", "EVENT", "JUMP EVENT", "JUMP CHAIN"].includes(name);
@@ -152,9 +159,7 @@ export function compileAction(name: string, argument: string | undefined, defs: 
     case "RETURN":
       return a(() => ret(undefined), true);
     case "BOUNCE": {
-      const first = argument === undefined ? "service-unavailable" : (/^\S+/.exec(argument)?.[0] ?? "");
-      const explicitType = /:(\S+)/.exec(first)?.[1];
-      const condition = explicitType !== undefined ? (/^[^:]+/.exec(first)?.[0] ?? "") : first;
+      const { condition, explicitType } = bounceCondition(argument);
       const type = explicitType ?? errorConditions.get(condition) ?? "cancel";
       const text = argument === undefined ? undefined : / \((.+)\)$/s.exec(argument)?.[1];
       const error = { condition, type, ...(text !== undefined ? { text } : {}) };

@@ -1,4 +1,4 @@
-import type { CaseResult, RuleCoverage, TestRun } from "./run-tests.js";
+import type { CaseResult, Failure, RuleCoverage, TestRun } from "./run-tests.js";
 
 /** The plain last line every reporter's run ends with on standard output. */
 export function summaryLine(run: TestRun): string {
@@ -45,21 +45,25 @@ function coverageTable(coverage: readonly RuleCoverage[]): string {
   ].join("\n") + "\n";
 }
 
-/** TAP version 13. */
+/**
+ * TAP version 13: one test point per case (as the summary line counts them), and under a failed
+ * one a YAML block whose failures are a list, since a case can fail several times and YAML
+ * consumers (tap-parser reads the block with the `yaml` package) reject or overwrite repeated keys.
+ */
 export function tapReport(run: TestRun): string {
   const out = ["TAP version 13", `1..${run.cases.length}`];
   run.cases.forEach((c, i) => {
     out.push(`${c.status === "passed" ? "ok" : "not ok"} ${i + 1} - ${label(c).replace(/#/g, "\\#")}`);
-    if (c.status === "failed") {
-      out.push("  ---");
-      for (const f of c.failures) {
-        out.push(`  message: ${JSON.stringify(f.message)}`, `  at: ${JSON.stringify(`${f.file}:${f.line}`)}`, `  expected: ${JSON.stringify(f.expected)}`, `  actual: ${JSON.stringify(f.actual)}`);
-      }
-      out.push("  ...");
-    }
+    if (c.status === "failed") out.push("  ---", "  failures:", ...c.failures.flatMap(tapFailure), "  ...");
   });
   out.push(`# ${summaryLine(run)}`);
   return out.join("\n") + "\n";
+}
+
+/** One entry of a TAP block's `failures:` list; JSON strings are valid YAML double-quoted scalars. */
+function tapFailure(f: Failure): string[] {
+  const fields: [string, string][] = [["message", f.message], ["at", `${f.file}:${f.line}`], ["expected", f.expected], ["actual", f.actual]];
+  return fields.map(([key, value], i) => `  ${i === 0 ? "  - " : "    "}${key}: ${JSON.stringify(value)}`);
 }
 
 const xmlEscape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");

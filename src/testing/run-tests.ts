@@ -6,11 +6,13 @@ import { didYouMean } from "../diag/did-you-mean.js";
 import { fileSpan, type Span } from "../diag/span.js";
 import { Simulator, type ScriptSource, type SimResult } from "../sim/engine.js";
 import { parseExpectation, unmet, type Expectation } from "../sim/expectations.js";
+import { bounceCondition } from "../sim/actions.js";
 import { loadRules } from "../sim/load-rules.js";
 import { replay } from "../sim/replay.js";
 import { readTrafficFile, readTrafficText } from "../sim/traffic.js";
 import { validateWorld, World, type WorldData } from "../sim/world.js";
 import type { XmlElement } from "../sim/xml.js";
+import { errorConditions } from "../vocab/error-conditions.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { baseRuleName } from "../sim/rule-names.js";
 import { parseTestFile, type StepExpectation, type TestFile } from "./test-file.js";
@@ -61,6 +63,8 @@ export interface TestRun {
   readonly edits: FileEdit[];
   /** Test files found. */
   readonly files: number;
+  /** Test files for which an error was reported (their own, or of a file they name). */
+  readonly filesWithErrors: number;
 }
 
 interface Tally {
@@ -72,11 +76,17 @@ interface Tally {
 
 /** Runs every case of the given test files (absolute paths), with `display` paths for messages. */
 export async function runTestFiles(files: readonly { path: string; display: string }[], cwd: string): Promise<TestRun> {
-  const run: TestRun = { cases: [], diagnostics: [], sources: new Map(), coverage: [], edits: [], files: files.length };
+  const run: TestRun = { cases: [], diagnostics: [], sources: new Map(), coverage: [], edits: [], files: files.length, filesWithErrors: 0 };
   const tallies = new Map<string, Tally>();
-  for (const f of files) await runTestFile(f.path, f.display, cwd, run, tallies);
+  const errors = () => run.diagnostics.filter((d) => d.severity === "error").length;
+  let filesWithErrors = 0;
+  for (const f of files) {
+    const before = errors();
+    await runTestFile(f.path, f.display, cwd, run, tallies);
+    if (errors() > before) filesWithErrors++;
+  }
   run.coverage.push(...[...tallies.values()].map(({ rule, location, reached, decided }) => ({ rule, location, reached, decided })));
-  return run;
+  return { ...run, filesWithErrors };
 }
 
 function ruleKey(source: ScriptSource, chain: string, index: number): { key: string; rule: string; location: string } {
@@ -133,6 +143,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
   const world = loadWorld(test, here, run.diagnostics);
   if (!world) return;
   const ruleNames = new Set([...tallies.values()].map((t) => t.rule));
+  const conditions = knownConditions(sources);
   const simulator = () => new Simulator(sources, world, { trace: true, ...(target ? { target } : {}) });
   const count = (r: SimResult, touched: Set<string>, decided: Set<string>) => {
     for (const e of r.trace ?? []) {
@@ -174,10 +185,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         if (Number.isNaN(t)) run.diagnostics.push(diag("SFW604", step.at.span, { problem: `'${step.at.value}' is not an ISO 8601 time` }));
         else clock = t / 1000;
       }
-      if (step.expect?.rule && !ruleNames.has(step.expect.rule.value) && ![...tallies.keys()].includes(step.expect.rule.value) && !/:\d+$/.test(step.expect.rule.value)) {
-        const guess = didYouMean(step.expect.rule.value, ruleNames);
-        run.diagnostics.push(diag("SFW606", step.expect.rule.span, { rule: step.expect.rule.value }, guess ? { hint: `did you mean '${guess}'?` } : {}));
-      }
+      if (step.expect) run.diagnostics.push(...unknownNames(step.expect, ruleNames, tallies, conditions));
       let last: SimResult | undefined;
       for (let i = 0; i < step.times; i++) {
         const r = sim.simulate({ stanza, time: clock, ...(step.origin ? { origin: step.origin } : {}), ...(step.chain ? { chain: step.chain } : {}) });
@@ -212,7 +220,10 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
     const sim = simulator();
     for await (const item of replay(sim, items)) {
       if (item.kind === "problem") {
-        run.diagnostics.push(diag("SFW604", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: item.message }, { severity: "warning" }));
+        // A skipped record is an error, not a warning: its expectation (or its benign verdict) is
+        // lost, and a CI gate must not pass on input it could not read. A kept one (an unreadable
+        // time, the previous one used) is still checked, so it warns.
+        run.diagnostics.push(diag("SFW604", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: item.message }, item.kept ? { severity: "warning" } : {}));
         continue;
       }
       const t0 = performance.now();
@@ -239,6 +250,31 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
       run.cases.push({ suite: `${display} › ${file.display}`, name: `${file.display}:${item.line}`, file: item.file, line: item.line, status: failures.length ? "failed" : "passed", failures, durationMs: performance.now() - t0 });
     }
   }
+}
+
+/** An expectation's names that no rule set can give: a rule (SFW606) or an error condition (SFW609). */
+function unknownNames(e: StepExpectation, ruleNames: ReadonlySet<string>, tallies: ReadonlyMap<string, Tally>, conditions: ReadonlySet<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  // A `.pfw` rule is named by its location (`file:line`), which needs no declaration.
+  if (e.rule && !ruleNames.has(e.rule.value) && !tallies.has(e.rule.value) && !/:\d+$/.test(e.rule.value)) {
+    const guess = didYouMean(e.rule.value, ruleNames);
+    out.push(diag("SFW606", e.rule.span, { rule: e.rule.value }, guess ? { hint: `did you mean '${guess}'?` } : {}));
+  }
+  if (e.condition && !conditions.has(e.condition.value)) {
+    const guess = didYouMean(e.condition.value, conditions);
+    out.push(diag("SFW609", e.condition.span, { condition: e.condition.value }, { hint: guess ? `did you mean '${guess}'?` : "see RFC 6120 §8.3.3 for the defined conditions" }));
+  }
+  return out;
+}
+
+/**
+ * The error conditions a run can send back: RFC 6120's, and any other a hand-written `.pfw`
+ * bounces with (mod_firewall sends whatever BOUNCE names; the reader only warns, SFW519).
+ */
+function knownConditions(sources: readonly ScriptSource[]): Set<string> {
+  const known = new Set(errorConditions.keys());
+  for (const s of sources) for (const c of s.script.chains) for (const r of c.rules) for (const a of r.actions) if (a.name === "BOUNCE") known.add(bounceCondition(a.argument).condition);
+  return known;
 }
 
 function loadWorld(test: TestFile, here: (p: string) => { abs: string; display: string }, diagnostics: Diagnostic[]): World | undefined {
@@ -278,7 +314,7 @@ function stanzaOf(xml: string, span: Span, diagnostics: Diagnostic[]): XmlElemen
 
 function checkStep(e: StepExpectation, r: SimResult): string | undefined {
   const rule = e.rule?.value;
-  const why = unmet({ verdict: e.verdict, ...(e.condition ? { condition: e.condition } : {}), ...(rule ? { rule } : {}) }, r);
+  const why = unmet({ verdict: e.verdict, ...(e.condition ? { condition: e.condition.value } : {}), ...(rule ? { rule } : {}) }, r);
   if (why) return why;
   for (const emitted of e.emits) {
     const want = canonicalXml(emitted.value);
@@ -296,7 +332,7 @@ function canonicalXml(xml: string): string {
 }
 
 function describeExpectation(e: StepExpectation): string {
-  return `${e.verdict}${e.condition ? ` ${e.condition}` : ""}${e.rule ? ` by ${e.rule.value}` : ""}${e.emits.map((x) => ` emits ${x.value}`).join("")}`;
+  return `${e.verdict}${e.condition ? ` ${e.condition.value}` : ""}${e.rule ? ` by ${e.rule.value}` : ""}${e.emits.map((x) => ` emits ${x.value}`).join("")}`;
 }
 
 /** A result as an expectation would say it (`bounce policy-violation by blocked_domain`). */

@@ -44,7 +44,8 @@ export type TestStep =
 export interface StepExpectation {
   readonly span: Span;
   readonly verdict: Verdict;
-  readonly condition?: string;
+  /** The error condition sent back (`bounce policy-violation`). */
+  readonly condition?: Located<string>;
   readonly rule?: Located<string>;
   readonly emits: readonly Located<string>[];
 }
@@ -190,7 +191,8 @@ class TestBuilder {
           const guess = didYouMean(verdict, verdicts);
           this.report(diag("SFW601", this.span(verdictToken), { verdict }, guess ? { hint: `did you mean '${guess}'?` } : {}));
         } else {
-          const condition = toks(e, "condition")[0]?.image;
+          const conditionToken = toks(e, "condition")[0];
+          const condition = conditionToken ? { value: conditionToken.image, span: this.span(conditionToken) } : undefined;
           const ruleToken = toks(e, "rule")[0];
           const rule = ruleToken ? (ruleToken.tokenType === T.StringLiteral ? this.string(ruleToken) : { value: ruleToken.image, span: this.span(ruleToken) }) : undefined;
           const emits = toks(e, "emits").flatMap((t) => this.prefixed(t, "xml") ?? []);

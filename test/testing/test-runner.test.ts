@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
 import { diagnosticCases } from "../helpers/diagnostic-cases.js";
+import { parseYamlBlock } from "../helpers/yaml-block.js";
 import { parseTestFile } from "../../src/testing/test-file.js";
 
 const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
@@ -60,6 +61,33 @@ test("test: no tests found is a failure", async (t) => {
   t.regex(r.stderr, /no tests found/);
 });
 
+test("test: a traffic file is run through the test file that names it; given directly, one clear error (exit 2), not lexer errors", async (t) => {
+  const traffic = `<!-- expect: drop -->\n<presence from="x@remote.example/r" to="alice@example.org"/>\n`;
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic });
+  const direct = await run(dir, "test", "t.xml");
+  t.is(direct.code, 2);
+  t.is(direct.stderr, `stanzafw: t.xml is not a test file (*.test.sfw): a traffic file with expect: comments is run by a test file that names it (rules "…" and traffic "t.xml")\n`);
+  const onlyTraffic = await run(dir, "test", ".");
+  t.is(onlyTraffic.code, 1);
+  t.regex(onlyTraffic.stderr, /^stanzafw: no tests found in \.: no \*\.test\.sfw file \(traffic files are run by the test files that name them/m);
+  const empty = await run(workdir({ "r.sfw": rules, "t.xml": traffic, "r.test.sfw": 'rules "r.sfw"\n' }), "test", ".");
+  t.is(empty.code, 1);
+  t.regex(empty.stderr, /^stanzafw: no tests found in \.: the test files hold no case/m);
+  const help = await run(dir, "test", "--help");
+  t.regex(help.stdout.replace(/\s+/g, " "), /run the tests of rule sets: \*\.test\.sfw files, with the traffic files they name \(traffic "t\.xml": its expect: comments are cases\)/);
+});
+
+test("test: when the test files have errors, that is what the end says (they were found); exit 1", async (t) => {
+  const broken = 'rules "r.sfw"\ncase "c" {\n  snd xml"<message/>"\n}\n';
+  const all = await run(workdir({ "r.sfw": rules, "a.test.sfw": broken, "b.test.sfw": 'rules "nope.sfw"\ncase "c" { }\n' }), "test", ".");
+  t.is(all.code, 1);
+  t.regex(all.stderr, /^stanzafw: 2 test files with errors, no test could run$/m);
+  t.notRegex(all.stderr, /no tests found/);
+  const some = await run(workdir({ "r.sfw": rules, "a.test.sfw": broken, "b.test.sfw": 'rules "r.sfw"\n' }), "test", ".");
+  t.is(some.code, 1);
+  t.regex(some.stderr, /^stanzafw: 1 of 2 test files with errors, no case in the others: no test could run$/m);
+});
+
 test("test: reporters tap, junit and github come from the same results", async (t) => {
   const dir = workdir({ "r.sfw": rules, "a.test.sfw": passing, "b.test.sfw": failing });
   const tap = await run(dir, "test", "--reporter", "tap");
@@ -73,6 +101,29 @@ test("test: reporters tap, junit and github come from the same results", async (
   t.regex(junit.stdout, /^1 passed, 1 failed$/m);
   const github = await run(dir, "test", "--reporter", "github");
   t.regex(github.stdout, /^::error file=b\.test\.sfw,line=4,title=stanzafw%3A presence passes \(it does not\)::verdict drop, expected pass%0Aexpected: pass/m);
+});
+
+test("test: the TAP block of a case with several failures lists them, with no key repeated", async (t) => {
+  const twice = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "two wrong" {\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect pass\n  send xml"<message from='x@remote.example/r' to='alice@example.org'><body>casino</body></message>" expect drop\n}\n`;
+  const dir = workdir({ "r.sfw": rules, "r.test.sfw": twice });
+  const r = await run(dir, "test", "--reporter", "tap");
+  t.is(r.code, 1);
+  const lines = r.stdout.split("\n");
+  const start = lines.indexOf("not ok 1 - r.test.sfw › two wrong") + 1;
+  t.is(lines[start], "  ---", r.stdout);
+  const end = lines.indexOf("  ...", start);
+  t.true(end > start, r.stdout);
+  t.deepEqual(parseYamlBlock(lines.slice(start + 1, end)), {
+    failures: [
+      { message: "verdict drop, expected pass", at: "r.test.sfw:4", expected: "pass", actual: "drop by quiet" },
+      { message: "verdict bounce, expected drop", at: "r.test.sfw:5", expected: "drop", actual: "bounce policy-violation by spam" },
+    ],
+  });
+});
+
+test("the YAML reader of these tests refuses a repeated key", (t) => {
+  t.throws(() => parseYamlBlock(['  message: "a"', '  at: "x:1"', '  message: "b"']), { message: /duplicate key 'message'/ });
+  t.throws(() => parseYamlBlock(["  failures:", '    - message: "a"', '      message: "b"']), { message: /duplicate key 'message'/ });
 });
 
 test("test: --coverage and --min-coverage", async (t) => {
@@ -96,6 +147,21 @@ test("test: inline expectations in traffic files, and benign traffic", async (t)
   t.regex(r.stdout, /^2 passed, 2 failed$/m);
 });
 
+test("test: a malformed record in a test's traffic is an error and fails the run, though every case passes", async (t) => {
+  const traffic = `<!-- expect: pass -->\n<message from="x@remote.example/r" to="alice@example.org"><body>hello</body></message>\n<!-- expect: drop -->\n<message from="x@remote.example/r" to="alice@example.org"><body>lost</message>\n`;
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic, "r.test.sfw": `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\n` });
+  const r = await run(dir, "test");
+  t.regex(r.stderr, /^t\.xml:4:1: error\[SFW604\]: malformed stanza/m);
+  t.regex(r.stdout, /^1 passed, 0 failed$/m);
+  t.is(r.code, 1);
+  // A record kept despite a problem (an unreadable time: the previous one is used) is still checked: a warning.
+  const kept = '<traffic xmlns="urn:stanzafw:traffic:0">\n<!-- expect: drop -->\n<event time="yesterday"><presence xmlns="jabber:client" from="x@remote.example/r" to="alice@example.org"/></event>\n</traffic>\n';
+  const k = await run(workdir({ "r.sfw": rules, "t.xml": kept, "r.test.sfw": `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\n` }), "test");
+  t.regex(k.stderr, /^t\.xml:3:\d+: warning\[SFW604\]: invalid time 'yesterday'/m);
+  t.regex(k.stdout, /^1 passed, 0 failed$/m);
+  t.is(k.code, 0, k.stderr);
+});
+
 test("test --update records expectations where there are none, shows the diff, and leaves failing ones alone", async (t) => {
   const tests = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\ncase "adopt" {\n  send xml"<message from='x@remote.example/r' to='alice@example.org'><body>casino</body></message>"\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect pass\n}\n`;
   const traffic = `<message from="x@remote.example/r" to="alice@example.org"><body>hi</body></message>\n`;
@@ -117,6 +183,19 @@ test("test files: syntax errors are reported like rule files", (t) => {
   t.deepEqual(r.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.column} ${d.hint ?? ""}`), ["SFW102 3:3 did you mean 'send'?"]);
 });
 
+test("test files: a misspelt error condition is reported before the run, with the closest one; a .pfw's own condition is known", async (t) => {
+  const typo = 'rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "c" {\n  send xml"<message from=\'x@remote.example/r\' to=\'alice@example.org\'><body>casino</body></message>" expect bounce policy-violaton by spam\n}\n';
+  const r = await run(workdir({ "r.sfw": rules, "x.test.sfw": typo }), "test");
+  t.is(r.code, 1);
+  t.regex(r.stderr, /error\[SFW609\]: unknown error condition 'policy-violaton'/);
+  t.regex(r.stderr, /help: did you mean 'policy-violation'\?/);
+  const pfw = "::deliver\nKIND: message\nBOUNCE=x-casino-ban (no)\n";
+  const custom = 'rules "r.pfw"\nworld { "hosts": ["example.org"] }\ncase "c" {\n  send xml"<message from=\'x@remote.example/r\' to=\'alice@example.org\'><body>casino</body></message>" expect bounce x-casino-ban\n}\n';
+  const ok = await run(workdir({ "r.pfw": pfw, "x.test.sfw": custom }), "test");
+  t.notRegex(ok.stderr, /SFW609/);
+  t.is(ok.code, 0, ok.stderr + ok.stdout);
+});
+
 // The SFW6xx codes through the runner (each case: a test file and what it must report).
 const codeCases: [string, Record<string, string>, string[]][] = [
   ["unknown verdict", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect bounced\n}\n' }, ["SFW601 3:31"]],
@@ -125,6 +204,7 @@ const codeCases: [string, Record<string, string>, string[]][] = [
   ["not a stanza", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<foo/>" expect pass\n}\n' }, ["SFW604 3:12"]],
   ["rule file with errors", { "bad.sfw": "chain deliver { rule r { then dorp } }", "x.test.sfw": 'rules "bad.sfw"\ncase "c" { }\n' }, ["SFW103 1:31", "SFW605 1:7"]],
   ["unknown rule in by", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect pass by spma\n}\n' }, ["SFW606 3:39"]],
+  ["unknown error condition in expect", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect bounce policy-violaton by spam\n}\n' }, ["SFW609 3:38"]],
   ["malformed expect comment", { "t.xml": "<!-- expect: bouncy -->\n<message/>\n", "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW607 2:1"]],
   ["no rules line", { "x.test.sfw": 'case "c" { }\n' }, ["SFW608 1:1"]],
 ];
