@@ -35,6 +35,9 @@ function notAStanza(name: string, local: string, uri: string): string {
   return `<${name}> is in the namespace '${uri}', not a stanza's (jabber:client, jabber:server, jabber:component:accept or none)`;
 }
 
+/** The reason a stanza is dropped when its start tag's error was reported already. */
+const alreadyReported = "(reported at its start tag)";
+
 /** The length of a line without trailing spaces and tabs. */
 function trimmedEnd(text: string): number {
   let end = text.length;
@@ -130,6 +133,7 @@ export class TrafficReader {
     this.parser.on("opentag", (tag) => {
       this.tagPending = false;
       this.open(tag);
+      this.tagBroken = false;
       this.markupEnded();
     });
     this.parser.on("closetag", () => {
@@ -287,8 +291,13 @@ export class TrafficReader {
       this.stanzaBroken ??= message;
       return;
     }
+    // An error in a start tag between stanzas is reported where the tag starts; if the tag opens
+    // a stanza, that stanza is dropped (saxes recovers and would hand it on).
+    if (this.tagPending) this.tagBroken = true;
     this.report(this.tagPending ? this.tagStart : { line: this.line, column: Math.max(1, this.parser.column) }, message);
   }
+
+  private tagBroken = false;
 
   private report(at: { line: number; column: number }, message: string): void {
     // Errors that follow the first at the same place (an unclosed tag, then the end) are its echoes: one record, one report.
@@ -329,7 +338,7 @@ export class TrafficReader {
       const foreign = uri !== "" && uri !== this.defaultNamespace;
       if (foreign) element.attr = { xmlns: uri, ...element.attr };
       this.stanzaStart = this.tagStart;
-      this.stanzaBroken = undefined;
+      this.stanzaBroken = this.tagBroken ? alreadyReported : undefined;
       this.stanzaBytes = 0;
       this.stack.push({ role: "stanza", element, foreign });
       return;
@@ -357,7 +366,7 @@ export class TrafficReader {
     const start = this.stanzaStart ?? this.tagStart;
     this.stanzaStart = undefined;
     if (this.stanzaBroken !== undefined) {
-      this.report(start, `malformed stanza: ${this.stanzaBroken}`);
+      if (this.stanzaBroken !== alreadyReported) this.report(start, `malformed stanza: ${this.stanzaBroken}`);
       this.stanzaBroken = undefined;
       this.pendingComment = undefined;
       return;
