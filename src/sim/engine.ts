@@ -216,6 +216,20 @@ class HostFirewall {
 }
 
 /**
+ * Why an origin given by the traffic names no session Prosody could have, or undefined: a client
+ * session is a JID with a node (`c2s:user@host/resource`), a server session a domain, the server
+ * itself a host or nothing. Anything else was read as a local session, silently.
+ */
+function originProblemOf(origin: string): string | undefined {
+  const colon = origin.indexOf(":");
+  const kind = colon < 0 ? origin : origin.slice(0, colon);
+  const rest = colon < 0 ? "" : origin.slice(colon + 1);
+  const [node, host, resource] = splitJid(rest);
+  const ok = kind === "c2s" ? node !== undefined && host !== undefined : kind === "s2s" ? host !== undefined && node === undefined && resource === undefined : kind === "local" ? rest === "" || (host !== undefined && node === undefined && resource === undefined) : false;
+  return ok ? undefined : `origin '${origin}' names no session: it is c2s:USER@HOST/RESOURCE (a local client), s2s:DOMAIN (another server) or local:HOST (the server itself)`;
+}
+
+/**
  * INJECT and EVENT compile to a call without a trailing `;` and LOG to a statement starting with
  * `(`: when LOG follows directly (same rule, or the next condition-less rule), Lua reads one call
  * expression and raises after the INJECT/EVENT has run.
@@ -288,6 +302,8 @@ export class Simulator {
     // only, unless a rule can change children).
     const stanza = this.changesChildren ? event.stanza.clone() : new XmlElement(event.stanza.name, { ...event.stanza.attr }, event.stanza.children);
     const origin = event.origin ?? this.inferOrigin(stanza);
+    const originProblem = event.origin !== undefined && !this.sessions.has(origin) ? originProblemOf(origin) : undefined;
+    if (originProblem) return new Outcome("unsimulatable", undefined, undefined, [], [], [], [], this.options.trace ? [] : undefined, originProblem, stanza);
     // A new connection starts again from what the world says of the session.
     if (event.newSession) this.sessions.delete(origin);
     const session = this.session(origin);

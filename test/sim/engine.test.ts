@@ -247,3 +247,24 @@ for (const [chain, verdict, reason] of chainCases) {
     t.is(sim.chainProblem(chain) !== undefined, reason !== undefined);
   });
 }
+
+// An origin given by the traffic must name a session Prosody could have; anything else was read as a local session.
+const originCases: [origin: string, simulated: boolean][] = [
+  ["c2s:alice@example.org/phone", true],
+  ["c2s:alice@example.org", true],
+  ["s2s:remote.example", true],
+  ["local:example.org", true],
+  ["local", true],
+  ["c2s:alice", false],
+  ["s2s:x@remote.example", false],
+  ["s2s:", false],
+  ["xmpp:alice@example.org", false],
+  ["local:a@b", false],
+];
+for (const [origin, simulated] of originCases) {
+  test(`an event from origin '${origin}' is ${simulated ? "simulated" : "unsimulatable, with why"}`, (t) => {
+    const r = run(simulator("KIND: message\nDROP.\n"), fromRemote(), { origin });
+    t.is(r.verdict === "unsimulatable", !simulated, r.reason);
+    if (!simulated) t.regex(r.reason ?? "", new RegExp(`^origin '${origin.replace(/[.]/g, "\\.")}' names no session: it is c2s:USER@HOST/RESOURCE`));
+  });
+}
