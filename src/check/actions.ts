@@ -8,7 +8,6 @@ import { literalString, renderExpression } from "./values.js";
 import { validateJid } from "./jids.js";
 import { useSymbol } from "./symbols.js";
 import { validateInjectXml } from "./inject-xml.js";
-import { hasTrailingWhitespace } from "./text-safety.js";
 
 const logLevels = ["debug", "info", "warn", "error"];
 
@@ -40,7 +39,7 @@ export function translateAction(ctx: CheckContext, action: ast.Action, chainPfwN
         if (t !== errorConditions.get(cond)) arg += `:${t}`;
       }
       if (action.text && action.text.value.length > 0) {
-        const text = literalString(ctx, action.text, "bounce text");
+        const text = literalString(ctx, action.text, "bounce text", false);
         if (!text) return undefined;
         arg += ` (${text.text})`;
       }
@@ -56,10 +55,6 @@ export function translateAction(ctx: CheckContext, action: ast.Action, chainPfwN
     case "reply": {
       const text = literalString(ctx, action.text, "reply text");
       if (!text) return undefined;
-      if (hasTrailingWhitespace(text.text)) {
-        ctx.report("SFW213", text.span, { why: "it ends with whitespace, which mod_firewall's line trimming would drop" });
-        return undefined;
-      }
       return out("REPLY", text.text);
     }
     case "log": {
@@ -96,10 +91,6 @@ export function translateAction(ctx: CheckContext, action: ast.Action, chainPfwN
       if (!action.namespace) return out("STRIP", name);
       const ns = literalString(ctx, action.namespace, "strip's namespace");
       if (!ns) return undefined;
-      if (hasTrailingWhitespace(ns.text)) {
-        ctx.report("SFW213", ns.span, { why: "it ends with whitespace, which mod_firewall's line trimming would drop" });
-        return undefined;
-      }
       return out("STRIP", `${name} ${ns.text}`);
     }
     case "inject": {

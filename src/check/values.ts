@@ -1,6 +1,6 @@
 import type * as ast from "../syntax/ast.js";
 import type { CheckContext } from "./context.js";
-import { unsafeReason } from "./text-safety.js";
+import { hasTrailingWhitespace, unsafeReason } from "./text-safety.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import { validatePath } from "./paths.js";
 
@@ -161,11 +161,14 @@ function balancedParensProblem(code: string): string | undefined {
 
 /**
  * A literal text argument (where mod_firewall substitutes nothing): a plain string.
- * `where` names the place for the message when the value is not a plain string.
+ * `where` names the place for the message when the value is not a plain string. `endsLine`: the
+ * text ends its `.pfw` line (every argument does, but a bounce text in parentheses), where
+ * mod_firewall's line trimming would drop trailing whitespace — and `contains "buy "` would
+ * match "buyer".
  */
-export function literalString(ctx: CheckContext, value: ast.Value, where: string): { text: string; span: ast.Value["span"] } | undefined {
+export function literalString(ctx: CheckContext, value: ast.Value, where: string, endsLine = true): { text: string; span: ast.Value["span"] } | undefined {
   if (value.kind === "string") {
-    const why = unsafeReason(value.value, "argument");
+    const why = unsafeReason(value.value, "argument") ?? (endsLine && hasTrailingWhitespace(value.value) ? "it ends with whitespace, which mod_firewall's line trimming would drop" : undefined);
     if (why) {
       ctx.report("SFW213", value.span, { why });
       return undefined;

@@ -46,6 +46,8 @@ diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW21
     // Compared strings are literal (no `$` operator): expression markers in them are plain text.
     ruleSource('body contains "$(os.exit())"', "drop"),
     ruleSource('body == "$<@from>"', "drop"),
+    // A bounce text is not at the end of its line (it is in parentheses): its spaces are kept.
+    ruleSource(undefined, 'bounce policy-violation "trailing "'),
   ],
   invalid: [
     { name: "rate name with underscore", source: "rate per_user = 1 per second\n" + ruleSource("exceeds per_user", "drop"), diagnostics: [{ code: "SFW205", line: 1, column: 6, message: "LIMIT only accepts rate names made of letters and digits" }] },
@@ -59,6 +61,8 @@ diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW21
     { name: "JID not normalised", source: ruleSource('from == "Bob@Example.com"', "drop"), diagnostics: [{ code: "SFW212", line: 4, column: 18, message: "Write 'bob@example.com'" }] },
     { name: "line break in reply", source: ruleSource(undefined, 'reply "a\\nDROP."'), diagnostics: [{ code: "SFW213", line: 5, column: 16, message: "line break" }] },
     { name: "trailing backslash", source: ruleSource(undefined, 'log "C:\\\\"'), diagnostics: [{ code: "SFW213", line: 5, column: 14, message: "ends with a backslash" }] },
+    { name: "trailing space in a compared string (mod_firewall trims the line: 'buy ' would match 'buyer')", source: ruleSource('body contains "buy "', "drop"), diagnostics: [{ code: "SFW213", line: 4, column: 24, message: "ends with whitespace" }] },
+    { name: "trailing space in a group name", source: ruleSource('from in group "Best Friends "', "drop"), diagnostics: [{ code: "SFW213", line: 4, column: 24, message: "ends with whitespace" }] },
     { name: "expression marker in log text", source: ruleSource(undefined, 'log "$(os.exit())"'), diagnostics: [{ code: "SFW213", line: 5, column: 14, message: "'$(' or '$<'" }] },
     { name: "compared path without # or @", source: ruleSource('path"body" == "x"', "drop"), diagnostics: [{ code: "SFW214", line: 4, column: 15, message: "must end in '#'" }] },
     { name: "inject attribute with a 2", source: ruleSource(undefined, "inject xml\"<x xmlns='urn:x:2'/>\""), diagnostics: [{ code: "SFW215", line: 5, column: 21, message: "because its value contains the character '2'" }] },
