@@ -161,6 +161,8 @@ function translateCompare(ctx: CheckContext, cond: ast.CompareAtom): Formula | u
   // A string is compared as written: without the `$` operator mod_firewall substitutes nothing,
   // so `$(` in it is plain text (a payload worth blocking), not an expression.
   if (cond.right.kind === "string") {
+    // `INSPECT: body#=` compares with the empty string: only a wholly empty argument is read as none.
+    if (cond.right.value === "") return lit("INSPECT", `${path}${operator}`, cond.span);
     const literal = literalString(ctx, cond.right, "a comparison");
     return literal && lit("INSPECT", `${path}${operator}${literal.text}`, cond.span);
   }

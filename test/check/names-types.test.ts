@@ -46,6 +46,7 @@ diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW21
     // Compared strings are literal (no `$` operator): expression markers in them are plain text.
     ruleSource('body contains "$(os.exit())"', "drop"),
     ruleSource('body == "$<@from>"', "drop"),
+    ruleSource('body == ""', "drop"),
     // A bounce text is not at the end of its line (it is in parentheses): its spaces are kept.
     ruleSource(undefined, 'bounce policy-violation "trailing "'),
   ],

@@ -87,10 +87,10 @@ const cases: Case[] = [
     steps: [msg("alice", "bob", "hello"), msg("alice", "bob", "mark me"), msg("alice", "bob", "hello again"), msg("carol", "bob", "hello")],
   },
   {
-    name: "a compiled .sfw rule set: '$(' and '$<' in compared strings are plain text",
+    name: "a compiled .sfw rule set: '$(' and '$<' in compared strings are plain text; an empty string compares",
     sfw: true,
-    script: 'target prosody "0.12"\nchain deliver {\n  rule shell {\n    when body contains "$(os.exit())"\n    then drop\n  }\n  rule exact {\n    when body == "$<@from>"\n    then bounce not-allowed\n  }\n}\n',
-    steps: [msg("alice", "bob", "run $(os.exit()) now"), msg("alice", "bob", "$&lt;@from&gt;"), msg("alice", "bob", "hello"), msg("alice", "bob", "$(os.exit(")],
+    script: 'target prosody "0.12"\nchain deliver {\n  rule shell {\n    when body contains "$(os.exit())"\n    then drop\n  }\n  rule exact {\n    when body == "$<@from>"\n    then bounce not-allowed\n  }\n  rule empty {\n    when body == ""\n    then bounce bad-request\n  }\n}\n',
+    steps: [msg("alice", "bob", "run $(os.exit()) now"), msg("alice", "bob", "$&lt;@from&gt;"), msg("alice", "bob", "hello"), msg("alice", "bob", "$(os.exit("), msg("alice", "bob", "")],
   },
   {
     name: "a compiled .sfw rule set: or-lowering, lists and patterns",
