@@ -39,6 +39,7 @@ export const checkMessages = {
   SFW312: { severity: "warning", message: "chain '{name}' has no rules", doc: "An empty chain does nothing." },
   SFW313: { severity: "error", message: "condition too complex: it lowers to {count} mod_firewall rules (limit {limit})", doc: "Conditions are lowered to disjunctive normal form; this one explodes." },
   SFW314: { severity: "error", message: "{message}", doc: "A combination of actions mod_firewall compiles into failing Lua." },
+  SFW315: { severity: "warning", message: "'{text}' is computed once for chain '{chain}', before rule '{first}': '{action}' in rule '{changer}' does not change it for rule '{later}' on the same stanza (only for the next one)", doc: "mod_firewall hoists a condition used by several rules of a chain; an action between them that changes what it tests (a list addition, INJECT or STRIP, a mark) is not seen by the later rules for the same stanza." },
   // ---- target
   SFW401: { severity: "error", message: "{feature} is not available in the target ({target})", doc: "The declared target's mod_firewall does not have this feature." },
   SFW402: { severity: "error", message: "{feature} does not work in the target: {why}", doc: "The feature exists in the target but fails at run time or never matches." },

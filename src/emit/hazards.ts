@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { diag } from "../diag/diagnostic.js";
-import type { LoweredScript } from "./lowered.js";
+import type { LoweredAction, LoweredChain, LoweredCondition, LoweredScript } from "./lowered.js";
 
 /** mod_firewall's Lua functions hold at most 200 locals; helpers take about 20 of them. */
 const maxHoistedConditions = 180;
@@ -28,6 +28,7 @@ export function reportCodegenHazards(script: LoweredScript): Diagnostic[] {
       }
       previousTail = rule.conditions.length === 0 ? names[names.length - 1] : undefined;
     }
+    out.push(...staleHoistedConditions(chain));
     const uses = new Map<string, number>();
     for (const rule of chain.rules) {
       for (const c of rule.conditions) {
@@ -44,5 +45,63 @@ export function reportCodegenHazards(script: LoweredScript): Diagnostic[] {
       );
     }
   }
+  return out;
+}
+
+/** Whether an action can change what a condition tests, for the same stanza. */
+function changes(action: LoweredAction, condition: LoweredCondition): boolean {
+  const arg = condition.argument ?? "";
+  switch (action.name) {
+    case "ADD TO":
+      return condition.name === "CHECK LIST" && arg.startsWith(`${(action.argument ?? "").split(" ")[0]} contains `);
+    case "INJECT":
+    case "STRIP":
+      return ["INSPECT", "PAYLOAD", "COUNT", "SCAN"].includes(condition.name);
+    case "MARK ORIGIN":
+    case "UNMARK ORIGIN":
+      return condition.name === "ORIGIN MARKED" && arg.split(" ")[0] === (action.argument ?? "").split(" ")[0];
+    case "MARK USER":
+    case "UNMARK USER":
+      return condition.name === "USER MARKED" && arg.split(" ")[0] === (action.argument ?? "").split(" ")[0];
+    default:
+      return false;
+  }
+}
+
+/**
+ * mod_firewall computes a condition used by several rules of a chain once, before the first of
+ * them (SFW315): a later rule does not see what an action in between did to it for this stanza —
+ * `add from.bare to reported` then `from.bare in reported` is still false, and the stanza passes.
+ */
+function staleHoistedConditions(chain: LoweredChain): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const firstUse = new Map<string, number>();
+  const reported = new Set<string>();
+  chain.rules.forEach((rule, j) => {
+    for (const c of rule.conditions) {
+      const key = `${c.name}: ${c.argument ?? ""}`;
+      const first = firstUse.get(key);
+      if (first === undefined) {
+        firstUse.set(key, j);
+        continue;
+      }
+      for (let r = first; r < j; r++) {
+        const action = chain.rules[r]!.actions.find((a) => changes(a, c));
+        if (!action || reported.has(`${key}\n${rule.origin.ruleName}`)) continue;
+        reported.add(`${key}\n${rule.origin.ruleName}`);
+        out.push(
+          diag("SFW315", rule.origin.span, {
+            text: key,
+            chain: chain.name,
+            first: chain.rules[first]!.origin.ruleName,
+            action: `${action.name}${action.argument !== undefined ? `=${action.argument}` : ""}`,
+            changer: chain.rules[r]!.origin.ruleName,
+            later: rule.origin.ruleName,
+          }),
+        );
+        break;
+      }
+    }
+  });
   return out;
 }

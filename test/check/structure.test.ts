@@ -65,3 +65,25 @@ diagnosticCases("targets (SFW401, SFW402, SFW404, SFW311)", {
     { name: "two targets", source: 'target prosody "0.12"\ntarget prosody "13"\n' + ruleSource(undefined, "drop"), diagnostics: [{ code: "SFW311", line: 2, column: 1 }] },
   ],
 });
+
+const hoisted = (between: string, decl = "list seen: set<jid> = memory(limit: 100)") =>
+  `${decl}\nchain deliver {\n  rule first { when kind == presence and from.bare in seen then log "p" }\n  rule change { when to.node == "honeypot" then ${between} }\n  rule later { when from.bare in seen then drop }\n}\n`;
+
+diagnosticCases("conditions computed once per chain, changed in between (SFW315)", {
+  valid: [
+    // Used by one rule only: evaluated where it stands, after the addition.
+    'list seen: set<jid> = memory(limit: 100)\nchain deliver {\n  rule change { when to.node == "honeypot" then add from.bare to seen }\n  rule later { when from.bare in seen then drop }\n}\n',
+    // Another list is changed: the hoisted value is still right.
+    hoisted("add from.bare to other", "list seen: set<jid> = memory(limit: 100)\nlist other: set<jid> = memory(limit: 100)"),
+    // The addition comes after the last use.
+    'list seen: set<jid> = memory(limit: 100)\nchain deliver {\n  rule first { when kind == presence and from.bare in seen then log "p" }\n  rule later { when from.bare in seen then drop }\n  rule change { when to.node == "honeypot" then add from.bare to seen }\n}\n',
+  ],
+  invalid: [
+    { name: "a list addition between two uses of the list", source: hoisted("add from.bare to seen"), diagnostics: [{ code: "SFW315", line: 5, column: 3, message: "in rule 'change' does not change it for rule 'later' on the same stanza" }] },
+    {
+      name: "an injected payload tested by two rules",
+      source: 'chain deliver {\n  rule first { when kind == presence and has path"{urn:x}t" then log "p" }\n  rule tag { when kind == message then inject xml"<t xmlns=\'urn:x\'/>" }\n  rule later { when has path"{urn:x}t" then drop }\n}\n',
+      diagnostics: [{ code: "SFW315", line: 4, column: 3, message: "before rule 'first': 'INJECT=" }],
+    },
+  ],
+});
