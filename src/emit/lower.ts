@@ -63,7 +63,7 @@ function lowerRule(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain
   if (rateInRest) {
     diagnostics.push(
       diag("SFW309", rateInRest.literal.span, {
-        message: `this rate test is inside an 'or' whose actions do not end the chain; mod_firewall would need a helper chain with its own rate buckets. Test the rate first ('${rateInRest.literal.argument} and (…)') or end the actions with a terminal action`,
+        message: `this rate test is inside an 'or' whose actions do not end the chain; mod_firewall would need a helper chain with its own rate buckets. Test the rate first ('${rateTestSource(rateInRest.literal)} and (…)') or end the actions with a terminal action`,
       }),
     );
     return [];
