@@ -6,7 +6,7 @@ export const checkMessages = {
   SFW201: { severity: "error", message: "unknown {what} '{name}'", doc: "A name that no declaration, chain or built-in defines." },
   SFW202: { severity: "error", message: "{what} '{name}' is already defined", doc: "Two declarations, chains or rules of one chain share a name." },
   SFW203: { severity: "error", message: "{message}", doc: "A value of the wrong type for where it is used (e.g. a pattern where a list is expected)." },
-  SFW204: { severity: "error", message: "a {kind} stanza never has type '{type}'", doc: "The rule requires a stanza kind that cannot carry the stanza type it tests." },
+  SFW204: { severity: "error", message: "{kind} stanzas never have type '{type}'", doc: "The rule requires a stanza kind that cannot carry the stanza type it tests." },
   SFW205: { severity: "error", message: "'{name}' is not a valid {what} name: {why}", doc: "A name mod_firewall cannot use (definitions and marks: a letter, then letters, digits or '_'; rates used by 'exceeds': letters and digits only)." },
   SFW206: { severity: "error", message: "'{name}' expects {expected}", doc: "A predicate or action used with the wrong number or kind of arguments." },
   SFW207: { severity: "error", message: "invalid Lua pattern: {error}", doc: "mod_firewall uses Lua patterns; this one is malformed." },

@@ -29,7 +29,7 @@ diagnosticCases("duplicates (SFW202)", {
 diagnosticCases("types (SFW203, SFW204)", {
   valid: [ruleSource("kind == iq and type in [get, set]", "drop")],
   invalid: [
-    { name: "type impossible for kind", source: ruleSource("kind == iq and type == chat", "drop"), diagnostics: [{ code: "SFW204", line: 4, column: 33, message: "a iq stanza never has type 'chat'" }] },
+    { name: "type impossible for kind", source: ruleSource("kind == iq and type == chat", "drop"), diagnostics: [{ code: "SFW204", line: 4, column: 33, message: "iq stanzas never have type 'chat'" }] },
     { name: "a misspelt kind is reported once, not again with the types", source: ruleSource("kind == mesage and type == chat", "drop"), diagnostics: [{ code: "SFW201", line: 4, column: 18, message: "unknown stanza kind 'mesage'" }] },
     { name: "domain list tested with a bare JID", source: ruleSource("from.bare in blocked", "drop", 'list blocked: set<domain> = memory'), diagnostics: [{ code: "SFW203", line: 4, column: 10, message: "list 'blocked' holds domains, but this value is a bare jid", hint: "use .host" }] },
     { name: "a rate used as a list", source: ruleSource("from in r", "drop", "rate r = 1 per second"), diagnostics: [{ code: "SFW203", line: 4, column: 18, message: "'r' is a rate, but a list is expected here" }] },
