@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { diag } from "../diag/diagnostic.js";
+import { logAfterCall } from "../pfw/log-after-call.js";
 import type { LoweredAction, LoweredChain, LoweredCondition, LoweredScript } from "./lowered.js";
 
 /** mod_firewall's Lua functions hold at most 200 locals; helpers take about 20 of them. */
@@ -13,20 +14,12 @@ const maxHoistedConditions = 180;
 export function reportCodegenHazards(script: LoweredScript): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const chain of script.chains) {
-    let previousTail: string | undefined;
-    for (const rule of chain.rules) {
-      const names = rule.actions.map((a) => a.name);
-      const sequence = rule.conditions.length === 0 && previousTail ? [previousTail, ...names] : names;
-      for (let i = 1; i < sequence.length; i++) {
-        if (sequence[i] === "LOG" && (sequence[i - 1] === "INJECT" || sequence[i - 1] === "EVENT")) {
-          out.push(
-            diag("SFW314", rule.origin.span, {
-              message: `'log' right after '${sequence[i - 1]!.toLowerCase()}' compiles into Lua that fails for every stanza (mod_firewall emits the two statements without a separator); log first, or put another action between them`,
-            }),
-          );
-        }
-      }
-      previousTail = rule.conditions.length === 0 ? names[names.length - 1] : undefined;
+    for (const { log, name } of logAfterCall(chain.rules.map((r) => ({ hasConditions: r.conditions.length > 0, actions: r.actions.map((a) => a.name) })))) {
+      out.push(
+        diag("SFW314", chain.rules[log.rule]!.origin.span, {
+          message: `'log' right after '${name.toLowerCase()}' compiles into Lua that fails for every stanza (mod_firewall emits the two statements without a separator); log first, or put another action between them`,
+        }),
+      );
     }
     out.push(...staleHoistedConditions(chain));
     const uses = new Map<string, number>();

@@ -1,3 +1,4 @@
+import { logAfterCall } from "./log-after-call.js";
 import { diag, type Diagnostic, type DiagnosticNote, type MessageData } from "../diag/diagnostic.js";
 import type { Code } from "../diag/messages.js";
 import { didYouMean } from "../diag/did-you-mean.js";
@@ -266,6 +267,15 @@ class Reader {
         return r;
       }),
     }));
+    const seen = new Set<PfwAction>();
+    for (const chain of chains) {
+      for (const { log, name } of logAfterCall(chain.rules.map((r) => ({ hasConditions: r.conditions.length > 0, actions: r.actions.map((a) => a.name) })))) {
+        const action = chain.rules[log.rule]!.actions[log.action]!;
+        if (seen.has(action)) continue; // a rule stored twice
+        seen.add(action);
+        this.report("SFW517", action.span, { message: `LOG right after ${name} compiles into Lua that fails for every stanza that gets here (mod_firewall emits the two without a separator)` }, { hint: "put LOG first, or another action between them" });
+      }
+    }
     return { script: { file: this.file, definitions: this.definitions, chains }, diagnostics: this.diagnostics };
   }
 

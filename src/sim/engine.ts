@@ -7,6 +7,7 @@ import { Definitions } from "./definitions.js";
 import { Assumptions, type World } from "./world.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 import { didYouMean } from "../diag/did-you-mean.js";
+import { logAfterCall } from "../pfw/log-after-call.js";
 
 /**
  * The simulator proper: scripts loaded per host as mod_firewall loads them, chains run as the
@@ -229,29 +230,10 @@ function originProblemOf(origin: string): string | undefined {
   return ok ? undefined : `origin '${origin}' names no session: it is c2s:USER@HOST/RESOURCE (a local client), s2s:DOMAIN (another server) or local:HOST (the server itself)`;
 }
 
-/**
- * INJECT and EVENT compile to a call without a trailing `;` and LOG to a statement starting with
- * `(`: when LOG follows directly (same rule, or the next condition-less rule), Lua reads one call
- * expression and raises after the INJECT/EVENT has run.
- */
+/** Actions after which the generated Lua raises (an INJECT or EVENT that LOG directly follows). */
 function markLogHazards(rules: CompiledRule[]): void {
-  const sequence: { rule: number; action: number }[] = [];
-  rules.forEach((rule, r) => {
-    if (rule.conditions.length > 0) {
-      sequence.push({ rule: -1, action: -1 });
-      rule.actions.forEach((_, a) => sequence.push({ rule: r, action: a }));
-      sequence.push({ rule: -1, action: -1 });
-    } else rule.actions.forEach((_, a) => sequence.push({ rule: r, action: a }));
-  });
-  for (let i = 0; i + 1 < sequence.length; i++) {
-    const a = sequence[i]!;
-    const b = sequence[i + 1]!;
-    if (a.rule < 0 || b.rule < 0) continue;
-    const first = rules[a.rule]!.actions[a.action]!;
-    const second = rules[b.rule]!.actions[b.action]!;
-    if ((first.compiled.name === "INJECT" || first.compiled.name === "EVENT") && second.compiled.name === "LOG") {
-      (first as { raisesAfter: boolean }).raisesAfter = true;
-    }
+  for (const { call } of logAfterCall(rules.map((r) => ({ hasConditions: r.conditions.length > 0, actions: r.actions.map((a) => a.compiled.name) })))) {
+    (rules[call.rule]!.actions[call.action] as { raisesAfter: boolean }).raisesAfter = true;
   }
 }
 

@@ -148,6 +148,11 @@ const diagnosticCases: [string, string, string[], TargetVersion?][] = [
   ["INSPECT with expressions", "INSPECT: body#$=$<@from|nodes>\nDROP.\n", ["SFW506@1:17"]],
   ["DAY with an unknown day", "DAY: funday\nDROP.\n", ["SFW506@1:6", "SFW517@1:6"]],
   ["DAY that parses", "DAY: mon-fri\nDROP.\n", ["SFW517@1:6"]],
+  // LOG directly after INJECT or EVENT: one Lua call expression, which fails (checked with prosodyctl mod_firewall test)
+  ["LOG right after INJECT in a rule", 'KIND: message\nINJECT=<x xmlns="urn:a"/>\nLOG=after\n', ["SFW517@3:1"]],
+  ["LOG right after EVENT", "EVENT=foo\nLOG=bar\n", ["SFW517@2:1"]],
+  ["LOG in the next rule, both without conditions", 'INJECT=<x xmlns="urn:a"/>\n\nLOG=after\n', ["SFW517@3:1"]],
+  ["LOG after a rule with conditions: its actions are in an if block", 'KIND: message\nINJECT=<x xmlns="urn:a"/>\n\nLOG=after\n', []],
   ["TIME without colons", "TIME: 9-17\nDROP.\n", ["SFW506@1:7"]],
   ["TIME with am/pm", "TIME: 9am-5pm\nDROP.\n", []],
   ["TIME with minutes", "TIME: 09:30-17:00\nDROP.\n", ["SFW517@1:7"]],
