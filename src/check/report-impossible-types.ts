@@ -17,7 +17,24 @@ export function reportImpossibleTypes(ctx: CheckContext, cond: ast.Condition | u
     // An unknown kind (a typo, reported as SFW201) says nothing about types: no echo of it here.
     if (values.some((v) => !Object.hasOwn(stanzaTypes, v.text))) return;
     const s = new Set(values.map((v) => v.text as StanzaKind));
+    const before = kinds;
     kinds = kinds ? new Set([...kinds].filter((k) => s.has(k))) : s;
+    if (before && kinds.size === 0) {
+      ctx.report("SFW316", atom.span, { why: `a stanza is one kind, and the kinds tested before (${[...before].join(", ")}) leave none of ${values.map((v) => v.text).join(", ")}` });
+      return;
+    }
+  }
+  let types: Set<string> | undefined;
+  for (const atom of atoms) {
+    const values = enumValues(atom, "type");
+    if (!values) continue;
+    const s = new Set(values.map((v) => v.text));
+    const before = types;
+    types = types ? new Set([...types].filter((t) => s.has(t))) : s;
+    if (before && types.size === 0) {
+      ctx.report("SFW316", atom.span, { why: `a stanza has one type, and the types tested before (${[...before].join(", ")}) leave none of ${values.map((v) => v.text).join(", ")}` });
+      return;
+    }
   }
   if (!kinds || kinds.size === 0) return;
   for (const atom of atoms) {

@@ -30,6 +30,8 @@ diagnosticCases("types (SFW203, SFW204)", {
   valid: [ruleSource("kind == iq and type in [get, set]", "drop")],
   invalid: [
     { name: "type impossible for kind", source: ruleSource("kind == iq and type == chat", "drop"), diagnostics: [{ code: "SFW204", line: 4, column: 33, message: "iq stanzas never have type 'chat'" }] },
+    { name: "two kinds at once", source: ruleSource("kind == message and kind == iq", "drop"), diagnostics: [{ code: "SFW316", line: 4, column: 30, message: "the kinds tested before (message) leave none of iq" }] },
+    { name: "two types at once", source: ruleSource("type in [chat, normal] and type == groupchat", "drop"), diagnostics: [{ code: "SFW316", line: 4, column: 37, message: "the types tested before (chat, normal) leave none of groupchat" }] },
     { name: "a misspelt kind is reported once, not again with the types", source: ruleSource("kind == mesage and type == chat", "drop"), diagnostics: [{ code: "SFW201", line: 4, column: 18, message: "unknown stanza kind 'mesage'" }] },
     { name: "domain list tested with a bare JID", source: ruleSource("from.bare in blocked", "drop", 'list blocked: set<domain> = memory'), diagnostics: [{ code: "SFW203", line: 4, column: 10, message: "list 'blocked' holds domains, but this value is a bare jid", hint: "use .host" }] },
     { name: "a rate used as a list", source: ruleSource("from in r", "drop", "rate r = 1 per second"), diagnostics: [{ code: "SFW203", line: 4, column: 18, message: "'r' is a rate, but a list is expected here" }] },
@@ -47,6 +49,7 @@ diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW21
     ruleSource('body contains "$(os.exit())"', "drop"),
     ruleSource('body == "$<@from>"', "drop"),
     ruleSource('body == ""', "drop"),
+    ruleSource("kind in [message, iq] and kind == iq and type in [get, set] and type == get", "drop"),
     // A bounce text is not at the end of its line (it is in parentheses): its spaces are kept.
     ruleSource(undefined, 'bounce policy-violation "trailing "'),
   ],
