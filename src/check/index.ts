@@ -127,6 +127,9 @@ function translateRules(ctx: CheckContext, chain: ast.ChainDecl, pfwNameOf: (nam
     const condition = rule.when ? translateCondition(ctx, rule.when) : undefined;
     reportImpossibleTypes(ctx, rule.when);
     if (rule.actions.length === 0) ctx.report("SFW301", rule.name.span, { name: rule.name.text });
+    if (!isBuiltinChain(chain.name.text)) {
+      for (const a of rule.actions) if (a.kind === "bare-action" && a.verb === "default") ctx.report("SFW317", a.span, { chain: chain.name.text });
+    }
     const actions = rule.actions.map((a) => translateAction(ctx, a, pfwNameOf));
     if (rule.when && !condition) continue;
     if (actions.some((a) => a === undefined)) continue;

@@ -41,6 +41,7 @@ export const checkMessages = {
   SFW314: { severity: "error", message: "{message}", doc: "A combination of actions mod_firewall compiles into failing Lua." },
   SFW315: { severity: "warning", message: "'{text}' is computed once for chain '{chain}', before rule '{first}': '{action}' in rule '{changer}' does not change it for rule '{later}' on the same stanza (only for the next one)", doc: "mod_firewall hoists a condition used by several rules of a chain; an action between them that changes what it tests (a list addition, INJECT or STRIP, a mark) is not seen by the later rules for the same stanza." },
   SFW316: { severity: "warning", message: "this rule can never fire: {why}", doc: "The conditions ANDed at the top of a rule exclude each other (two different kinds, two different types)." },
+  SFW317: { severity: "warning", message: "in chain '{chain}', reached by jump, 'default' ends the chain and the stanza passes (mod_firewall returns false, which the rule that jumped takes as handled); write 'pass' to say so, or decide in the built-in chain", doc: "DEFAULT means the server's default handling only in deliver, deliver_remote and preroute; in a custom chain it behaves like PASS." },
   // ---- target
   SFW401: { severity: "error", message: "{feature} is not available in the target ({target})", doc: "The declared target's mod_firewall does not have this feature." },
   SFW402: { severity: "error", message: "{feature} does not work in the target: {why}", doc: "The feature exists in the target but fails at run time or never matches." },

@@ -87,3 +87,14 @@ diagnosticCases("conditions computed once per chain, changed in between (SFW315)
     },
   ],
 });
+
+diagnosticCases("default in a chain reached by jump (SFW317)", {
+  valid: ['chain deliver {\n  rule j { when kind == message then jump sub }\n  rule d { when body contains "y" then default }\n}\nchain sub {\n  rule p { when body contains "x" then pass }\n}\n'],
+  invalid: [
+    {
+      name: "default in a custom chain behaves like pass",
+      source: 'chain deliver {\n  rule j { when kind == message then jump sub }\n}\nchain sub {\n  rule d { when body contains "x" then default }\n}\n',
+      diagnostics: [{ code: "SFW317", line: 5, column: 40, message: "in chain 'sub', reached by jump, 'default' ends the chain and the stanza passes" }],
+    },
+  ],
+});
