@@ -41,23 +41,43 @@ export function reportCodegenHazards(script: LoweredScript): Diagnostic[] {
   return out;
 }
 
-/** Whether an action can change what a condition tests, for the same stanza. */
-function changes(action: LoweredAction, condition: LoweredCondition): boolean {
-  const arg = condition.argument ?? "";
+/** What an action changes that a condition may test, as a key both share; undefined when nothing of that kind. */
+function changedBy(action: LoweredAction): string | undefined {
+  const first = (action.argument ?? "").split(" ")[0];
   switch (action.name) {
     case "ADD TO":
-      return condition.name === "CHECK LIST" && arg.startsWith(`${(action.argument ?? "").split(" ")[0]} contains `);
+      return `list ${first}`;
     case "INJECT":
     case "STRIP":
-      return ["INSPECT", "PAYLOAD", "COUNT", "SCAN"].includes(condition.name);
+      return "content";
     case "MARK ORIGIN":
     case "UNMARK ORIGIN":
-      return condition.name === "ORIGIN MARKED" && arg.split(" ")[0] === (action.argument ?? "").split(" ")[0];
+      return `origin mark ${first}`;
     case "MARK USER":
     case "UNMARK USER":
-      return condition.name === "USER MARKED" && arg.split(" ")[0] === (action.argument ?? "").split(" ")[0];
+      return `user mark ${first}`;
     default:
-      return false;
+      return undefined;
+  }
+}
+
+function testedBy(condition: LoweredCondition): string | undefined {
+  const arg = condition.argument ?? "";
+  const first = arg.split(" ")[0];
+  switch (condition.name) {
+    case "CHECK LIST":
+      return `list ${first}`;
+    case "INSPECT":
+    case "PAYLOAD":
+    case "COUNT":
+    case "SCAN":
+      return "content";
+    case "ORIGIN MARKED":
+      return `origin mark ${first}`;
+    case "USER MARKED":
+      return `user mark ${first}`;
+    default:
+      return undefined;
   }
 }
 
@@ -65,10 +85,13 @@ function changes(action: LoweredAction, condition: LoweredCondition): boolean {
  * mod_firewall computes a condition used by several rules of a chain once, before the first of
  * them (SFW315): a later rule does not see what an action in between did to it for this stanza —
  * `add from.bare to reported` then `from.bare in reported` is still false, and the stanza passes.
+ * One pass: the last rule that changed each thing is kept, and a repeated condition is stale
+ * when that rule is at or after the condition's first use.
  */
 function staleHoistedConditions(chain: LoweredChain): Diagnostic[] {
   const out: Diagnostic[] = [];
   const firstUse = new Map<string, number>();
+  const lastChange = new Map<string, { rule: number; action: LoweredAction }>();
   const reported = new Set<string>();
   chain.rules.forEach((rule, j) => {
     for (const c of rule.conditions) {
@@ -78,22 +101,24 @@ function staleHoistedConditions(chain: LoweredChain): Diagnostic[] {
         firstUse.set(key, j);
         continue;
       }
-      for (let r = first; r < j; r++) {
-        const action = chain.rules[r]!.actions.find((a) => changes(a, c));
-        if (!action || reported.has(`${key}\n${rule.origin.ruleName}`)) continue;
-        reported.add(`${key}\n${rule.origin.ruleName}`);
-        out.push(
-          diag("SFW315", rule.origin.span, {
-            text: key,
-            chain: chain.name,
-            first: chain.rules[first]!.origin.ruleName,
-            action: `${action.name}${action.argument !== undefined ? `=${action.argument}` : ""}`,
-            changer: chain.rules[r]!.origin.ruleName,
-            later: rule.origin.ruleName,
-          }),
-        );
-        break;
-      }
+      const what = testedBy(c);
+      const change = what === undefined ? undefined : lastChange.get(what);
+      if (!change || change.rule < first || reported.has(`${key}\n${rule.origin.ruleName}`)) continue;
+      reported.add(`${key}\n${rule.origin.ruleName}`);
+      out.push(
+        diag("SFW315", rule.origin.span, {
+          text: key,
+          chain: chain.name,
+          first: chain.rules[first]!.origin.ruleName,
+          action: `${change.action.name}${change.action.argument !== undefined ? `=${change.action.argument}` : ""}`,
+          changer: chain.rules[change.rule]!.origin.ruleName,
+          later: rule.origin.ruleName,
+        }),
+      );
+    }
+    for (const a of rule.actions) {
+      const what = changedBy(a);
+      if (what !== undefined) lastChange.set(what, { rule: j, action: a });
     }
   });
   return out;
