@@ -49,7 +49,7 @@ export function translateAction(ctx: CheckContext, action: ast.Action, chainPfwN
     case "copy":
     case "forward": {
       const jid = literalString(ctx, action.target, `${action.kind}`);
-      if (!jid || !validateJid(ctx, jid.text, jid.span, "any")) return undefined;
+      if (!jid || !validateJid(ctx, jid.text, jid.span, "any", "destination")) return undefined;
       return out(action.kind.toUpperCase(), jid.text);
     }
     case "reply": {
@@ -147,7 +147,7 @@ export function translateAction(ctx: CheckContext, action: ast.Action, chainPfwN
     }
     case "report": {
       const jid = literalString(ctx, action.target, "report_to");
-      if (!jid || !validateJid(ctx, jid.text, jid.span, "any")) return undefined;
+      if (!jid || !validateJid(ctx, jid.text, jid.span, "any", "destination")) return undefined;
       let arg = jid.text;
       if (action.reason) arg += ` ${action.reason.text}`;
       if (action.text) {

@@ -7,7 +7,7 @@ import { stanzaKinds, allStanzaTypes } from "../vocab/stanza-kinds.js";
 import { predicates } from "./predicates.js";
 import { describeValue, literalString, refText, renderExpression } from "./values.js";
 import { validatePath } from "./paths.js";
-import { splitJid, validateJid } from "./jids.js";
+import { comparedWhy, splitJid, validateJid } from "./jids.js";
 import { luaPatternText } from "./declarations.js";
 import { unsafeReason } from "./text-safety.js";
 import { translateDays, translateTimes } from "./day-time.js";
@@ -258,7 +258,7 @@ function translateJidCompare(ctx: CheckContext, cond: ast.CompareAtom): Formula 
       ctx.report("SFW211", cond.right.span, { text, why: `not a valid ${part}` });
       return undefined;
     }
-    if (part === "node" && text !== text.toLowerCase()) ctx.report("SFW212", cond.right.span, { text, normal: text.toLowerCase() });
+    if (part === "node" && text !== text.toLowerCase()) ctx.report("SFW212", cond.right.span, { text, normal: text.toLowerCase(), why: comparedWhy });
   } else if (!validateJid(ctx, text, cond.right.span, shape)) {
     return undefined;
   }
@@ -302,7 +302,7 @@ function validateJidPattern(ctx: CheckContext, lit: ast.PrefixedLit): string | u
       ctx.report("SFW211", lit.valueSpan, { text, why: `the ${partName} part must be plain text, <*>, <glob> or <<lua pattern>>` });
       return undefined;
     } else if (!value.startsWith("<") && value !== value.toLowerCase() && partName !== "resource") {
-      ctx.report("SFW212", lit.valueSpan, { text, normal: text.toLowerCase() });
+      ctx.report("SFW212", lit.valueSpan, { text, normal: text.toLowerCase(), why: comparedWhy });
     }
   }
   if (lit.accessors.length > 0) {

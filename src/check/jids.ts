@@ -2,6 +2,9 @@ import type { Span } from "../diag/span.js";
 import type { CheckContext } from "./context.js";
 import { unsafeReason } from "./text-safety.js";
 
+/** Why a compared JID must be normalised (SFW212). */
+export const comparedWhy = "Prosody compares normalised JIDs, so it would never match";
+
 /** What shape of JID a place accepts. */
 export type JidShape = "any" | "bare" | "domain";
 
@@ -14,8 +17,12 @@ export function splitJid(text: string): { node: string | undefined; domain: stri
   return at >= 0 ? { node: local.slice(0, at), domain: local.slice(at + 1), resource } : { node: undefined, domain: local, resource };
 }
 
-/** Checks a literal JID; reports and returns false when it is malformed. Warns when not normalised. */
-export function validateJid(ctx: CheckContext, text: string, span: Span, shape: JidShape): boolean {
+/**
+ * Checks a literal JID; reports and returns false when it is malformed. Warns when it is not
+ * normalised: compared, it would never match; as a destination (`copy`, `redirect`, …) Prosody
+ * routes it as written (core_route_stanza looks the host up without normalising it).
+ */
+export function validateJid(ctx: CheckContext, text: string, span: Span, shape: JidShape, use: "compared" | "destination" = "compared"): boolean {
   const fail = (why: string): false => {
     ctx.report("SFW211", span, { text, why });
     return false;
@@ -32,6 +39,7 @@ export function validateJid(ctx: CheckContext, text: string, span: Span, shape: 
   if (shape === "bare" && resource !== undefined) return fail("expected a bare JID (no /resource)");
   if (shape === "domain" && (node !== undefined || resource !== undefined)) return fail("expected a domain");
   const normal = (node !== undefined ? `${node.toLowerCase()}@` : "") + domain.toLowerCase() + (resource !== undefined ? `/${resource}` : "");
-  if (normal !== text) ctx.report("SFW212", span, { text, normal });
+  const why = use === "compared" ? comparedWhy : "Prosody routes a stanza by the address as written, and a host spelt so is none of the server's: it would go to another server";
+  if (normal !== text) ctx.report("SFW212", span, { text, normal, why });
   return true;
 }

@@ -14,7 +14,7 @@ export const checkMessages = {
   SFW209: { severity: "error", message: "unknown day '{name}'", doc: "Day names are mon, tue, wed, thu, fri, sat, sun." },
   SFW210: { severity: "error", message: "{why}", doc: "A rate must be positive and let at least one stanza through." },
   SFW211: { severity: "error", message: "invalid JID '{text}': {why}", doc: "A JID (or domain) that is malformed." },
-  SFW212: { severity: "warning", message: "JID '{text}' is not normalised; Prosody compares normalised JIDs, so it would never match. Write '{normal}'", doc: "Prosody lower-cases node and domain before any chain runs." },
+  SFW212: { severity: "warning", message: "JID '{text}' is not normalised; {why}. Write '{normal}'", doc: "Prosody lower-cases node and domain before any chain runs." },
   SFW213: { severity: "error", message: "this text cannot be written safely into a mod_firewall script: {why}", doc: "mod_firewall has no quoting: line breaks, a trailing backslash or an expression marker in literal text would change the script." },
   SFW214: { severity: "error", message: "invalid stanza path '{text}': {why}", doc: "Stanza paths are /-separated element names with optional {namespace}, ending in # (text) or @attr." },
   SFW215: { severity: "error", message: "invalid XML for inject: {why}", doc: "inject takes one element in the simple XML mod_firewall's INJECT understands." },

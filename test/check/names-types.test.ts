@@ -63,6 +63,7 @@ diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW21
     { name: "rate that never lets a stanza through", source: "rate r = 0.5 per second\n" + ruleSource("exceeds r", "drop"), diagnostics: [{ code: "SFW210", line: 1, column: 10, message: "can never let one through" }] },
     { name: "malformed JID", source: ruleSource(undefined, 'redirect "a@@b"'), diagnostics: [{ code: "SFW211", line: 5, column: 19, message: "invalid JID 'a@@b'" }] },
     { name: "JID not normalised", source: ruleSource('from == "Bob@Example.com"', "drop"), diagnostics: [{ code: "SFW212", line: 4, column: 18, message: "Write 'bob@example.com'" }] },
+    { name: "a destination not normalised: routed as written, to another server", source: ruleSource(undefined, 'copy "Archive@Example.org"'), diagnostics: [{ code: "SFW212", line: 5, column: 15, message: "Prosody routes a stanza by the address as written" }] },
     { name: "line break in reply", source: ruleSource(undefined, 'reply "a\\nDROP."'), diagnostics: [{ code: "SFW213", line: 5, column: 16, message: "line break" }] },
     { name: "trailing backslash", source: ruleSource(undefined, 'log "C:\\\\"'), diagnostics: [{ code: "SFW213", line: 5, column: 14, message: "ends with a backslash" }] },
     { name: "trailing space in a compared string (mod_firewall trims the line: 'buy ' would match 'buyer')", source: ruleSource('body contains "buy "', "drop"), diagnostics: [{ code: "SFW213", line: 4, column: 24, message: "ends with whitespace" }] },
