@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../diag/diagnostic.js";
+import type { Span } from "../diag/span.js";
 import { diag } from "../diag/diagnostic.js";
 import { logAfterCall } from "../pfw/log-after-call.js";
 import type { LoweredAction, LoweredChain, LoweredCondition, LoweredScript } from "./lowered.js";
@@ -14,7 +15,12 @@ const maxHoistedConditions = 180;
 export function reportCodegenHazards(script: LoweredScript): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const chain of script.chains) {
+    // A rule split into several (an `or`) is reported once.
+    const told = new Set<Span>();
     for (const { log, name } of logAfterCall(chain.rules.map((r) => ({ hasConditions: r.conditions.length > 0, actions: r.actions.map((a) => a.name) })))) {
+      const at = chain.rules[log.rule]!.origin.span;
+      if (told.has(at)) continue;
+      told.add(at);
       out.push(
         diag("SFW314", chain.rules[log.rule]!.origin.span, {
           message: `'log' right after '${name.toLowerCase()}' compiles into Lua that fails for every stanza (mod_firewall emits the two statements without a separator); log first, or put another action between them`,

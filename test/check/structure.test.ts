@@ -52,6 +52,7 @@ diagnosticCases("rate tests and lowering (SFW309, SFW310, SFW313, SFW314)", {
     { name: "same rate in two rules", source: "rate r = 5 per second\nchain deliver {\n  rule a { when kind == iq and exceeds r then drop }\n  rule b { when exceeds r then bounce }\n}\n", diagnostics: [{ code: "SFW310", line: 3, column: 32, message: "appears in 2 rules" }] },
     { name: "explosive condition", source: ruleSource(Array.from({ length: 7 }, (_, i) => `(payload "a${i}" or payload "b${i}")`).join(" and "), "drop"), diagnostics: [{ code: "SFW313", line: 3, column: 3 }] },
     { name: "log right after event", source: ruleSource(undefined, 'event "x"; log "y"'), diagnostics: [{ code: "SFW314", line: 3, column: 3, message: "'log' right after 'event'" }] },
+    { name: "log right after event in a rule an 'or' splits: reported once", source: ruleSource("kind == message or kind == iq", 'event "x"; log "y"'), diagnostics: [{ code: "SFW314", line: 3, column: 3, message: "'log' right after 'event'" }] },
   ],
 });
 
