@@ -86,6 +86,8 @@ interface LogicalLine {
   /** The physical line number mod_firewall reports: the last one of a joined group. */
   readonly line: number;
   readonly pieces: readonly { readonly at: number; readonly start: Position }[];
+  /** Spaces or tabs at the end of the physical line, which mod_firewall trims away. */
+  readonly trailingSpace?: boolean;
 }
 
 function positionIn(l: LogicalLine, index: number): Position {
@@ -97,6 +99,9 @@ function positionIn(l: LogicalLine, index: number): Position {
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
+
+/** Conditions and actions whose argument is compared or sent as text, where trailing spaces would matter. */
+const textArguments = new Set(["INSPECT", "IN ROSTER GROUP", "FROM GROUP", "TO GROUP", "TO EXACTLY", "FROM EXACTLY", "REPLY", "LOG", "STRIP"]);
 
 const builtinChains = ["preroute", "deliver", "deliver_remote"];
 const definitionTypes = new Set<string>(pfwDefinitionTypes);
@@ -228,6 +233,7 @@ class Reader {
         state = "actions";
         const action = this.action(l);
         if (action) rule.actions.push(action);
+        if (action?.argument) this.trailingSpaceWarning(l, action.name, action.argument);
         rule.end = positionIn(l, line.length);
         continue;
       }
@@ -250,6 +256,7 @@ class Reader {
       }
       const condition = this.condition(l);
       if (condition) rule.conditions.push(condition);
+      if (condition?.argument) this.trailingSpaceWarning(l, condition.name, condition.argument);
       rule.end = positionIn(l, line.length);
     }
     if (state === "rules" && rule) this.report("SFW512", { file: this.file, start: rule.start, end: rule.end });
@@ -277,6 +284,15 @@ class Reader {
       }
     }
     return { script: { file: this.file, definitions: this.definitions, chains }, diagnostics: this.diagnostics };
+  }
+
+  /**
+   * An argument whose text matters that ended in spaces before mod_firewall trimmed the line:
+   * `INSPECT: body#/=buy ` tests "buy" (and matches "buyer").
+   */
+  trailingSpaceWarning(l: LogicalLine, name: string, argument: string): void {
+    if (!l.trailingSpace || !textArguments.has(name) || (name === "INSPECT" && !argument.includes("="))) return;
+    this.report("SFW519", this.span(l, l.text.length, l.text.length), { message: `the spaces at the end of this line are dropped (mod_firewall trims every line): the argument is '${argument}'` });
   }
 
   newRule(l: LogicalLine): RuleDraft {
@@ -312,7 +328,7 @@ class Reader {
         hold = { text: textSoFar, pieces, comment: /^[#;]/.test(textSoFar), lastEnd: end };
         return;
       }
-      out.push({ text: trimmed, line: lineNo, pieces: [{ at: 0, start }] });
+      out.push({ text: trimmed, line: lineNo, pieces: [{ at: 0, start }], ...(/[ \t\v\f]\r?$/.test(raw) ? { trailingSpace: true } : {}) });
     });
     if (hold) {
       const first = hold.pieces[0]!.start;

@@ -148,6 +148,11 @@ const diagnosticCases: [string, string, string[], TargetVersion?][] = [
   ["INSPECT with expressions", "INSPECT: body#$=$<@from|nodes>\nDROP.\n", ["SFW506@1:17"]],
   ["DAY with an unknown day", "DAY: funday\nDROP.\n", ["SFW506@1:6", "SFW517@1:6"]],
   ["DAY that parses", "DAY: mon-fri\nDROP.\n", ["SFW517@1:6"]],
+  // trailing spaces, which mod_firewall trims: warned where the argument's text matters
+  ["spaces after an INSPECT value", "INSPECT: body#/=buy \nDROP.\n", ["SFW519@1:20"]],
+  ["spaces after a group name", "IN ROSTER GROUP: Best Friends\t\nDROP.\n", ["SFW519@1:30"]],
+  ["spaces after a word whose text does not matter", "KIND: message \nDROP. \n", []],
+  ["CRLF line ends are not trailing spaces", "INSPECT: body#/=buy\r\nDROP.\r\n", []],
   // LOG directly after INJECT or EVENT: one Lua call expression, which fails (checked with prosodyctl mod_firewall test)
   ["LOG right after INJECT in a rule", 'KIND: message\nINJECT=<x xmlns="urn:a"/>\nLOG=after\n', ["SFW517@3:1"]],
   ["LOG right after EVENT", "EVENT=foo\nLOG=bar\n", ["SFW517@2:1"]],
