@@ -3,6 +3,9 @@ import type { CheckedChain, CheckedRule } from "./model.js";
 import { toDnf, signedKey } from "./formula.js";
 import { isTerminal } from "./report-dead-actions.js";
 
+/** A positive KIND or TYPE test and its alternatives (`KIND: message|presence`). */
+const enumTest = /^(KIND|TYPE): ([a-z|]+)$/;
+
 /**
  * Reports rules that can never fire because an earlier rule of the chain always decides first:
  * an earlier unconditional terminal rule (SFW303), or an earlier terminal rule whose conditions
@@ -21,8 +24,18 @@ export function reportUnreachableRules(ctx: CheckContext, chain: CheckedChain): 
   const index = new Map<string, { order: number; rule: CheckedRule; keys: readonly string[] }[]>();
   let always: CheckedRule | undefined;
   let order = 0;
+  // `kind == message` implies `kind in [message, presence]`: the keys of earlier terminal
+  // KIND/TYPE tests whose alternatives include all of this one's count as this rule's too.
+  const alternatives = new Map<string, { key: string; values: ReadonlySet<string> }[]>();
+  const implied = (key: string): string[] => {
+    const m = enumTest.exec(key);
+    if (!m) return [];
+    const mine = m[2]!.split("|");
+    return (alternatives.get(m[1]!) ?? []).filter((a) => a.key !== key && mine.every((v) => a.values.has(v))).map((a) => a.key);
+  };
   const cover = (mine: readonly string[]): { order: number; rule: CheckedRule } | undefined => {
     const set = new Set(mine);
+    for (const k of mine) for (const i of implied(k)) set.add(i);
     let best: { order: number; rule: CheckedRule } | undefined;
     for (const k of set) {
       for (const d of index.get(k) ?? []) {
@@ -55,6 +68,10 @@ export function reportUnreachableRules(ctx: CheckContext, chain: CheckedChain): 
         const bucket = index.get(rarest) ?? [];
         bucket.push({ order: order++, rule, keys: k });
         index.set(rarest, bucket);
+        for (const key of k) {
+          const m = enumTest.exec(key);
+          if (m) alternatives.set(m[1]!, [...(alternatives.get(m[1]!) ?? []), { key, values: new Set(m[2]!.split("|")) }]);
+        }
       });
     }
   }

@@ -9,10 +9,15 @@ diagnosticCases("unreachable and shadowed rules (SFW303, SFW304)", {
   valid: [
     "chain deliver {\n  rule a { when kind == message then drop }\n  rule b { when kind == presence then drop }\n}\n",
     "chain deliver {\n  rule a { when kind == message and in_roster then drop }\n  rule b { when kind == message then drop }\n}\n",
+    // A broader list later: not shadowed.
+    "chain deliver {\n  rule a { when kind == message then drop }\n  rule b { when kind in [message, presence] then drop }\n}\n",
+    "chain deliver {\n  rule a { when type in [chat, normal] then drop }\n  rule b { when type in [chat, headline] then drop }\n}\n",
   ],
   invalid: [
     { name: "after an unconditional terminal rule", source: "chain deliver {\n  rule a { then pass }\n  rule b { when kind == message then drop }\n}\n", diagnostics: [{ code: "SFW303", line: 3, column: 3, message: "rule 'b' can never fire: rule 'a' always decides first" }] },
     { name: "conditions include an earlier rule's", source: "chain deliver {\n  rule a { when kind == message then drop }\n  rule b { when kind == message and in_roster then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3, message: "rule 'b' can never fire" }] },
+    { name: "a kind within an earlier rule's list of kinds", source: "chain deliver {\n  rule a { when kind in [message, presence] then drop }\n  rule b { when kind == message and body contains \"x\" then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3, message: "rule 'a' has already decided" }] },
+    { name: "types within an earlier rule's list of types", source: "chain deliver {\n  rule a { when type in [chat, normal, headline] then drop }\n  rule b { when kind == message and type in [chat, normal] then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3 }] },
     { name: "each alternative covered", source: "chain deliver {\n  rule a { when kind == message or kind == iq then drop }\n  rule b { when (kind == iq or kind == message) and in_roster then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3 }] },
   ],
 });
