@@ -26,12 +26,14 @@ export function reportUnreachableRules(ctx: CheckContext, chain: CheckedChain): 
   let order = 0;
   // `kind == message` implies `kind in [message, presence]`: the keys of earlier terminal
   // KIND/TYPE tests whose alternatives include all of this one's count as this rule's too.
-  const alternatives = new Map<string, { key: string; values: ReadonlySet<string> }[]>();
+  // Each distinct test once (a chain of 10,000 rules has thousands of KIND tests, a few different ones).
+  const alternatives = new Map<string, Map<string, ReadonlySet<string>>>();
   const implied = (key: string): string[] => {
     const m = enumTest.exec(key);
-    if (!m) return [];
+    const known = m && alternatives.get(m[1]!);
+    if (!known) return [];
     const mine = m[2]!.split("|");
-    return (alternatives.get(m[1]!) ?? []).filter((a) => a.key !== key && mine.every((v) => a.values.has(v))).map((a) => a.key);
+    return [...known].filter(([k, values]) => k !== key && mine.every((v) => values.has(v))).map(([k]) => k);
   };
   const cover = (mine: readonly string[]): { order: number; rule: CheckedRule } | undefined => {
     const set = new Set(mine);
@@ -70,7 +72,10 @@ export function reportUnreachableRules(ctx: CheckContext, chain: CheckedChain): 
         index.set(rarest, bucket);
         for (const key of k) {
           const m = enumTest.exec(key);
-          if (m) alternatives.set(m[1]!, [...(alternatives.get(m[1]!) ?? []), { key, values: new Set(m[2]!.split("|")) }]);
+          if (!m) continue;
+          const known = alternatives.get(m[1]!) ?? new Map<string, ReadonlySet<string>>();
+          if (!known.has(key)) known.set(key, new Set(m[2]!.split("|")));
+          alternatives.set(m[1]!, known);
         }
       });
     }
