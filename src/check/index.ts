@@ -117,6 +117,24 @@ function collectChains(ctx: CheckContext, file: ast.SfwFile): ast.ChainDecl[] {
   return out;
 }
 
+/**
+ * Whether a condition looks at the recipient (`to…`, `to_self`, `entering`…): a copy made in
+ * `deliver` for a local address comes back through `deliver`, and only such a test can keep the
+ * rule from copying its own copies.
+ */
+function testsRecipient(when: ast.Condition | undefined): boolean {
+  const seen = new Set<unknown>();
+  const walk = (node: unknown): boolean => {
+    if (node === null || typeof node !== "object" || seen.has(node)) return false;
+    seen.add(node);
+    const n = node as { kind?: string; text?: string; parts?: readonly { text: string }[] };
+    if (n.kind === "ref" && (n.parts?.[0]?.text === "to" || n.parts?.[0]?.text === "to_self")) return true;
+    if (n.kind === "name" && typeof n.text === "string" && (n.text.startsWith("to") || n.text === "entering" || n.text === "leaving")) return true;
+    return Object.values(node).some(walk);
+  };
+  return walk(when);
+}
+
 function translateRules(ctx: CheckContext, chain: ast.ChainDecl, pfwNameOf: (name: string) => string | undefined): CheckedRule[] {
   const rules: CheckedRule[] = [];
   const names = new Map<string, ast.RuleDecl>();
@@ -129,6 +147,9 @@ function translateRules(ctx: CheckContext, chain: ast.ChainDecl, pfwNameOf: (nam
     if (rule.actions.length === 0) ctx.report("SFW301", rule.name.span, { name: rule.name.text });
     if (!isBuiltinChain(chain.name.text)) {
       for (const a of rule.actions) if (a.kind === "bare-action" && a.verb === "default") ctx.report("SFW317", a.span, { chain: chain.name.text });
+    }
+    if (chain.name.text === "deliver" && !testsRecipient(rule.when)) {
+      for (const a of rule.actions) if (a.kind === "redirect" || a.kind === "copy") ctx.report("SFW318", a.span, { action: a.kind });
     }
     const actions = rule.actions.map((a) => translateAction(ctx, a, pfwNameOf));
     if (rule.when && !condition) continue;

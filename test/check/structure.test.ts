@@ -1,4 +1,5 @@
-import { diagnosticCases, ruleSource } from "../helpers/diagnostic-cases.js";
+import test from "ava";
+import { actualDiagnostics, diagnosticCases, ruleSource } from "../helpers/diagnostic-cases.js";
 
 diagnosticCases("dead actions (SFW302)", {
   valid: [ruleSource(undefined, 'log "x"; drop')],
@@ -102,5 +103,24 @@ diagnosticCases("default in a chain reached by jump (SFW317)", {
       source: 'chain deliver {\n  rule j { when kind == message then jump sub }\n}\nchain sub {\n  rule d { when body contains "x" then default }\n}\n',
       diagnostics: [{ code: "SFW317", line: 5, column: 40, message: "in chain 'sub', reached by jump, 'default' ends the chain and the stanza passes" }],
     },
+  ],
+});
+
+// SFW318 is incidental in other snippets (ruleSource's chain is deliver): its valid cases are checked with it kept.
+for (const source of [
+  'chain deliver {\n  rule archive { when kind == message and to.bare != "archive@example.org" then copy "archive@example.org" }\n}\n',
+  'chain deliver {\n  rule bounced { when not to_self then redirect "postmaster@example.org" }\n}\n',
+  'chain preroute {\n  rule archive { when kind == message then copy "archive@example.org" }\n}\n',
+]) {
+  test(`SFW318 not reported where the recipient is tested, or outside deliver: ${source.split("\n")[1]!.trim()}`, (t) => {
+    t.deepEqual(actualDiagnostics(source, new Set(["SFW318"])).filter((d) => d.code === "SFW318"), []);
+  });
+}
+
+diagnosticCases("copy and redirect in deliver without a test of the recipient (SFW318)", {
+  valid: [],
+  invalid: [
+    { name: "a copy that meets its own rule again", source: 'chain deliver {\n  rule archive { when kind == message then copy "archive@example.org" }\n}\n', diagnostics: [{ code: "SFW318", line: 2, column: 44, message: "'copy' in the deliver chain, by a rule that does not test the recipient" }] },
+    { name: "a redirect without conditions", source: 'chain deliver {\n  rule all { then redirect "bob@example.org" }\n}\n', diagnostics: [{ code: "SFW318", line: 2, column: 19, message: "'redirect' in the deliver chain" }] },
   ],
 });

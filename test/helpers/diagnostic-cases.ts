@@ -21,7 +21,7 @@ export interface InvalidCase {
 }
 
 /** Codes that are informational or incidental in small snippets, left out of comparisons unless expected. */
-const incidental = new Set(["SFW308", "SFW306", "SFW221", "SFW405", "SFW403", "SFW312"]);
+const incidental = new Set(["SFW308", "SFW306", "SFW221", "SFW405", "SFW403", "SFW312", "SFW318"]);
 
 /** The diagnostics of a snippet, as comparable plain objects (incidental codes dropped unless listed). */
 export function actualDiagnostics(source: string, keep: ReadonlySet<string> = new Set()): Diagnostic[] {
