@@ -5,7 +5,8 @@ import { defaultTarget, targetVersions, type TargetVersion } from "../vocab/targ
 import { didYouMean } from "../diag/did-you-mean.js";
 import { isBuiltinChain } from "../vocab/chains.js";
 import { createContext, type CheckContext } from "./context.js";
-import type { CheckedChain, CheckedFile, CheckedRule } from "./model.js";
+import type { CheckedChain, CheckedFile, CheckedRule, Formula } from "./model.js";
+import { literalsOf } from "./formula.js";
 import { collectDeclarations, translateDeclarations } from "./declarations.js";
 import { translateCondition } from "./conditions.js";
 import { translateAction } from "./actions.js";
@@ -118,21 +119,12 @@ function collectChains(ctx: CheckContext, file: ast.SfwFile): ast.ChainDecl[] {
 }
 
 /**
- * Whether a condition looks at the recipient (`to…`, `to_self`, `entering`…): a copy made in
- * `deliver` for a local address comes back through `deliver`, and only such a test can keep the
- * rule from copying its own copies.
+ * Whether a condition looks at the recipient (TO…, ENTERING, LEAVING): a copy made in `deliver`
+ * for a local address comes back through `deliver`, and only such a test can keep the rule from
+ * copying its own copies.
  */
-function testsRecipient(when: ast.Condition | undefined): boolean {
-  const seen = new Set<unknown>();
-  const walk = (node: unknown): boolean => {
-    if (node === null || typeof node !== "object" || seen.has(node)) return false;
-    seen.add(node);
-    const n = node as { kind?: string; text?: string; parts?: readonly { text: string }[] };
-    if (n.kind === "ref" && (n.parts?.[0]?.text === "to" || n.parts?.[0]?.text === "to_self")) return true;
-    if (n.kind === "name" && typeof n.text === "string" && (n.text.startsWith("to") || n.text === "entering" || n.text === "leaving")) return true;
-    return Object.values(node).some(walk);
-  };
-  return walk(when);
+function testsRecipient(condition: Formula | undefined): boolean {
+  return literalsOf(condition).some((l) => l.name.startsWith("TO") || l.name === "ENTERING" || l.name === "LEAVING");
 }
 
 function translateRules(ctx: CheckContext, chain: ast.ChainDecl, pfwNameOf: (name: string) => string | undefined): CheckedRule[] {
@@ -148,7 +140,7 @@ function translateRules(ctx: CheckContext, chain: ast.ChainDecl, pfwNameOf: (nam
     if (!isBuiltinChain(chain.name.text)) {
       for (const a of rule.actions) if (a.kind === "bare-action" && a.verb === "default") ctx.report("SFW317", a.span, { chain: chain.name.text });
     }
-    if (chain.name.text === "deliver" && !testsRecipient(rule.when)) {
+    if (chain.name.text === "deliver" && !(rule.when && !condition) && !testsRecipient(condition)) {
       for (const a of rule.actions) if (a.kind === "redirect" || a.kind === "copy") ctx.report("SFW318", a.span, { action: a.kind });
     }
     const actions = rule.actions.map((a) => translateAction(ctx, a, pfwNameOf));

@@ -10,40 +10,39 @@ import { refText } from "./values.js";
 export function reportImpossibleTypes(ctx: CheckContext, cond: ast.Condition | undefined): void {
   if (!cond) return;
   const atoms = cond.kind === "and" ? cond.operands : [cond];
-  let kinds: Set<StanzaKind> | undefined;
-  for (const atom of atoms) {
-    const values = enumValues(atom, "kind");
-    if (!values) continue;
-    // An unknown kind (a typo, reported as SFW201) says nothing about types: no echo of it here.
-    if (values.some((v) => !Object.hasOwn(stanzaTypes, v.text))) return;
-    const s = new Set(values.map((v) => v.text as StanzaKind));
-    const before = kinds;
-    kinds = kinds ? new Set([...kinds].filter((k) => s.has(k))) : s;
-    if (before && kinds.size === 0) {
-      ctx.report("SFW316", atom.span, { why: `a stanza is one kind, and the kinds tested before (${[...before].join(", ")}) leave none of ${values.map((v) => v.text).join(", ")}` });
-      return;
-    }
-  }
-  let types: Set<string> | undefined;
-  for (const atom of atoms) {
-    const values = enumValues(atom, "type");
-    if (!values) continue;
-    const s = new Set(values.map((v) => v.text));
-    const before = types;
-    types = types ? new Set([...types].filter((t) => s.has(t))) : s;
-    if (before && types.size === 0) {
-      ctx.report("SFW316", atom.span, { why: `a stanza has one type, and the types tested before (${[...before].join(", ")}) leave none of ${values.map((v) => v.text).join(", ")}` });
-      return;
-    }
-  }
+  // An unknown kind (a typo, reported as SFW201) says nothing from there on: no echo of it here.
+  const unknownAt = atoms.findIndex((atom) => enumValues(atom, "kind")?.some((v) => !Object.hasOwn(stanzaTypes, v.text)));
+  const kinds = allowed(ctx, unknownAt < 0 ? atoms : atoms.slice(0, unknownAt), "kind", "a stanza is one kind");
+  if (kinds === "contradiction" || unknownAt >= 0) return;
+  if (allowed(ctx, atoms, "type", "a stanza has one type") === "contradiction") return;
   if (!kinds || kinds.size === 0) return;
   for (const atom of atoms) {
     for (const t of enumValues(atom, "type") ?? []) {
-      if (![...kinds].some((k) => stanzaTypes[k]?.includes(t.text))) {
+      if (![...kinds].some((k) => stanzaTypes[k as StanzaKind]?.includes(t.text))) {
         ctx.report("SFW204", t.span, { kind: [...kinds].join(" or "), type: t.text });
       }
     }
   }
+}
+
+/**
+ * The values the atoms ANDed allow for `which` (undefined when none tests it); when they exclude
+ * each other, SFW316 is reported at the atom that leaves none.
+ */
+function allowed(ctx: CheckContext, atoms: readonly ast.Condition[], which: "kind" | "type", rule: string): Set<string> | undefined | "contradiction" {
+  let values: Set<string> | undefined;
+  for (const atom of atoms) {
+    const tested = enumValues(atom, which);
+    if (!tested) continue;
+    const these = new Set(tested.map((v) => v.text));
+    const before = values;
+    values = before ? new Set([...before].filter((v) => these.has(v))) : these;
+    if (before && values.size === 0) {
+      ctx.report("SFW316", atom.span, { why: `${rule}, and the ${which}s tested before (${[...before].join(", ")}) leave none of ${tested.map((v) => v.text).join(", ")}` });
+      return "contradiction";
+    }
+  }
+  return values;
 }
 
 /** The enum names of a positive `x == a` / `x in [a, b]` atom testing `which`. */

@@ -17,12 +17,12 @@ export function reportCodegenHazards(script: LoweredScript): Diagnostic[] {
   for (const chain of script.chains) {
     // A rule split into several (an `or`) is reported once.
     const told = new Set<Span>();
-    for (const { log, name } of logAfterCall(chain.rules.map((r) => ({ hasConditions: r.conditions.length > 0, actions: r.actions.map((a) => a.name) })))) {
+    for (const { log, name } of logAfterCall(chain.rules)) {
       const at = chain.rules[log.rule]!.origin.span;
       if (told.has(at)) continue;
       told.add(at);
       out.push(
-        diag("SFW314", chain.rules[log.rule]!.origin.span, {
+        diag("SFW314", at, {
           message: `'log' right after '${name.toLowerCase()}' compiles into Lua that fails for every stanza (mod_firewall emits the two statements without a separator); log first, or put another action between them`,
         }),
       );
@@ -31,7 +31,7 @@ export function reportCodegenHazards(script: LoweredScript): Diagnostic[] {
     const uses = new Map<string, number>();
     for (const rule of chain.rules) {
       for (const c of rule.conditions) {
-        const key = `${c.name}: ${c.argument ?? ""}`;
+        const key = conditionLine(c);
         uses.set(key, (uses.get(key) ?? 0) + 1);
       }
     }
@@ -45,6 +45,11 @@ export function reportCodegenHazards(script: LoweredScript): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** A condition as mod_firewall compares conditions to hoist them: its line's text. */
+function conditionLine(c: LoweredCondition): string {
+  return `${c.name}: ${c.argument ?? ""}`;
 }
 
 /** What an action changes that a condition may test, as a key both share; undefined when nothing of that kind. */
@@ -101,7 +106,7 @@ function staleHoistedConditions(chain: LoweredChain): Diagnostic[] {
   const reported = new Set<string>();
   chain.rules.forEach((rule, j) => {
     for (const c of rule.conditions) {
-      const key = `${c.name}: ${c.argument ?? ""}`;
+      const key = conditionLine(c);
       const first = firstUse.get(key);
       if (first === undefined) {
         firstUse.set(key, j);

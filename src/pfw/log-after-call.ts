@@ -12,20 +12,21 @@ export interface ActionPlace {
  * with conditions wraps its actions in an `if` block. The pairs found, for the reader, the
  * simulator and the compiler alike.
  */
-export function logAfterCall(rules: readonly { readonly hasConditions: boolean; readonly actions: readonly string[] }[]): { readonly call: ActionPlace; readonly log: ActionPlace; readonly name: string }[] {
+export function logAfterCall(rules: readonly { readonly conditions: readonly unknown[]; readonly actions: readonly { readonly name: string }[] }[]): { readonly call: ActionPlace; readonly log: ActionPlace; readonly name: string }[] {
   const sequence: (ActionPlace | undefined)[] = [];
   rules.forEach((rule, r) => {
-    if (rule.hasConditions) sequence.push(undefined);
+    const wrapped = rule.conditions.length > 0;
+    if (wrapped) sequence.push(undefined);
     rule.actions.forEach((_, a) => sequence.push({ rule: r, action: a }));
-    if (rule.hasConditions) sequence.push(undefined);
+    if (wrapped) sequence.push(undefined);
   });
   const out: { call: ActionPlace; log: ActionPlace; name: string }[] = [];
   for (let i = 0; i + 1 < sequence.length; i++) {
     const call = sequence[i];
     const log = sequence[i + 1];
     if (!call || !log) continue;
-    const name = rules[call.rule]!.actions[call.action]!;
-    if ((name === "INJECT" || name === "EVENT") && rules[log.rule]!.actions[log.action] === "LOG") out.push({ call, log, name });
+    const name = rules[call.rule]!.actions[call.action]!.name;
+    if ((name === "INJECT" || name === "EVENT") && rules[log.rule]!.actions[log.action]!.name === "LOG") out.push({ call, log, name });
   }
   return out;
 }

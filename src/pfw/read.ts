@@ -276,7 +276,7 @@ class Reader {
     }));
     const seen = new Set<PfwAction>();
     for (const chain of chains) {
-      for (const { log, name } of logAfterCall(chain.rules.map((r) => ({ hasConditions: r.conditions.length > 0, actions: r.actions.map((a) => a.name) })))) {
+      for (const { log, name } of logAfterCall(chain.rules)) {
         const action = chain.rules[log.rule]!.actions[log.action]!;
         if (seen.has(action)) continue; // a rule stored twice
         seen.add(action);

@@ -232,7 +232,7 @@ function originProblemOf(origin: string): string | undefined {
 
 /** Actions after which the generated Lua raises (an INJECT or EVENT that LOG directly follows). */
 function markLogHazards(rules: CompiledRule[]): void {
-  for (const { call } of logAfterCall(rules.map((r) => ({ hasConditions: r.conditions.length > 0, actions: r.actions.map((a) => a.compiled.name) })))) {
+  for (const { call } of logAfterCall(rules.map((r) => ({ conditions: r.conditions, actions: r.actions.map((a) => a.compiled) })))) {
     (rules[call.rule]!.actions[call.action] as { raisesAfter: boolean }).raisesAfter = true;
   }
 }
