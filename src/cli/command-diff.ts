@@ -3,7 +3,7 @@ import { formatDiagnostics } from "./diagnostics-output.js";
 import { checkWritable, displayPath, readText, writeAtomically } from "./files.js";
 import { HtmlReport } from "../report/html-report.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
-import { readWorld } from "./command-sim.js";
+import { nothingSimulated, readWorld } from "./command-sim.js";
 import { loadRules } from "../sim/load-rules.js";
 import type { TrafficProblem } from "../sim/traffic.js";
 import type { CaptureFormat } from "../capture/read-capture.js";
@@ -78,5 +78,7 @@ export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, optio
   progress?.done();
   if (report && options.report) writeAtomically(io.cwd, options.report, report.render());
   io.stdout(options.format === "json" ? diffJson(differ.result) : diffText(differ.result));
-  return options.failOnChange && differ.result.changed > 0 ? exitCodes.failed : exitCodes.ok;
+  const nothing = nothingSimulated(differ.result.stanzas, differ.result.skipped);
+  if (nothing) io.stderr(nothing);
+  return (options.failOnChange && differ.result.changed > 0) || nothing ? exitCodes.failed : exitCodes.ok;
 }

@@ -145,7 +145,19 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const disagreements = logCheck.text();
   if (disagreements) (options.format === "text" ? io.stdout : io.stderr)(disagreements);
   if (report && options.report) writeAtomically(io.cwd, options.report, report.render());
-  return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) ? exitCodes.failed : exitCodes.ok;
+  const nothing = nothingSimulated(summary.stanzas, summary.problems);
+  if (nothing) io.stderr(nothing);
+  return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) || nothing ? exitCodes.failed : exitCodes.ok;
+}
+
+/**
+ * A run whose every record was skipped (the wrong file, a capture format misread) tells nothing of
+ * the rules: it fails, so that a script or CI job does not take it for a clean run. Empty traffic
+ * is not a failure.
+ */
+export function nothingSimulated(stanzas: number, skipped: number): string | undefined {
+  if (stanzas > 0 || skipped === 0) return undefined;
+  return `stanzafw: no stanza was simulated: ${skipped === 1 ? "the one record was" : `all ${skipped} records were`} skipped (see above)\n`;
 }
 
 /**

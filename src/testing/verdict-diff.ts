@@ -88,7 +88,8 @@ export class VerdictDiffer {
   step(item: TrafficItem, problems: TrafficProblem[]): void {
     const result = this.result;
     if (item.kind === "problem") {
-      result.skipped++;
+      // A warning (a log without stanzas) skips nothing.
+      if (!item.kept) result.skipped++;
       problems.push(item);
       return;
     }

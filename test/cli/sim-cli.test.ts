@@ -226,3 +226,31 @@ test("sim --report and diff --report where the directory is missing (or not one)
   t.false(opened);
   t.true((await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--report", "rep.html")).code === 0);
 });
+
+test("sim and diff: a run whose every record was skipped fails (exit 1) and says so; empty traffic does not", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "bad.xml": '<message from="broken\n', "empty.xml": "", "w.json": '{"hosts": ["example.org"]}' });
+  const sim = await run(dir, "", "sim", "r.sfw", "--traffic", "bad.xml", "--world", "w.json");
+  t.is(sim.code, 1, sim.stderr);
+  t.regex(sim.stdout, /^0 stanzas: none; 1 skipped \(malformed input\)$/m);
+  t.is(sim.stderr, "stanzafw: no stanza was simulated: the one record was skipped (see above)\n");
+  const diff = await run(dir, "", "diff", "r.sfw", "r.sfw", "--traffic", "bad.xml", "bad.xml", "--world", "w.json");
+  t.is(diff.code, 1, diff.stderr);
+  t.regex(diff.stderr, /no stanza was simulated: all 2 records were skipped/);
+  for (const command of [["sim", "r.sfw"], ["diff", "r.sfw", "r.sfw"]]) {
+    const empty = await run(dir, "", ...command, "--traffic", "empty.xml", "--world", "w.json");
+    t.is(empty.code, 0, `${command[0]} ${empty.stderr}`);
+    t.notRegex(empty.stderr, /no stanza was simulated/);
+  }
+  // One stanza simulated among skipped records: a run like any other.
+  t.is((await run(dir, "", "sim", "r.sfw", "--traffic", "bad.xml", "--world", "w.json", "--traffic", "bad.xml")).code, 1);
+  const mixed = workdir({ "r.sfw": rules, "t.xml": traffic });
+  t.is((await run(mixed, "", "sim", "r.sfw", "--traffic", "t.xml")).code, 0);
+});
+
+test("diff: a Prosody log without stanzas is a warning, not a skipped record", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "info.log": "Nov 25 10:00:00 general\tinfo\tHello and welcome to Prosody\n" });
+  const diff = await run(dir, "", "diff", "r.sfw", "r.sfw", "--traffic", "info.log");
+  t.is(diff.code, 0, diff.stderr);
+  t.regex(diff.stderr, /holds no stanzas/);
+  t.regex(diff.stdout, /: 0 stanzas, 0 verdicts changed$/m);
+});
