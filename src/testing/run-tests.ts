@@ -234,6 +234,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         run.diagnostics.push(diag("SFW607", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: (e as Error).message }));
         continue;
       }
+      if (expected && !tr.benign) run.diagnostics.push(...unknownNames(placed(expected, item.file, item.line, item.column), ruleNames, tallies, conditions));
       const touched = new Set<string>();
       const decided = new Set<string>();
       count(item.result, touched, decided);
@@ -252,8 +253,14 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
   }
 }
 
+/** An `expect:` comment's names, placed at the stanza it is written before (where its case is reported). */
+function placed(e: Expectation, file: string, line: number, column: number): Pick<StepExpectation, "rule" | "condition"> {
+  const span: Span = { file, start: { offset: 0, line, column }, end: { offset: 0, line, column: column + 1 } };
+  return { ...(e.condition !== undefined ? { condition: { value: e.condition, span } } : {}), ...(e.rule !== undefined ? { rule: { value: e.rule, span } } : {}) };
+}
+
 /** An expectation's names that no rule set can give: a rule (SFW606) or an error condition (SFW609). */
-function unknownNames(e: StepExpectation, ruleNames: ReadonlySet<string>, tallies: ReadonlyMap<string, Tally>, conditions: ReadonlySet<string>): Diagnostic[] {
+function unknownNames(e: Pick<StepExpectation, "rule" | "condition">, ruleNames: ReadonlySet<string>, tallies: ReadonlyMap<string, Tally>, conditions: ReadonlySet<string>): Diagnostic[] {
   const out: Diagnostic[] = [];
   // A `.pfw` rule is named by its location (`file:line`), which needs no declaration.
   if (e.rule && !ruleNames.has(e.rule.value) && !tallies.has(e.rule.value) && !/:\d+$/.test(e.rule.value)) {

@@ -205,6 +205,7 @@ const codeCases: [string, Record<string, string>, string[]][] = [
   ["rule file with errors", { "bad.sfw": "chain deliver { rule r { then dorp } }", "x.test.sfw": 'rules "bad.sfw"\ncase "c" { }\n' }, ["SFW103 1:31", "SFW605 1:7"]],
   ["unknown rule in by", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect pass by spma\n}\n' }, ["SFW606 3:39"]],
   ["unknown error condition in expect", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect bounce policy-violaton by spam\n}\n' }, ["SFW609 3:38"]],
+  ["unknown rule and error condition in an expect: comment", { "t.xml": '<message/>\n<!-- expect: bounce policy-violaton by spma -->\n<message from="x@remote.example/r" to="alice@example.org"><body>casino</body></message>\n', "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW606 3:1", "SFW609 3:1"]],
   ["malformed expect comment", { "t.xml": "<!-- expect: bouncy -->\n<message/>\n", "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW607 2:1"]],
   ["no rules line", { "x.test.sfw": 'case "c" { }\n' }, ["SFW608 1:1"]],
 ];
