@@ -1,10 +1,8 @@
 import type { CheckContext } from "./context.js";
 import type { CheckedChain, CheckedRule } from "./model.js";
 import { toDnf, signedKey } from "./formula.js";
+import { EarlierTests } from "./implications.js";
 import { isTerminal } from "./report-dead-actions.js";
-
-/** A positive KIND or TYPE test and its alternatives (`KIND: message|presence`). */
-const enumTest = /^(KIND|TYPE): ([a-z|]+)$/;
 
 /**
  * Reports rules that can never fire because an earlier rule of the chain always decides first:
@@ -24,20 +22,12 @@ export function reportUnreachableRules(ctx: CheckContext, chain: CheckedChain): 
   const index = new Map<string, { order: number; rule: CheckedRule; keys: readonly string[] }[]>();
   let always: CheckedRule | undefined;
   let order = 0;
-  // `kind == message` implies `kind in [message, presence]`: the keys of earlier terminal
-  // KIND/TYPE tests whose alternatives include all of this one's count as this rule's too.
-  // Each distinct test once (a chain of 10,000 rules has thousands of KIND tests, a few different ones).
-  const alternatives = new Map<string, Map<string, ReadonlySet<string>>>();
-  const implied = (key: string): string[] => {
-    const m = enumTest.exec(key);
-    const known = m && alternatives.get(m[1]!);
-    if (!known) return [];
-    const mine = m[2]!.split("|");
-    return [...known].filter(([k, values]) => k !== key && mine.every((v) => values.has(v))).map(([k]) => k);
-  };
+  // `kind == message` implies `kind in [message, presence]`, `body contains "buy now"` implies
+  // `body contains "buy"`…: the earlier terminal lines this rule's lines imply count as its own.
+  const earlier = new EarlierTests();
   const cover = (mine: readonly string[]): { order: number; rule: CheckedRule } | undefined => {
     const set = new Set(mine);
-    for (const k of mine) for (const i of implied(k)) set.add(i);
+    for (const k of mine) for (const i of earlier.impliedBy(k)) set.add(i);
     let best: { order: number; rule: CheckedRule } | undefined;
     for (const k of set) {
       for (const d of index.get(k) ?? []) {
@@ -70,13 +60,7 @@ export function reportUnreachableRules(ctx: CheckContext, chain: CheckedChain): 
         const bucket = index.get(rarest) ?? [];
         bucket.push({ order: order++, rule, keys: k });
         index.set(rarest, bucket);
-        for (const key of k) {
-          const m = enumTest.exec(key);
-          if (!m) continue;
-          const known = alternatives.get(m[1]!) ?? new Map<string, ReadonlySet<string>>();
-          if (!known.has(key)) known.set(key, new Set(m[2]!.split("|")));
-          alternatives.set(m[1]!, known);
-        }
+        for (const key of k) earlier.add(key);
       });
     }
   }

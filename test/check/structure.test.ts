@@ -13,12 +13,26 @@ diagnosticCases("unreachable and shadowed rules (SFW303, SFW304)", {
     // A broader list later: not shadowed.
     "chain deliver {\n  rule a { when kind == message then drop }\n  rule b { when kind in [message, presence] then drop }\n}\n",
     "chain deliver {\n  rule a { when type in [chat, normal] then drop }\n  rule b { when type in [chat, headline] then drop }\n}\n",
+    // Broader texts and addresses later, another path, the other address, Lua patterns: not shadowed.
+    'chain deliver {\n  rule a { when body contains "buy now" then drop }\n  rule b { when body contains "buy" then drop }\n}\n',
+    'chain deliver {\n  rule a { when body == "buy" then drop }\n  rule b { when body contains "buy now" then drop }\n}\n',
+    'chain deliver {\n  rule a { when path"{urn:x}x/y#" contains "v" then drop }\n  rule b { when body == "v" then drop }\n}\n',
+    'chain deliver {\n  rule a { when body matches lua"sell" then drop }\n  rule b { when body contains "sell" then drop }\n}\n',
+    'chain deliver {\n  rule a { when from.bare == "bob@spam.example" then drop }\n  rule b { when from.host == "spam.example" then drop }\n}\n',
+    'chain deliver {\n  rule a { when to.host == "spam.example" then drop }\n  rule b { when from.bare == "bob@spam.example" then drop }\n}\n',
+    'chain deliver {\n  rule a { when from == "spam.example" then drop }\n  rule b { when from.bare == "bob@spam.example" then drop }\n}\n',
+    'chain deliver {\n  rule a { when from.host == "spam.example" then drop }\n  rule b { when from.host == "spam.example.net" then drop }\n}\n',
   ],
   invalid: [
     { name: "after an unconditional terminal rule", source: "chain deliver {\n  rule a { then pass }\n  rule b { when kind == message then drop }\n}\n", diagnostics: [{ code: "SFW303", line: 3, column: 3, message: "rule 'b' can never fire: rule 'a' always decides first" }] },
     { name: "conditions include an earlier rule's", source: "chain deliver {\n  rule a { when kind == message then drop }\n  rule b { when kind == message and in_roster then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3, message: "rule 'b' can never fire" }] },
     { name: "a kind within an earlier rule's list of kinds", source: "chain deliver {\n  rule a { when kind in [message, presence] then drop }\n  rule b { when kind == message and body contains \"x\" then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3, message: "rule 'a' has already decided" }] },
     { name: "types within an earlier rule's list of types", source: "chain deliver {\n  rule a { when type in [chat, normal, headline] then drop }\n  rule b { when kind == message and type in [chat, normal] then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3 }] },
+    { name: "a text that contains an earlier rule's", source: 'chain deliver {\n  rule a { when body contains "buy" then drop }\n  rule b { when kind == message and body contains "buy now" then pass }\n}\n', diagnostics: [{ code: "SFW304", line: 3, column: 3, message: "rule 'a' has already decided" }] },
+    { name: "a text equal to one that contains an earlier rule's", source: 'chain deliver {\n  rule a { when body contains "buy" then drop }\n  rule b { when body == "buy it" then pass }\n}\n', diagnostics: [{ code: "SFW304", line: 3, column: 3 }] },
+    { name: "a value at a path an earlier rule requires", source: 'chain deliver {\n  rule a { when has path"{urn:x}x/y#" then drop }\n  rule b { when path"{urn:x}x/y#" == "v" then pass }\n}\n', diagnostics: [{ code: "SFW304", line: 3, column: 3 }] },
+    { name: "an account of a server an earlier rule stops", source: 'chain deliver {\n  rule a { when from.host == "spam.example" then drop }\n  rule b { when from.bare == "bob@spam.example" then pass }\n}\n', diagnostics: [{ code: "SFW304", line: 3, column: 3, message: "rule 'a' has already decided" }] },
+    { name: "a full JID of an account an earlier rule stops", source: 'chain deliver {\n  rule a { when to.bare == "honeypot@example.org" then drop }\n  rule b { when to == "honeypot@example.org/phone" then pass }\n}\n', diagnostics: [{ code: "SFW304", line: 3, column: 3 }] },
     { name: "each alternative covered", source: "chain deliver {\n  rule a { when kind == message or kind == iq then drop }\n  rule b { when (kind == iq or kind == message) and in_roster then pass }\n}\n", diagnostics: [{ code: "SFW304", line: 3, column: 3 }] },
   ],
 });
