@@ -5,14 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { prng, stanza } from "./generate-stanzas.js";
+import { prng, stanza, type Senders } from "./generate-stanzas.js";
 
 /**
  * A capture of `count` stanzas in Prosody's log format (mod_stanza_debug), as remote servers
  * send them: s2sin sessions with RECV lines, some continued on TAB-indented lines, and the log's
  * other lines in between.
  */
-export async function writeProsodyLog(path: string, count: number, seed = 7): Promise<void> {
+export async function writeProsodyLog(path: string, count: number, seed = 7, servers?: number): Promise<void> {
+  const senders: Senders | undefined = servers !== undefined ? { servers, total: count } : undefined;
   const random = prng(seed);
   const out = createWriteStream(path);
   const start = Date.UTC(2026, 10, 25, 10, 0, 0);
@@ -21,7 +22,7 @@ export async function writeProsodyLog(path: string, count: number, seed = 7): Pr
     const t = new Date(start + i * 20); // 50 stanzas a second
     const stamp = `${months[t.getUTCMonth()]} ${t.getUTCDate()} ${String(t.getUTCHours()).padStart(2, "0")}:${String(t.getUTCMinutes()).padStart(2, "0")}:${String(t.getUTCSeconds()).padStart(2, "0")}`;
     const session = `s2sin${(0x55d0a0 + Math.floor(random() * 64)).toString(16)}`;
-    let xml = stanza(random, i).replace(/"/g, "'");
+    let xml = stanza(random, i, senders).replace(/"/g, "'");
     if (random() < 0.05) xml = xml.replace("<body>", "<body>line one\n\tline two ");
     let line = `${stamp} ${session}\tdebug\tRECV: ${xml}\n`;
     if (random() < 0.3) line += `${stamp} ${session}\tdebug\tReceived[s2sin]: <${xml.slice(1, xml.indexOf(" "))}>\n`;

@@ -15,10 +15,23 @@ export function prng(seed: number): () => number {
 
 const bodies = ["hi", "how are you?", "check https://spam.example/offer now", "lunch at noon", "CASINO BONUS http://x.example", "ok", "see you tomorrow"];
 
+/**
+ * Where the remote senders are: 50 servers from the start, or `servers` of them joining one after
+ * another over the `total` stanzas of a capture (the newest sends a third of the traffic, the
+ * rest is spread over those that joined before): a long tail of senders, each one a new rate
+ * limiter entry and session, as a busy server sees over a day.
+ */
+export interface Senders {
+  readonly servers: number;
+  readonly total: number;
+}
+
 /** One realistic stanza (message, presence or iq) between local users and remote senders. */
-export function stanza(random: () => number, i: number): string {
+export function stanza(random: () => number, i: number, senders?: Senders): string {
   const local = `user${Math.floor(random() * 500)}@example.org`;
-  const remoteHost = random() < 0.05 ? "spam.example" : `server${Math.floor(random() * 50)}.example`;
+  const joined = senders ? 1 + Math.floor((i * senders.servers) / senders.total) : 0;
+  const server = senders ? (random() < 1 / 3 ? joined - 1 : Math.floor(random() * joined)) : Math.floor(random() * 50);
+  const remoteHost = random() < 0.05 ? "spam.example" : `server${server}.example`;
   const remote = `u${Math.floor(random() * 5000)}@${remoteHost}/res`;
   const r = random();
   if (r < 0.6) {

@@ -41,6 +41,13 @@ try {
     `the same with accounts and rosters inferred from the capture (a first pass over it): ${Math.round(inferred.stanzas / inferred.seconds)} stanzas/s overall; peak RSS ${inferred.peakRssMb.toFixed(0)} MB` +
       `${inferred.summary === quiet.summary ? "" : ` (verdicts differ: ${inferred.summary})`}\n`,
   );
+  // Memory stays flat with the number of senders too: 10,000 servers joining over the capture (each
+  // a rate limiter entry and a session that live as long as the run).
+  const manyPath = join(dir, "many-senders.log");
+  await writeProsodyLog(manyPath, count, 7, count / 100);
+  const many = simOnCapture(manyPath, ["--print", "none"]);
+  rmSync(manyPath, { force: true });
+  process.stdout.write(`the same with ${count / 100} remote servers joining over the capture instead of 50: ${Math.round(many.stanzas / many.seconds)} stanzas/s; peak RSS ${many.peakRssMb.toFixed(0)} MB (target < 200 MB)\n`);
   // Yardsticks (bench/floor.ts): what a bare program gets through on this machine, in process.
   const readOnly = readFloor(path);
   const bare = rulesFloor(path);

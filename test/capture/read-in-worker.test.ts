@@ -2,13 +2,15 @@ import test from "ava";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { gzipSync } from "node:zlib";
 import { decodeBatch, encodeBatch } from "../../src/capture/batch-codec.js";
 import type { SendLine } from "../../src/capture/prosody-log.js";
 import { readCaptureBatches, readCaptureStream, type CaptureOptions } from "../../src/capture/read-capture.js";
 import { WorldInference } from "../../src/capture/infer-world.js";
 import { inferWorldInWorker, readCaptureInWorker } from "../../src/capture/read-in-worker.js";
-import type { TrafficItem } from "../../src/sim/traffic.js";
+import type { TrafficItem, TrafficStanza } from "../../src/sim/traffic.js";
 import { XmlElement } from "../../src/sim/xml.js";
 import { damageMessage, gunzippedPrefix, truncatedGzip } from "../helpers/damaged-gzip.js";
 
@@ -126,6 +128,28 @@ test("items holding the codec's separator characters travel whole", (t) => {
   const decoded = decodeBatch(encodeBatch(items, sends), "f");
   t.deepEqual(decoded.items, items);
   t.deepEqual(decoded.sends, sends);
+});
+
+test("a value kept from a decoded batch (a rate limiter's key, a session's origin) does not keep the whole batch alive", (t) => {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const body = "x".repeat(1000);
+  const heap = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const before = heap();
+  const kept: string[] = [];
+  for (let b = 0; b < 200; b++) {
+    const items: TrafficItem[] = Array.from({ length: 500 }, (_, i) => ({ kind: "stanza", file: "f", line: i + 1, column: 1, stanza: new XmlElement("message", { from: `user${i}@server-number-${b}.example/resource` }, [new XmlElement("body", {}, [body])]), streamNamespace: "jabber:client", annotations: { origin: `s2s:server-number-${b}.example` }, defaults: {} }));
+    const decoded = decodeBatch(encodeBatch(items, []), "f").items[0] as TrafficStanza;
+    kept.push(decoded.stanza.attr.from!.split("@")[1]!, decoded.annotations.origin!);
+  }
+  // 200 batches of about 550 KB: pinned by what is kept, they would hold over 100 MB.
+  const grown = (heap() - before) / 2 ** 20;
+  t.is(kept.length, 400);
+  t.true(grown < 20, `${grown.toFixed(0)} MB kept for 400 short strings`);
 });
 
 test("the world inferred on another thread is the world inferred in-thread, over several files in order", async (t) => {
