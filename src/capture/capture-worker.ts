@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { encodeBatch } from "./batch-codec.js";
 import { HeapGuard } from "./heap-guard.js";
 import { WorldInference } from "./infer-world.js";
-import type { SendLine } from "./prosody-log.js";
+import { LogSessions, type SendLine } from "./prosody-log.js";
 import { readCaptureBatches, type CaptureOptions } from "./read-capture.js";
 import type { InferRequest, ReadRequest, WorkerMessage, WorkerRequest } from "./read-in-worker.js";
 
@@ -28,8 +28,10 @@ async function read(r: ReadRequest): Promise<void> {
   });
   const sends: SendLine[] = [];
   let bytes = 0;
+  const sessions = r.sessions ? LogSessions.from(r.sessions) : undefined;
   const options: CaptureOptions = {
     ...r.options,
+    ...(sessions ? { sessions } : {}),
     ...(r.wantSends ? { onSend: (s: SendLine) => void sends.push(s) } : {}),
     onBytes: (n: number) => void (bytes += n),
   };
@@ -40,15 +42,16 @@ async function read(r: ReadRequest): Promise<void> {
     heap.check();
     if (--credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
   }
-  post({ type: "end", batch: encodeBatch([], sends), bytes });
+  post({ type: "end", batch: encodeBatch([], sends), bytes, ...(sessions ? { sessions: sessions.data() } : {}) });
 }
 
 /** The whole pass here: only the world inferred crosses over (and how far the pass is). */
 async function infer(r: InferRequest): Promise<void> {
   const inference = new WorldInference();
+  const sessions = new LogSessions();
   let bytes = 0;
   for (const f of r.files) {
-    for await (const batch of readCaptureBatches(f.path, f.file, { ...r.options, onBytes: (n) => void (bytes += n) })) {
+    for await (const batch of readCaptureBatches(f.path, f.file, { ...r.options, sessions, onBytes: (n) => void (bytes += n) })) {
       for (const item of batch) inference.add(item);
       post({ type: "progress", bytes, stanzas: batch.length });
       bytes = 0;

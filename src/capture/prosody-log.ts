@@ -1,6 +1,7 @@
 import { noDefaults, RecordParser, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
+import type { XmlElement } from "../sim/xml.js";
 
 /**
  * Prosody logs with stanza traces (mod_stanza_debug at debug level):
@@ -13,10 +14,15 @@ import type { Line } from "./lines.js";
  * never copied anywhere (they hold credentials).
  */
 
-/** The grammar of a record's first line, which {@link recordLine} reads without a regular expression (tested against this). */
-export const recordStart = /^([A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d) (\S+)\t(\w+)\t(RECV|SEND): ([\s\S]*)$/;
-const disconnectLine = /^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d (\S+)\tinfo\tClient disconnected/;
-const anyLogLine = /^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+\t\w+\t/;
+/**
+ * The grammar of a record's first line, which {@link recordLine} reads without a regular
+ * expression (tested against this). Prosody's file sinks write `[TIMESTAMP ]NAME\tLEVEL\tMESSAGE`
+ * (the timestamp any `os.date` format, by default `Nov 25 05:43:30`, or none with
+ * `timestamps = false`); the console sink pads NAME with spaces instead of the TAB.
+ */
+export const recordStart = /^(?:([^\t]*?) )?(\S+)(?:\t| {2,})(\w+)\t(RECV|SEND): ([\s\S]*)$/;
+/** Any line of such a log (for recognising one): a Prosody level where the grammar puts it. */
+const anyLogLine = /^(?:[^\t<]* )?[^\s<]+(?:\t| {2,})(?:debug|info|warn|error)\t/;
 const stanzaStart = /^<(message|presence|iq)[\s/>]/;
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -28,6 +34,8 @@ export interface LogReaderOptions {
   /** The year of the log's timestamps (they have none). */
   readonly year: number;
   readonly maxRecordBytes: number;
+  /** Client sessions' JIDs, shared by the files of a run (a rotated log goes on in the next file). */
+  readonly sessions?: LogSessions;
   /** Called for each SEND of a message/presence/iq. */
   readonly onSend?: (o: SendLine) => void;
 }
@@ -51,11 +59,46 @@ interface Pending {
   bytes: number;
 }
 
+/** What a log told of its client sessions, as plain data (to hand it to another thread). */
+export interface LogSessionsData {
+  readonly bound: readonly (readonly [string, string])[];
+  readonly fresh: readonly string[];
+}
+
+/**
+ * Client sessions and the JIDs they are bound to. Logs are rotated (daily, by logrotate): a
+ * session that began in yesterday's file sends in today's, so the files of a run share one table.
+ */
+export class LogSessions {
+  readonly bound = new Map<string, string>();
+  /** Client sessions that bound a resource and have not sent a stanza since. */
+  readonly fresh = new Set<string>();
+
+  static from(data: LogSessionsData | undefined): LogSessions {
+    const s = new LogSessions();
+    if (data) s.replaceWith(data);
+    return s;
+  }
+
+  data(): LogSessionsData {
+    return { bound: [...this.bound], fresh: [...this.fresh] };
+  }
+
+  replaceWith(data: LogSessionsData): void {
+    this.bound.clear();
+    this.fresh.clear();
+    for (const [k, v] of data.bound) this.bound.set(k, v);
+    for (const k of data.fresh) this.fresh.add(k);
+  }
+}
+
 /** Reads a Prosody log's records into traffic items (client and server stanzas received). */
 export class ProsodyLogDecoder implements CaptureDecoder {
-  private readonly bound = new Map<string, string>();
-  /** Client sessions that bound a resource and have not sent a stanza since. */
-  private readonly fresh = new Set<string>();
+  private readonly bound: Map<string, string>;
+  private readonly fresh: Set<string>;
+  /** Client stanzas of sessions whose binding is not in the log: how many, and the first one's line. */
+  private unbound = 0;
+  private firstUnbound = 0;
   private readonly parser: RecordParser;
   private pending: Pending | undefined;
   private tooLarge = false;
@@ -67,6 +110,9 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     private readonly options: LogReaderOptions,
   ) {
     this.parser = new RecordParser(file, options.maxRecordBytes);
+    const sessions = options.sessions ?? new LogSessions();
+    this.bound = sessions.bound;
+    this.fresh = sessions.fresh;
   }
 
   /** A line handed on in pieces (before the format was known) is skipped whole. */
@@ -107,7 +153,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     if (pending) this.flush(out);
     const m = recordLine(text);
     if (!m) {
-      if (this.bound.size > 0 && text.includes("\tinfo\tClient disconnected")) this.disconnected(text);
+      if (this.bound.size > 0 && text.includes("info\tClient disconnected")) this.disconnected(text);
       return;
     }
     this.sawRecord = true;
@@ -121,10 +167,10 @@ export class ProsodyLogDecoder implements CaptureDecoder {
    * memory addresses) is not taken for this client before it binds a resource.
    */
   private disconnected(text: string): void {
-    const m = disconnectLine.exec(text);
+    const m = logLine(text, isDisconnection);
     if (m) {
-      this.bound.delete(m[1]!);
-      this.fresh.delete(m[1]!);
+      this.bound.delete(m.session);
+      this.fresh.delete(m.session);
     }
   }
 
@@ -139,6 +185,10 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     // (unless the log breaks off: its stanzas may be in the part lost).
     if (!this.sawRecord && !brokenOff) {
       out.push({ kind: "problem", kept: true, file: this.file, line: 1, column: 1, message: "this Prosody log holds no stanzas (no RECV:/SEND: lines): it needs mod_stanza_debug and the debug log level" });
+    }
+    if (this.unbound > 0) {
+      const n = this.unbound;
+      out.push({ kind: "problem", kept: true, file: this.file, line: this.firstUnbound, column: 1, message: `${n} client stanza${n === 1 ? "" : "s"} (the first on this line) not simulated: ${n === 1 ? "its session's" : "their sessions'"} resource binding is not in the log, so the sender is unknown until a stanza the server sends to the session names it; a session that began before the log did: give the earlier log file first` });
     }
   }
 
@@ -168,16 +218,26 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       if (jid) {
         this.bound.set(p.session, jid);
         this.fresh.add(p.session);
+      } else if (p.session.startsWith("c2s") && !this.bound.has(p.session) && hasResource(stanza.attr.to)) {
+        // A session bound before the log began: what the server delivers to it is addressed to its full JID.
+        this.bound.set(p.session, stanza.attr.to!);
       }
       this.options.onSend?.({ session: p.session, id: stanza.attr.id, to: stanza.attr.to, from: stanza.attr.from, type: stanza.attr.type, line: p.line });
       return;
     }
     const c2s = p.session.startsWith("c2s");
     const jid = this.bound.get(p.session);
-    if (c2s && !jid) return; // before resource binding: not routed, not seen by the firewall
+    if (c2s && !jid) {
+      // Before resource binding (the bind request): not routed, not seen by the firewall. Anything
+      // else comes from a session whose binding the log does not hold.
+      if (!isBindRequest(stanza)) {
+        if (this.unbound++ === 0) this.firstUnbound = p.line;
+      }
+      return;
+    }
     const from = stanza.attr.from;
     const origin = c2s ? `c2s:${jid}` : p.session.startsWith("s2s") && from ? `s2s:${domainOf(from)}` : undefined;
-    const time = this.iso(p.time);
+    const time = this.iso(p.time, p.line, out);
     const annotations: { -readonly [K in keyof EventAnnotations]: EventAnnotations[K] } = { session: p.session };
     if (time !== undefined) annotations.time = time;
     if (origin !== undefined) annotations.origin = origin;
@@ -185,14 +245,30 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     out.push({ kind: "stanza", file, line: p.line, column: 1, stanza, streamNamespace, annotations, defaults: noDefaults });
   }
 
-  /** `Nov 25 05:43:30` in the given year, read as UTC (the log's own zone is not recorded). */
-  private iso(stamp: string): string | undefined {
+  /** The record's timestamp as an ISO time; a log whose timestamps say no time gets a warning, once. */
+  private iso(stamp: string, line: number, out: TrafficItem[]): string | undefined {
     if (stamp !== this.lastStamp) {
       this.lastStamp = stamp;
       this.lastIso = computeIso(stamp, this.options.year);
     }
+    if (this.lastIso === undefined && !this.timeless) {
+      this.timeless = true;
+      const why = stamp === "" ? "this log has no timestamps (timestamps = false)" : `the log's timestamps ('${stamp.slice(0, 40)}') are in a format this reader does not know (it knows Prosody's default 'Nov 25 05:43:30' and ISO 8601 '2026-11-25 05:43:30')`;
+      out.push({ kind: "problem", kept: true, file: this.file, line, column: 1, message: `${why}: these stanzas keep the time of the one before (the first ones the world's start), so rate limits see them all at once` });
+    }
     return this.lastIso;
   }
+
+  private timeless = false;
+}
+
+function hasResource(jid: string | undefined): boolean {
+  const slash = jid?.indexOf("/") ?? -1;
+  return slash > 0 && slash < jid!.length - 1;
+}
+
+function isBindRequest(stanza: XmlElement): boolean {
+  return stanza.name === "iq" && stanza.attr.type === "set" && stanza.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind") !== undefined;
 }
 
 /** The domain of a JID (what follows `@`, up to `/`). */
@@ -206,11 +282,22 @@ function isSpaceCode(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
+/**
+ * A timestamp as an ISO time: Prosody's default `Nov 25 05:43:30` in the given year, or ISO 8601
+ * with a space or a `T` (`%Y-%m-%d %H:%M:%S`); without a zone, read as UTC (the log's own zone
+ * is not recorded). Undefined for anything else.
+ */
 function computeIso(stamp: string, year: number): string | undefined {
   const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)$/.exec(stamp);
-  const month = m ? months.indexOf(m[1]!) : -1;
-  if (!m || month < 0) return undefined;
-  return new Date(Date.UTC(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]))).toISOString();
+  if (m) {
+    const month = months.indexOf(m[1]!);
+    return month < 0 ? undefined : new Date(Date.UTC(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]))).toISOString();
+  }
+  const iso = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z|[+-]\d\d:?\d\d)?$/.exec(stamp);
+  if (!iso) return undefined;
+  const zone = iso[3] === undefined ? "Z" : iso[3].length === 5 ? `${iso[3].slice(0, 3)}:${iso[3].slice(3)}` : iso[3];
+  const t = Date.parse(`${iso[1]}T${iso[2]!.replace(",", ".")}${zone}`);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
 /** A record's first line: `STAMP SESSION\tLEVEL\tRECV: TEXT` (or SEND). */
@@ -229,41 +316,60 @@ const isWord = (c: number): boolean => isUpper(c) || isLower(c) || isDigit(c) ||
 /** `\s` as JavaScript reads it, for the characters a log line can hold (TAB, LF, VT, FF, CR, space, NBSP and the Unicode spaces). */
 const isJsSpace = (c: number): boolean => (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 
+/** Any line of a Prosody log: `[TIMESTAMP ]NAME\tLEVEL\tMESSAGE` (or NAME padded with spaces). */
+export interface LogLine {
+  readonly time: string;
+  readonly session: string;
+  readonly level: string;
+  readonly message: string;
+}
+
 /**
- * {@link recordStart} read by hand: it is asked of every line of a log that may hold millions of
- * them, and the regular expression (with the copy of the rest of the line it captures) cost more
- * than parsing the stanza after it.
+ * A log line read as {@link recordStart} reads a record's first line, by hand: it is asked of
+ * every line of a log that may hold millions of them, and the regular expression (with the copy
+ * of the rest of the line it captures) cost more than parsing the stanza after it. As the
+ * expression does, the shortest timestamp that leaves a name, a separator, a level and a TAB is
+ * taken, and no timestamp at all only when none does.
  */
-export function recordLine(line: string): RecordLine | undefined {
+export function logLine(line: string, accept: (m: Omit<LogLine, "time">) => boolean = () => true): LogLine | undefined {
   const n = line.length;
-  // Month: [A-Z][a-z]{2}, then one or more spaces, 1–2 digits, a space, HH:MM:SS.
-  if (n < 15 || !isUpper(line.charCodeAt(0)) || !isLower(line.charCodeAt(1)) || !isLower(line.charCodeAt(2))) return undefined;
-  let i = 3;
-  if (line.charCodeAt(i) !== 0x20) return undefined;
-  while (line.charCodeAt(i) === 0x20) i++;
-  const dayStart = i;
-  while (i < n && isDigit(line.charCodeAt(i))) i++;
-  if (i - dayStart < 1 || i - dayStart > 2 || line.charCodeAt(i) !== 0x20) return undefined;
-  i++;
-  for (let k = 0; k < 8; k++) {
-    const c = line.charCodeAt(i + k);
-    if (k === 2 || k === 5 ? c !== 0x3a : !isDigit(c)) return undefined;
+  // Where a name may start: after each space before the first TAB (the timestamp's end), then at 0.
+  const tab = line.indexOf("\t");
+  for (let at = line.indexOf(" "); at >= 0; at = line.indexOf(" ", at + 1)) {
+    if (tab >= 0 && tab < at) break;
+    const m = nameAndLevel(line, at + 1, n);
+    if (m && accept(m)) return { time: line.slice(0, at), ...m };
   }
-  i += 8;
-  const stampEnd = i;
-  if (line.charCodeAt(i) !== 0x20) return undefined;
-  i++;
-  // Session: \S+ up to the first TAB (a TAB is \s, so the session cannot hold one).
-  const sessionStart = i;
+  const m = nameAndLevel(line, 0, n);
+  return m && accept(m) ? { time: "", ...m } : undefined;
+}
+
+const isRecord = (m: Omit<LogLine, "time">): boolean => m.message.startsWith("RECV: ") || m.message.startsWith("SEND: ");
+const isDisconnection = (m: Omit<LogLine, "time">): boolean => m.level === "info" && m.message.startsWith("Client disconnected");
+
+/** `NAME(\t| {2,})LEVEL\t` from `start`, and the message after it. */
+function nameAndLevel(line: string, start: number, n: number): Omit<LogLine, "time"> | undefined {
+  let i = start;
   while (i < n && !isJsSpace(line.charCodeAt(i))) i++;
-  if (i === sessionStart || line.charCodeAt(i) !== 0x09) return undefined;
-  const sessionEnd = i;
-  i++;
+  if (i === start) return undefined;
+  const nameEnd = i;
+  if (line.charCodeAt(i) === 0x09) i++;
+  else {
+    while (line.charCodeAt(i) === 0x20) i++;
+    if (i - nameEnd < 2) return undefined;
+  }
   const levelStart = i;
   while (i < n && isWord(line.charCodeAt(i))) i++;
   if (i === levelStart || line.charCodeAt(i) !== 0x09) return undefined;
-  i++;
-  const recv = line.startsWith("RECV: ", i);
-  if (!recv && !line.startsWith("SEND: ", i)) return undefined;
-  return { time: line.slice(0, stampEnd), session: line.slice(sessionStart, sessionEnd), direction: recv ? "RECV" : "SEND", text: line.slice(i + 6) };
+  return { session: line.slice(start, nameEnd), level: line.slice(levelStart, i), message: line.slice(i + 1) };
+}
+
+/** A record's first line (RECV or SEND), or undefined. */
+export function recordLine(line: string): RecordLine | undefined {
+  // Most lines of a log are not records: look for the marker before reading the line.
+  if (line.indexOf("RECV: ") < 0 && line.indexOf("SEND: ") < 0) return undefined;
+  const m = logLine(line, isRecord);
+  if (!m) return undefined;
+  const recv = m.message.startsWith("RECV: ");
+  return { time: m.time, session: m.session, direction: recv ? "RECV" : "SEND", text: m.message.slice(6) };
 }

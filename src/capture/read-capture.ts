@@ -2,7 +2,7 @@ import { TrafficReader, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import { JsonLinesDecoder } from "./jsonl.js";
 import { fileChunks, isGzipDamage, LineSplitter, streamChunks, type Line } from "./lines.js";
-import { looksLikeProsodyLog, ProsodyLogDecoder, type LogReaderOptions } from "./prosody-log.js";
+import { looksLikeProsodyLog, ProsodyLogDecoder, type LogReaderOptions, type LogSessions } from "./prosody-log.js";
 
 export type CaptureFormat = "xml" | "jsonl" | "prosody-log";
 
@@ -13,6 +13,8 @@ export interface CaptureOptions {
   /** For Prosody logs (their timestamps have no year). */
   readonly year?: number;
   readonly onSend?: LogReaderOptions["onSend"];
+  /** Prosody logs: client sessions shared with the run's other files (a rotated log goes on in the next one). */
+  readonly sessions?: LogSessions;
   /** Progress: bytes read from disk (compressed size for .gz). */
   readonly onBytes?: (n: number) => void;
 }
@@ -104,7 +106,7 @@ export async function* readCapture(path: string, file: string, options: CaptureO
 
 function makeDecoder(format: CaptureFormat, file: string, max: number, options: CaptureOptions): CaptureDecoder {
   if (format === "jsonl") return new JsonLinesDecoder(file, max);
-  if (format === "prosody-log") return new ProsodyLogDecoder(file, { year: options.year ?? new Date().getUTCFullYear(), maxRecordBytes: max, ...(options.onSend ? { onSend: options.onSend } : {}) });
+  if (format === "prosody-log") return new ProsodyLogDecoder(file, { year: options.year ?? new Date().getUTCFullYear(), maxRecordBytes: max, ...(options.onSend ? { onSend: options.onSend } : {}), ...(options.sessions ? { sessions: options.sessions } : {}) });
   return new XmlDecoder(file, max);
 }
 

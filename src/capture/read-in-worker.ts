@@ -3,6 +3,7 @@ import type { TrafficItem } from "../sim/traffic.js";
 import type { WorldData } from "../sim/world.js";
 import { decodeBatch, type EncodedBatch } from "./batch-codec.js";
 import type { CaptureOptions } from "./read-capture.js";
+import type { LogSessionsData } from "./prosody-log.js";
 
 type ThreadOptions = Pick<CaptureOptions, "format" | "maxRecordBytes" | "year">;
 
@@ -13,6 +14,8 @@ export interface ReadRequest {
   readonly file: string;
   readonly options: ThreadOptions;
   readonly wantSends: boolean;
+  /** The client sessions earlier files of the run left (a Prosody log's); the thread hands them back at the end. */
+  readonly sessions?: LogSessionsData;
 }
 
 /** …or infer the world from captures. */
@@ -25,7 +28,8 @@ export interface InferRequest {
 export type WorkerRequest = ReadRequest | InferRequest;
 
 export type WorkerMessage =
-  | { readonly type: "batch" | "end"; readonly batch: EncodedBatch; readonly bytes: number }
+  | { readonly type: "batch"; readonly batch: EncodedBatch; readonly bytes: number }
+  | { readonly type: "end"; readonly batch: EncodedBatch; readonly bytes: number; readonly sessions?: LogSessionsData }
   | { readonly type: "inferred"; readonly world: WorldData }
   | { readonly type: "progress"; readonly bytes: number; readonly stanzas: number }
   | { readonly type: "error"; readonly message: string; readonly code?: string };
@@ -93,7 +97,7 @@ class ReaderThread {
  * On a machine with two cores the simulation no longer waits for the parser.
  */
 export async function* readCaptureInWorker(path: string, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem[]> {
-  const thread = new ReaderThread({ kind: "read", path, file, options: threadOptions(options), wantSends: options.onSend !== undefined });
+  const thread = new ReaderThread({ kind: "read", path, file, options: threadOptions(options), wantSends: options.onSend !== undefined, ...(options.sessions ? { sessions: options.sessions.data() } : {}) });
   try {
     for (;;) {
       const m = await thread.next();
@@ -101,7 +105,10 @@ export async function* readCaptureInWorker(path: string, file: string, options: 
       const { items, sends } = decodeBatch(m.batch, file);
       for (const s of sends) options.onSend?.(s);
       if (m.bytes > 0) options.onBytes?.(m.bytes);
-      if (m.type === "end") break;
+      if (m.type === "end") {
+        if (m.sessions) options.sessions?.replaceWith(m.sessions);
+        break;
+      }
       thread.taken();
       if (items.length > 0) yield items;
     }

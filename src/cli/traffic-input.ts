@@ -4,6 +4,7 @@ import { readCaptureBatches, readCaptureStream, type CaptureFormat } from "../ca
 import { withGivenWorld, WorldInference } from "../capture/infer-world.js";
 import { inferWorldInWorker, readCaptureInWorker } from "../capture/read-in-worker.js";
 import type { LogCheck } from "../capture/log-check.js";
+import { LogSessions } from "../capture/prosody-log.js";
 import type { TrafficItem } from "../sim/traffic.js";
 import { World, type WorldData } from "../sim/world.js";
 import { displayPath, whyUnreadable } from "./files.js";
@@ -23,11 +24,13 @@ export async function* trafficBatches(io: CliIo, files: readonly string[], forma
     return;
   }
   checkReadable(io, files);
+  // Client sessions go on from one file to the next (a rotated log).
+  const sessions = new LogSessions();
   for (const f of files) {
     const path = resolve(io.cwd, f);
     // A large capture is read on a second thread, beside the simulation; a small one is not worth starting a thread for.
     const read = statSync(path).size >= workerThreshold ? readCaptureInWorker : readCaptureBatches;
-    yield* read(path, displayPath(io.cwd, f), { ...options, ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}) });
+    yield* read(path, displayPath(io.cwd, f), { ...options, sessions, ...(progress ? { onBytes: (n: number) => progress.bytes(n) } : {}) });
   }
 }
 

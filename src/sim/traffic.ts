@@ -162,6 +162,9 @@ export class TrafficReader {
         if (this.inStanza()) this.problem(refusedDoctype);
         else this.report({ line: this.line, column: Math.max(1, this.parser.column - 8) }, refusedDoctype);
       } else this.problem(message);
+      // What saxes hands on after an error may be the broken markup's remains, not stray text:
+      // once the capture has an error (reported), its text outside stanzas is not warned of.
+      this.hadError = true;
     });
   }
 
@@ -377,13 +380,40 @@ export class TrafficReader {
 
   private text(text: string): void {
     const frame = this.stack[this.stack.length - 1];
-    if (frame?.role !== "stanza") return;
+    if (frame?.role !== "stanza") {
+      if (frame?.role !== "other") this.strayText(text);
+      return;
+    }
     this.stanzaBytes += text.length;
     if (this.stanzaBytes > this.maxStanzaChars) {
       this.stanzaBroken ??= `the stanza is larger than ${this.maxStanzaChars} characters`;
       return;
     }
     frame.element!.children.push(text);
+  }
+
+  private warnedOfText = false;
+
+  /**
+   * Text between stanzas is ignored, as a stream's whitespace is; anything else there means the
+   * capture is not what it was taken for (a log in a format the reader does not know, read as
+   * XML, loses the sessions and times of its stanzas): said once per file, where it starts.
+   */
+  private hadError = false;
+
+  private strayText(text: string): void {
+    if (this.warnedOfText || this.hadError) return;
+    const first = text.search(/\S/);
+    if (first < 0) return;
+    this.warnedOfText = true;
+    // saxes tells of text where it ends (at the next markup): its start is counted back from there.
+    const after = text.slice(first);
+    let line = this.line;
+    for (let i = after.indexOf("\n"); i >= 0; i = after.indexOf("\n", i + 1)) line--;
+    const newline = text.lastIndexOf("\n", first);
+    const column = newline >= 0 ? first - newline : Math.max(1, this.parser.column - after.length);
+    const shown = text.slice(first).split("\n")[0]!.slice(0, 50);
+    this.out.push({ kind: "problem", kept: true, file: this.file, line, column, message: `text outside any stanza is ignored ('${shown}'): an XML capture holds stanzas, or a whole stream; if this is a Prosody log, its lines are not in a format this reader knows (docs/traffic.md)` });
   }
 }
 

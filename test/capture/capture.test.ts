@@ -1,5 +1,5 @@
 import test from "ava";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -109,6 +109,104 @@ test("a real Prosody log (mod_stanza_debug at debug level): client stanzas get t
   // The same log without the disconnection: the stanza is taken for alice's.
   const still = log.split("\n").filter((l) => !l.includes("Client disconnected")).join("\n");
   t.deepEqual(await originOfX3(`${still}${x3}`), ["c2s:alice@a.test/phone"]);
+});
+
+test("real Prosody logs in the file sink's other formats (ISO timestamps, none, names padded as on the console) read as the default one", async (t) => {
+  if (!requireProsody(t)) return;
+  const formats: { name: string; timestamps?: string | false; width?: number; timed: boolean }[] = [
+    { name: "default", timed: true },
+    { name: "ISO 8601 timestamps", timestamps: "%Y-%m-%d %H:%M:%S", timed: true },
+    { name: "no timestamps", timestamps: false, timed: false },
+    { name: "console (padded names, no timestamps)", timestamps: false, width: 20, timed: false },
+  ];
+  const seen: unknown[] = [];
+  for (const f of formats) {
+    const server = await ProsodyServer.start({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [], modules: ["stanza_debug"], ...(f.timestamps !== undefined ? { logTimestamps: f.timestamps } : {}), ...(f.width !== undefined ? { logSourceWidth: f.width } : {}) });
+    let log: string;
+    try {
+      const alice = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
+      alice.write("<message to='bob@b.test' type='chat' id='x1'><body>hello</body></message>");
+      await alice.iq("<iq type='get' id='sync'><query xmlns='jabber:iq:roster'/></iq>", "sync");
+      alice.close();
+      await new Promise((r) => setTimeout(r, 200));
+      log = server.log();
+    } finally {
+      server.stop();
+      await server.exited();
+    }
+    if (f.width !== undefined) t.regex(log, /^c2s\w+ +debug\tRECV: /m, `${f.name}: the log as the console shows it`);
+    else if (f.timestamps === false) t.regex(log, /^c2s\w+\tdebug\tRECV: /m, f.name);
+    else if (f.timestamps) t.regex(log, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d c2s\w+\tdebug\tRECV: /m, f.name);
+    const got = await items(file("prosody.log", log));
+    const messages = got.filter((i): i is Extract<TrafficItem, { kind: "stanza" }> => i.kind === "stanza" && i.stanza.name === "message");
+    seen.push(messages.map((i) => [i.annotations.origin, i.stanza.attr.id, i.stanza.getChildText("body")]));
+    t.is(messages.length, 1, f.name);
+    t.is(messages[0]?.annotations.time !== undefined, f.timed, `${f.name}: ${messages[0]?.annotations.time}`);
+    if (f.timed) t.true(Math.abs(Date.parse(messages[0]!.annotations.time!) - Date.now()) < 5 * 60_000, `${f.name}: the log's time, read as UTC (the server runs with TZ=UTC)`);
+    const warnings = got.filter((i) => i.kind === "problem").map((i) => (i.kind === "problem" ? i.message : ""));
+    t.deepEqual(warnings.map((w) => /has no timestamps/.test(w)), f.timed ? [] : [true], `${f.name}: ${warnings.join("; ")}`);
+  }
+  t.deepEqual(seen, formats.map(() => [["c2s:alice@a.test/phone", "x1", "hello"]]));
+});
+
+test("a rotated real Prosody log: a client session bound in the earlier file sends in the later one", async (t) => {
+  if (!requireProsody(t)) return;
+  const server = await ProsodyServer.start({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [], modules: ["stanza_debug"] });
+  let log: string;
+  try {
+    const alice = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
+    const bob = await XmppClient.login(server.port, "bob", "b.test", "pw", "desk");
+    bob.write("<presence/>");
+    await new Promise((r) => setTimeout(r, 200));
+    // Delivered to bob: nothing goes back to alice's session until the roster answer.
+    alice.write("<message to='bob@b.test/desk' type='chat' id='x1'><body>before</body></message>");
+    alice.write("<message to='bob@b.test/desk' type='chat' id='x2'><body>after</body></message>");
+    await alice.iq("<iq type='get' id='sync'><query xmlns='jabber:iq:roster'/></iq>", "sync");
+    alice.write("<message to='bob@b.test/desk' type='chat' id='x3'><body>named</body></message>");
+    await alice.iq("<iq type='get' id='sync2'><query xmlns='jabber:iq:roster'/></iq>", "sync2");
+    alice.close();
+    bob.close();
+    await new Promise((r) => setTimeout(r, 200));
+    log = server.log();
+  } finally {
+    server.stop();
+    await server.exited();
+  }
+  // Rotated right after alice's first message.
+  const lines = log.split("\n");
+  const cut = lines.findIndex((l) => /RECV: <message[^\n]*id='x1'/.test(l)) + 1;
+  t.true(cut > 0);
+  const earlier = file("prosody.log.1", `${lines.slice(0, cut).join("\n")}\n`);
+  const later = file("prosody.log", lines.slice(cut).join("\n"));
+  const run = async (...files: string[]) => {
+    let stdout = "";
+    let stderr = "";
+    await runCli(["sim", file("r.pfw", "KIND: message\nINSPECT: body#=never\nDROP.\n"), "--format", "json", ...files.flatMap((f) => ["--traffic", f])], { cwd: tmpdir(), stdout: (x) => (stdout += x), stderr: (x) => (stderr += x) });
+    const records = stdout.trim().split("\n").map((l) => JSON.parse(l) as { kind?: string; index?: number; file: string; line: number; message?: string });
+    return { records, stderr };
+  };
+  const texts = new Map([earlier, later].map((f) => [f.split("/").pop()!, readFileSync(f, "utf8").split("\n")]));
+  // Each simulated stanza by the id on its log line.
+  const ids = (records: { index?: number; file: string; line: number }[]) => records.flatMap((r) => (r.index !== undefined ? [/id='([^']+)'/.exec(texts.get(r.file.split("/").pop()!)![r.line - 1]!)?.[1]] : []));
+  const both = await run(earlier, later);
+  t.deepEqual(ids(both.records).filter((id) => id !== undefined && id !== "sess1"), ["x1", "x2", "sync", "x3", "sync2"], both.stderr);
+  t.false(both.records.some((r) => r.kind === "warning"), JSON.stringify(both.records.filter((r) => r.kind === "warning")));
+  // The later file alone: alice's stanzas before the server's roster answer names her session are
+  // not simulated, and a warning says so; from the answer on, they are.
+  const alone = await run(later);
+  t.deepEqual(ids(alone.records), ["x3", "sync2"]);
+  const warnings = alone.records.filter((r) => r.kind === "warning");
+  t.deepEqual(warnings.map((r) => r.message), ["2 client stanzas (the first on this line) not simulated: their sessions' resource binding is not in the log, so the sender is unknown until a stanza the server sends to the session names it; a session that began before the log did: give the earlier log file first"]);
+  t.regex(texts.get("prosody.log")![warnings[0]!.line - 1]!, /RECV: <message[^\n]*id='x2'/);
+});
+
+test("log lines in a timestamp format the reader does not know: the stanzas are read, and a warning says they have no time", async (t) => {
+  const got = await items(file("odd.log", "25/11/2026 10:00:00 s2sin55d0a0\tdebug\tRECV: <presence from='a@remote.example/r' to='b@example.org'/>\n25/11/2026 10:00:01 s2sin55d0a0\tdebug\tRECV: <presence from='a@remote.example/r' to='b@example.org'/>\n"));
+  t.deepEqual(summary(got), [
+    "problem 1: the log's timestamps ('25/11/2026 10:00:00') are in a format this reader does not know (it knows Prosody's default 'Nov 25 05:43:30' and ISO 8601 '2026-11-25 05:43:30'): these stanzas keep the time of the one before (the first ones the world's start), so rate limits see them all at once",
+    "1 presence s2s:remote.example -",
+    "2 presence s2s:remote.example -",
+  ]);
 });
 
 test("a Prosody log without stanza lines (info level, or no mod_stanza_debug) says so instead of showing 0 stanzas", async (t) => {

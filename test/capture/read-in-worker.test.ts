@@ -6,7 +6,7 @@ import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { gzipSync } from "node:zlib";
 import { decodeBatch, encodeBatch } from "../../src/capture/batch-codec.js";
-import type { SendLine } from "../../src/capture/prosody-log.js";
+import { LogSessions, type SendLine } from "../../src/capture/prosody-log.js";
 import { readCaptureBatches, readCaptureStream, type CaptureOptions } from "../../src/capture/read-capture.js";
 import { WorldInference } from "../../src/capture/infer-world.js";
 import { inferWorldInWorker, readCaptureInWorker } from "../../src/capture/read-in-worker.js";
@@ -128,6 +128,33 @@ test("items holding the codec's separator characters travel whole", (t) => {
   const decoded = decodeBatch(encodeBatch(items, sends), "f");
   t.deepEqual(decoded.items, items);
   t.deepEqual(decoded.sends, sends);
+});
+
+test("client sessions go on from one log file to the next, on another thread as in-thread", async (t) => {
+  const first = file("p.log.1", "Nov 25 10:00:00 c2s1\tdebug\tSEND: <iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/phone</jid></bind></iq>\nNov 25 10:00:01 c2s1\tdebug\tRECV: <message to='bob@example.org' id='a1'/>\n");
+  const second = file(
+    "p.log",
+    [
+      "Nov 25 10:00:02 c2s1\tdebug\tRECV: <message to='bob@example.org' id='a2'/>",
+      "Nov 25 10:00:03 c2s2\tdebug\tRECV: <message to='bob@example.org' id='c0'/>",
+      "Nov 25 10:00:03 c2s2\tdebug\tSEND: <message from='bob@example.org/desk' to='carol@example.org/tab' id='b1'/>",
+      "Nov 25 10:00:04 c2s2\tdebug\tRECV: <message to='bob@example.org' id='c1'/>",
+      "",
+    ].join("\n"),
+  );
+  const origins = async (reader: typeof readCaptureBatches) => {
+    const sessions = new LogSessions();
+    const out: unknown[] = [];
+    for (const path of [first, second]) {
+      for await (const batch of reader(path, path.split("/").pop()!, { year: 2026, sessions })) {
+        for (const i of batch) out.push(i.kind === "stanza" ? `${i.stanza.attr.id} ${i.annotations.origin}` : `problem ${i.line}: ${i.message.slice(0, 40)}`);
+      }
+    }
+    return out;
+  };
+  const inThread = await origins(readCaptureBatches);
+  t.deepEqual(inThread, ["a1 c2s:alice@example.org/phone", "a2 c2s:alice@example.org/phone", "c1 c2s:carol@example.org/tab", "problem 2: 1 client stanza (the first on this line)"]);
+  t.deepEqual(await origins(readCaptureInWorker), inThread);
 });
 
 test("a value kept from a decoded batch (a rate limiter's key, a session's origin) does not keep the whole batch alive", (t) => {

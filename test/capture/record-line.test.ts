@@ -5,7 +5,7 @@ import { recordLine, recordStart } from "../../src/capture/prosody-log.js";
 /** What the regular expression says of a line, in recordLine's terms. */
 function byRegex(line: string): unknown {
   const m = recordStart.exec(line);
-  return m ? { time: m[1], session: m[2], direction: m[4], text: m[5] } : undefined;
+  return m ? { time: m[1] ?? "", session: m[2], direction: m[4], text: m[5] } : undefined;
 }
 
 const table: readonly string[] = [
@@ -26,6 +26,16 @@ const table: readonly string[] = [
   "Nov 25 10:00:00 \tdebug\tRECV: <x/>",
   "Nov 25 10:00:00 c2s1\tdebug",
   "",
+  // Other timestamps (any os.date format), none, and the console sink's padded names.
+  "2026-11-25 10:00:00 c2s1\tdebug\tRECV: <x/>",
+  "c2s1\tdebug\tRECV: <x/>",
+  "c2s1                debug\tRECV: <x/>",
+  "10:00:00 c2s1      debug\tSEND: <x/>",
+  "c2s1 debug\tRECV: <x/>",
+  " c2s1\tdebug\tRECV: <x/>",
+  "a  b\tdebug\tRECV: <x/>",
+  "Nov 25 10:00:00 c2s1\tinfo\tClient disconnected\tdebug\tRECV: <x/>",
+  "x\ty c2s1\tdebug\tRECV: <x/>",
 ];
 
 test("a record's first line is read as the regular expression reads it: a table of edge cases", (t) => {
@@ -33,7 +43,7 @@ test("a record's first line is read as the regular expression reads it: a table 
 });
 
 test("a record's first line is read as the regular expression reads it: random lines from log-like pieces", (t) => {
-  const piece = fc.constantFrom("Nov", "nov", "NOV", " ", "  ", "5", "25", "125", "10:00:00", "1:00:00", "10:0a:00", "c2s1", "s2sin5", "\t", "debug", "info", "RECV: ", "SEND: ", "RECV:", "<message/>", "\u00a0", "\u2028", "x", "_", "-");
+  const piece = fc.constantFrom("Nov", "nov", "NOV", " ", "  ", "    ", "5", "25", "125", "10:00:00", "1:00:00", "10:0a:00", "2026-11-25", "c2s1", "s2sin5", "\t", "debug", "info", "RECV: ", "SEND: ", "RECV:", "<message/>", "\u00a0", "\u2028", "x", "_", "-");
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
       const line = parts.join("");

@@ -25,6 +25,9 @@ export interface ServerOptions {
   readonly components?: Readonly<Record<string, string>>;
   /** The log's lowest level: "debug" (the default: tests read what the server did) or "info", as a production server runs. */
   readonly logLevel?: "debug" | "info";
+  /** The file sink's `timestamps` (an os.date format, or false for none) and `source_width` (names padded as on the console). */
+  readonly logTimestamps?: string | false;
+  readonly logSourceWidth?: number;
 }
 
 async function freePort(): Promise<number> {
@@ -76,7 +79,7 @@ export class ProsodyServer {
         `data_path = ${q(join(dir, "data"))}`,
         `certificates = ${q(join(dir, "certs"))}`,
         "daemonize = false",
-        `log = { { levels = { min = ${q(options.logLevel ?? "debug")} }, to = "file", filename = ${q(join(dir, "prosody.log"))} } }`,
+        `log = { { levels = { min = ${q(options.logLevel ?? "debug")} }, to = "file", filename = ${q(join(dir, "prosody.log"))}${options.logTimestamps !== undefined ? `, timestamps = ${options.logTimestamps === false ? "false" : q(options.logTimestamps)}` : ""}${options.logSourceWidth !== undefined ? `, source_width = ${options.logSourceWidth}` : ""} } }`,
         `interfaces = { "127.0.0.1" }`,
         `c2s_ports = { ${c2s} }`,
         `s2s_ports = { ${s2s} }`,
