@@ -328,48 +328,63 @@ export interface LogLine {
  * A log line read as {@link recordStart} reads a record's first line, by hand: it is asked of
  * every line of a log that may hold millions of them, and the regular expression (with the copy
  * of the rest of the line it captures) cost more than parsing the stanza after it. As the
- * expression does, the shortest timestamp that leaves a name, a separator, a level and a TAB is
- * taken, and no timestamp at all only when none does.
+ * expression does, the shortest timestamp that leaves a name, a separator, a level and a TAB
+ * before a message `accept` takes is chosen, and no timestamp at all only when none does.
  */
-export function logLine(line: string, accept: (m: Omit<LogLine, "time">) => boolean = () => true): LogLine | undefined {
+export function logLine(line: string, accept: Accept = () => true): LogLine | undefined {
+  const at = findLogLine(line, accept);
+  if (at < 0) return undefined;
+  return { time: line.slice(0, at), session: line.slice(found.name, found.nameEnd), level: line.slice(found.levelStart, found.levelEnd), message: line.slice(found.levelEnd + 1) };
+}
+
+/** Whether a line's message (from `message`) and level (`levelStart` to `levelEnd`) are the ones looked for. */
+type Accept = (line: string, message: number, levelStart: number, levelEnd: number) => boolean;
+
+/** Where {@link findLogLine} found the parts (module state: no object per line). */
+const found = { name: 0, nameEnd: 0, levelStart: 0, levelEnd: 0 };
+
+/** The end of the timestamp (0 for none) of an accepted log line, or -1; its parts in {@link found}. */
+function findLogLine(line: string, accept: Accept): number {
   const n = line.length;
   // Where a name may start: after each space before the first TAB (the timestamp's end), then at 0.
   const tab = line.indexOf("\t");
   for (let at = line.indexOf(" "); at >= 0; at = line.indexOf(" ", at + 1)) {
     if (tab >= 0 && tab < at) break;
-    const m = nameAndLevel(line, at + 1, n);
-    if (m && accept(m)) return { time: line.slice(0, at), ...m };
+    if (nameAndLevel(line, at + 1, n) && accept(line, found.levelEnd + 1, found.levelStart, found.levelEnd)) return at;
   }
-  const m = nameAndLevel(line, 0, n);
-  return m && accept(m) ? { time: "", ...m } : undefined;
+  return nameAndLevel(line, 0, n) && accept(line, found.levelEnd + 1, found.levelStart, found.levelEnd) ? 0 : -1;
 }
 
-const isRecord = (m: Omit<LogLine, "time">): boolean => m.message.startsWith("RECV: ") || m.message.startsWith("SEND: ");
-const isDisconnection = (m: Omit<LogLine, "time">): boolean => m.level === "info" && m.message.startsWith("Client disconnected");
-
-/** `NAME(\t| {2,})LEVEL\t` from `start`, and the message after it. */
-function nameAndLevel(line: string, start: number, n: number): Omit<LogLine, "time"> | undefined {
+/** `NAME(\t| {2,})LEVEL\t` from `start`: whether it is there (its parts in {@link found}). */
+function nameAndLevel(line: string, start: number, n: number): boolean {
   let i = start;
   while (i < n && !isJsSpace(line.charCodeAt(i))) i++;
-  if (i === start) return undefined;
+  if (i === start) return false;
   const nameEnd = i;
   if (line.charCodeAt(i) === 0x09) i++;
   else {
     while (line.charCodeAt(i) === 0x20) i++;
-    if (i - nameEnd < 2) return undefined;
+    if (i - nameEnd < 2) return false;
   }
   const levelStart = i;
   while (i < n && isWord(line.charCodeAt(i))) i++;
-  if (i === levelStart || line.charCodeAt(i) !== 0x09) return undefined;
-  return { session: line.slice(start, nameEnd), level: line.slice(levelStart, i), message: line.slice(i + 1) };
+  if (i === levelStart || line.charCodeAt(i) !== 0x09) return false;
+  found.name = start;
+  found.nameEnd = nameEnd;
+  found.levelStart = levelStart;
+  found.levelEnd = i;
+  return true;
 }
+
+const isRecord: Accept = (line, message) => line.startsWith("RECV: ", message) || line.startsWith("SEND: ", message);
+const isDisconnection: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 4 && line.startsWith("info", levelStart) && line.startsWith("Client disconnected", message);
 
 /** A record's first line (RECV or SEND), or undefined. */
 export function recordLine(line: string): RecordLine | undefined {
   // Most lines of a log are not records: look for the marker before reading the line.
   if (line.indexOf("RECV: ") < 0 && line.indexOf("SEND: ") < 0) return undefined;
-  const m = logLine(line, isRecord);
-  if (!m) return undefined;
-  const recv = m.message.startsWith("RECV: ");
-  return { time: m.time, session: m.session, direction: recv ? "RECV" : "SEND", text: m.message.slice(6) };
+  const at = findLogLine(line, isRecord);
+  if (at < 0) return undefined;
+  const message = found.levelEnd + 1;
+  return { time: line.slice(0, at), session: line.slice(found.name, found.nameEnd), direction: line.startsWith("RECV: ", message) ? "RECV" : "SEND", text: line.slice(message + 6) };
 }
