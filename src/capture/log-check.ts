@@ -26,6 +26,8 @@ interface Prediction {
   readonly line: number;
   readonly session: string;
   readonly verdict: SimResult["verdict"];
+  /** An error back is no news: an iq request (any entity may refuse one) or a stanza for an account that does not exist. */
+  readonly errorExplained: boolean;
   /** Another stanza with the same id, from another sender. */
   other: Prediction | undefined;
 }
@@ -101,10 +103,13 @@ export class LogCheck {
   readonly disagreements: LogDisagreement[] = [];
   count = 0;
 
-  /** A simulated stanza from a log (keyed by sender and id; stanzas without id cannot be matched). */
-  predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult): void {
+  /**
+   * A simulated stanza from a log (keyed by sender and id; stanzas without id cannot be matched).
+   * `errorExplained`: an error the server sends back for it says nothing of the firewall.
+   */
+  predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult, errorExplained = false): void {
     if (!session || !from || !id) return;
-    const p: Prediction = { who: from, file, line, session, verdict: result.verdict, other: undefined };
+    const p: Prediction = { who: from, file, line, session, verdict: result.verdict, errorExplained, other: undefined };
     const seen = this.sends.get(id, from);
     if (seen && this.contradicts(id, p, seen)) return;
     this.predictions.set(id, p);
@@ -127,7 +132,7 @@ export class LogCheck {
   private contradicts(id: string, p: Prediction, s: Sent): boolean {
     const v = p.verdict;
     let logged: string | undefined;
-    if (s.error) logged = v === "pass" ? "the server sent an error back" : undefined;
+    if (s.error) logged = v === "pass" && !p.errorExplained ? "the server sent an error back" : undefined;
     else if (s.session !== p.session && (v === "drop" || v === "bounce" || v === "default" || v === "error")) logged = "the server delivered it";
     if (logged === undefined) return false;
     this.predictions.delete(id, p.who);

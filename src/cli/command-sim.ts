@@ -12,6 +12,7 @@ import { validateWorld, World, type WorldData } from "../sim/world.js";
 import { HtmlReport } from "../report/html-report.js";
 import { baseRuleName } from "../sim/rule-names.js";
 import { LogCheck } from "../capture/log-check.js";
+import type { XmlElement } from "../sim/xml.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { formatDiagnostics } from "./diagnostics-output.js";
 import { checkWritable, displayPath, readText, writeAtomically } from "./files.js";
@@ -126,7 +127,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
       for (const r of results) {
         summary.add(r);
         report?.add(r);
-        if (r.kind === "record") logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result);
+        if (r.kind === "record") logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result, errorExplained(r.input.stanza, world));
         if (!printed(r, print)) continue;
         if (options.format === "json") out.write(jsonLine(r, options.trace) + "\n");
         else {
@@ -148,6 +149,16 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const nothing = nothingSimulated(summary.stanzas, summary.problems);
   if (nothing) io.stderr(nothing);
   return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) || nothing ? exitCodes.failed : exitCodes.ok;
+}
+
+/**
+ * Whether the server answering a stanza with an error tells nothing of its firewall: an iq
+ * request (whoever receives one may refuse it: a client without the feature, the server for an
+ * account) or a stanza for an account the world says does not exist (spam to made-up addresses).
+ */
+function errorExplained(stanza: XmlElement, world: World): boolean {
+  const type = stanza.attr.type;
+  return (stanza.name === "iq" && (type === "get" || type === "set")) || world.noSuchAccount(stanza.attr.to);
 }
 
 /**

@@ -91,8 +91,12 @@ export class World {
   /** The rosters and sessions as maps: looked up for every stanza, by keys that come from the traffic. */
   private readonly rosters: ReadonlyMap<string, ReadonlyMap<string, RosterItemData>> | undefined;
   private readonly sessions: ReadonlyMap<string, SessionData> | undefined;
+  private readonly accounts: ReadonlySet<string> | undefined;
+  private readonly online: ReadonlySet<string> | undefined;
 
   constructor(readonly data: WorldData = {}) {
+    this.accounts = data.accounts ? new Set(data.accounts) : undefined;
+    this.online = data.online ? new Set(data.online) : undefined;
     this.rosters = data.rosters ? new Map(Object.entries(data.rosters).map(([owner, items]) => [owner, new Map(Object.entries(items))])) : undefined;
     this.sessions = data.sessions ? new Map(Object.entries(data.sessions)) : undefined;
     const hosts = new Set(data.hosts ?? []);
@@ -175,7 +179,7 @@ export class World {
       assume.add("no online sessions given: assumed none");
       return false;
     }
-    return fullJid !== undefined && this.data.online.includes(fullJid);
+    return fullJid !== undefined && this.online!.has(fullJid);
   }
 
   listItems(name: string): readonly string[] | undefined {
@@ -191,7 +195,16 @@ export class World {
   }
 
   isAccount(jid: string | undefined): boolean {
-    return jid !== undefined && (this.data.accounts ?? []).includes(bareJid(jid) ?? "");
+    return jid !== undefined && this.accounts !== undefined && this.accounts.has(bareJid(jid) ?? "");
+  }
+
+  /**
+   * Whether the server refuses a stanza whatever its firewall says: addressed to an account of a
+   * local host that the world's accounts do not hold (undefined when the world gives no accounts).
+   */
+  noSuchAccount(jid: string | undefined): boolean {
+    const [node, host] = splitJid(jid);
+    return this.accounts !== undefined && node !== undefined && this.isLocalHost(host) && !this.isAccount(jid);
   }
 }
 

@@ -65,6 +65,9 @@ test("a real Prosody log (mod_stanza_debug at debug level): client stanzas get t
     await new Promise((r) => setTimeout(r, 200));
     alice.write("<message to='bob@b.test' type='chat' id='x1'><body>first line\nsecond line</body></message>");
     alice.write("<message to='bob@b.test' type='chat' id='x2'><body>drop me</body></message>");
+    // Refused by the server whatever the firewall says: no such account, an iq bob's client cannot answer.
+    alice.write("<message to='nobody@b.test' type='chat' id='x4'><body>hello?</body></message>");
+    alice.write("<iq to='bob@b.test/desk' type='get' id='v1'><query xmlns='urn:example:unknown'/></iq>");
     await alice.iq("<iq type='get' id='sync'><query xmlns='jabber:iq:roster'/></iq>", "sync");
     alice.close();
     bob.close();
@@ -80,13 +83,16 @@ test("a real Prosody log (mod_stanza_debug at debug level): client stanzas get t
   t.deepEqual(got.map((i) => [i.annotations.origin, i.stanza.attr.id, i.stanza.getChildText("body")]), [
     ["c2s:alice@a.test/phone", "x1", "first line\nsecond line"],
     ["c2s:alice@a.test/phone", "x2", "drop me"],
+    ["c2s:alice@a.test/phone", "x4", "hello?"],
   ]);
   let stdout = "";
   const code = await runCli(["sim", file("r.pfw", "INSPECT: body#=drop me\nDROP.\n"), "--traffic", path, "--format", "json"], { cwd: tmpdir(), stdout: (s) => (stdout += s), stderr: () => undefined });
   t.is(code, 0);
   const verdicts = stdout.trim().split("\n").map((l) => JSON.parse(l) as { verdict: string; line: number });
   t.true(verdicts.some((v) => v.verdict === "drop"));
-  // The script the server ran: the log's SEND lines agree with the simulation. Another script: they do not.
+  t.regex(log, /SEND: <message[^\n]*id='x4'[^\n]*type='error'|SEND: <message[^\n]*type='error'[^\n]*id='x4'/, "the server refused the message to nobody");
+  // The script the server ran: the log's SEND lines agree with the simulation (errors for a made-up
+  // account and for an iq are no disagreement). Another script: they do not.
   let same = "";
   await runCli(["sim", file("same.pfw", "INSPECT: body#=drop me\nDROP.\n"), "--traffic", path], { cwd: tmpdir(), stdout: (s) => (same += s), stderr: () => undefined });
   t.notRegex(same, /the log disagrees/);

@@ -45,6 +45,16 @@ const cases: [string, (c: LogCheck) => void, [number, string, string, number][]]
     [],
   ],
   [
+    "an error back for an iq request, or for a stanza to an account that does not exist, says nothing of the firewall",
+    (c) => {
+      c.predict("f", 1, "s2s1", "a@x/r", "q1", result("pass"), true);
+      c.sent(send({ session: "s2s1", id: "q1", to: "a@x/r", type: "error", line: 2 }));
+      c.predict("f", 3, "s2s1", "a@x/r", "m3", result("pass"), false);
+      c.sent(send({ session: "s2s1", id: "m3", to: "a@x/r", type: "error", line: 4 }));
+    },
+    [[3, "pass", "the server sent an error back", 4]],
+  ],
+  [
     "two senders using the same id are told apart",
     (c) => {
       c.predict("f", 1, "s2s1", "a@x/r", "same", result("pass"));
