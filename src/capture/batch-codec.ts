@@ -61,32 +61,56 @@ function recordIsSafe(record: object): boolean {
   return true;
 }
 
+/**
+ * A record's keys travel as one token, its shape (the keys in order, joined by U+001E), and its
+ * values after it: a batch repeats a few shapes (`from to type id`) thousands of times, and the
+ * other side makes the objects with the same key strings each time, which V8 gives one layout.
+ */
+const KEYS = "\u001e";
+
 /** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
 function treeTokens(e: XmlElement): string {
-  let s = SEP + e.name;
-  let n = 0;
-  let attrs = "";
+  let shape = "";
+  let values = "";
+  let first = true;
   for (const k in e.attr) {
-    attrs += SEP + k + SEP + e.attr[k]!;
-    n++;
+    shape += first ? k : KEYS + k;
+    first = false;
+    values += SEP + e.attr[k]!;
   }
-  s += SEP + n + attrs + SEP + e.children.length;
+  let s = SEP + e.name + SEP + shape + values + SEP + e.children.length;
   for (const c of e.children) s += typeof c === "string" ? SEP + "t" + SEP + c : SEP + "e" + treeTokens(c);
   return s;
 }
 
 function recordTokens(record: object): string {
-  const values = record as Readonly<Record<string, unknown>>;
-  let n = 0;
-  let s = "";
-  for (const k in values) {
-    const v = values[k];
+  const entries = record as Readonly<Record<string, unknown>>;
+  let shape = "";
+  let values = "";
+  let first = true;
+  for (const k in entries) {
+    const v = entries[k];
     if (v === undefined) continue;
+    shape += first ? k : KEYS + k;
+    first = false;
     // `newSession: true` is the one value that is not a string.
-    s += SEP + k + SEP + (v === true ? "\u0001true" : String(v));
-    n++;
+    values += SEP + (v === true ? "\u0001true" : String(v));
   }
-  return SEP + n + s;
+  return SEP + shape + values;
+}
+
+/** The keys of a shape, made once per shape (a bounded number of them: a capture may invent names). */
+const shapes = new Map<string, readonly string[]>();
+const noKeys: readonly string[] = [];
+
+function keysOf(shape: string): readonly string[] {
+  if (shape === "") return noKeys;
+  let keys = shapes.get(shape);
+  if (!keys) {
+    keys = shape.split(KEYS);
+    if (shapes.size < 10_000) shapes.set(shape, keys);
+  }
+  return keys;
 }
 
 function plain(e: XmlElement): PlainElement {
@@ -136,10 +160,9 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
     return v === NONE ? undefined : v;
   };
   const record = (): Record<string, string | true> => {
-    const n = Number(t[i++]);
+    const keys = keysOf(t[i++]!);
     const r: Record<string, string | true> = {};
-    for (let k = 0; k < n; k++) {
-      const key = t[i++]!;
+    for (const key of keys) {
       const v = t[i++]!;
       r[key] = v === "\u0001true" ? true : v;
     }
@@ -147,12 +170,9 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
   };
   const tree = (): XmlElement => {
     const name = t[i++]!;
-    const attrs = Number(t[i++]);
+    const keys = keysOf(t[i++]!);
     const attr: Record<string, string> = {};
-    for (let k = 0; k < attrs; k++) {
-      const key = t[i++]!;
-      attr[key] = t[i++]!;
-    }
+    for (const key of keys) attr[key] = t[i++]!;
     const count = Number(t[i++]);
     const children: XmlNode[] = [];
     for (let k = 0; k < count; k++) children.push(t[i++] === "t" ? t[i++]! : tree());
