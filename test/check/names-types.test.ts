@@ -56,6 +56,7 @@ diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW21
   invalid: [
     { name: "rate name with underscore", source: "rate per_user = 1 per second\n" + ruleSource("exceeds per_user", "drop"), diagnostics: [{ code: "SFW205", line: 1, column: 6, message: "LIMIT only accepts rate names made of letters and digits" }] },
     { name: "invalid Lua pattern", source: 'pattern p = lua"[a-z"\n' + ruleSource("body matches p", "drop"), diagnostics: [{ code: "SFW207", line: 1, column: 17, message: "invalid Lua pattern: malformed pattern (missing ']')" }] },
+    { name: "a pubsub list on 0.12 (the message reads as a sentence)", source: ruleSource("from.bare in ps", "drop", 'list ps = pubsub("pubsub.example/blocklist")'), diagnostics: [{ code: "SFW402", line: 1, column: 11, message: "a pubsub list does not work in the target: the Debian snapshot parses the service address wrongly" }] },
     { name: "time with minutes", source: ruleSource("time in [09:30..17:00]", "drop"), diagnostics: [{ code: "SFW402", line: 4, column: 19, message: "mod_firewall's TIME raises an error" }] },
     { name: "empty time range", source: ruleSource("time in [09:00..09:00]", "drop"), diagnostics: [{ code: "SFW208", line: 4, column: 19, message: "start and end are the same hour" }] },
     { name: "unknown day", source: ruleSource("day in [mon..friday]", "drop"), diagnostics: [{ code: "SFW209", line: 4, column: 23, message: "unknown day 'friday'", hint: "did you mean 'fri'?" }] },
