@@ -141,10 +141,17 @@ function parseError(ctx: SegmentContext, error: IRecognitionException, after: IT
   // The end of a segment is not the end of the file: name what really comes next.
   const atSegmentEnd = Number.isNaN(error.token.startOffset);
   const token = atSegmentEnd ? after : error.token;
-  const found = atSegmentEnd ? describeToken(after) : detail.found;
+  // A rule that runs into the chain's closing brace has lost its own: "expected '}' but found '}'"
+  // would contradict itself, so say which brace was found and which one is missing.
+  const intoChainEnd = atSegmentEnd && start === "ruleDecl" && after?.tokenType === T.RCurly;
+  const found = intoChainEnd ? "the '}' that closes the chain" : atSegmentEnd ? describeToken(after) : detail.found;
   // At the top level, "expected the end of the file" means the text starts no item.
   const code = start === "file" && detail.expected === "the end of the file" ? "SFW105" : (exceptionCodes[error.name] ?? "SFW102");
   const d = diag(code, tokenSpan(token, ctx.text, ctx.file), { expected: detail.expected, found });
+  if (intoChainEnd) {
+    const name = tokens[0]?.tokenType === T.Rule && tokens[1] !== undefined && tokens[1].tokenType !== T.LCurly ? ` '${tokens[1].image}'` : "";
+    return { ...d, hint: `rule${name} is missing its closing '}'` };
+  }
   return token ? withHint(d, token, code === "SFW105" ? "item" : detail.ruleName) : d;
 }
 
