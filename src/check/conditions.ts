@@ -434,8 +434,33 @@ function translatePredicate(ctx: CheckContext, cond: ast.PredicateAtom): Formula
       if (arg.kind === "star") return lit(info.condition, "*", cond.span);
       const v = renderExpression(ctx, arg);
       if (!v) return undefined;
+      // mod_firewall's FROM/TO ADMIN OF call `metaq(host)` without a dependency table, so a JID
+      // function in `$<…|host>` fails with "function not supported here: host" (the script is not loaded).
+      const part = jidFunctionIn(arg);
+      if (part) {
+        ctx.report("SFW222", part.span, { part: part.text, where: `'${name}'` }, { hint: `write the host as text, or ${name.startsWith("from") ? "from_admin" : "to_admin"} for the host the stanza is handled on (in deliver, the recipient's host)` });
+        return undefined;
+      }
       if (arg.kind === "string" && !validateJid(ctx, arg.value, arg.span, "domain")) return undefined;
       return lit(info.condition, v.text, cond.span);
     }
+  }
+}
+
+/** The first JID accessor (`.host` of `to.host`, of a search or of a `path"…"`) a value applies, if any. */
+function jidFunctionIn(value: ast.Value): ast.Name | undefined {
+  switch (value.kind) {
+    case "ref":
+      return value.parts[1];
+    case "prefixed":
+      return value.accessors[0];
+    case "concat":
+      for (const p of value.parts) {
+        const found = jidFunctionIn(p);
+        if (found) return found;
+      }
+      return undefined;
+    default:
+      return undefined;
   }
 }

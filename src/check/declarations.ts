@@ -205,7 +205,7 @@ function translateList(ctx: CheckContext, list: ast.ListDecl): string | undefine
       }
       spec = arg.value;
     } else {
-      if (ctx.target === "0.12") ctx.report("SFW402", src.backend.span, { feature: "pubsub lists", why: "the Debian snapshot parses the service address wrongly" });
+      if (ctx.target === "0.12") ctx.report("SFW402", src.backend.span, { feature: "a pubsub list", why: "the Debian snapshot parses the service address wrongly" });
       spec = `pubsubitemid:${arg.value}`;
     }
   }

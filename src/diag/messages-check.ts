@@ -24,6 +24,7 @@ export const checkMessages = {
   SFW219: { severity: "warning", message: "{message}", doc: "A declaration that works but probably not as intended." },
   SFW220: { severity: "error", message: "unsafe_lua code cannot be checked: {why}", doc: "unsafe_lua code is inserted into the server's Lua unchanged; it must at least be balanced." },
   SFW221: { severity: "info", message: "unsafe_lua runs arbitrary Lua inside the server", doc: "A reminder that code expressions bypass every check of stanzafw." },
+  SFW222: { severity: "error", message: "'.{part}' cannot be used in {where}: mod_firewall reads this argument without its JID functions and refuses the script ('function not supported here: {part}')", doc: "FROM ADMIN OF and TO ADMIN OF substitute expressions, but without the helpers that .bare, .node, .host and .resource need: Prosody refuses to load a script that uses them there." },
   // ---- structure and reachability
   SFW301: { severity: "error", message: "rule '{name}' has no action", doc: "Every rule needs at least one action after 'then'." },
   SFW302: { severity: "warning", message: "this action never runs: '{terminal}' before it always ends the chain", doc: "Actions after a terminal action (pass, drop, default, return, bounce, redirect, jump_event) are dead." },

@@ -35,13 +35,16 @@ export function parse(text: string, file: string): ParseResult {
   };
   const lexed = T.sfwLexer.tokenize(text);
   for (const error of lexed.errors) report(lexError(error, text, file));
+  // The parser never sees a character the lexer refused, so it complains about the token after
+  // it (`a && b`: "expected 'then' but found 'b'"): an echo of the same mistake, not reported.
+  const afterLexErrors = new Set(lexed.errors.map((e) => nextTokenStart(text, e.offset + Math.max(1, e.length))));
   const repaired = new Set<IToken>();
   const tokens = lexed.tokens.map((t) => {
     const r = repairUnterminated(t, text, file, report);
     if (r !== t) repaired.add(r);
     return r;
   });
-  const ctx: SegmentContext = { text, file, report, seen: new Set(), repaired };
+  const ctx: SegmentContext = { text, file, report, seen: new Set(afterLexErrors), repaired };
 
   const builder = new AstBuilder(file, report);
   /** Where rules with a syntax error start: recovery may leave their span short of the error. */
@@ -106,13 +109,25 @@ function parseSegment(ctx: SegmentContext, tokens: readonly IToken[], after: ITo
   return cst;
 }
 
+/** Offset of the first character at or after `offset` that is not white space. */
+function nextTokenStart(text: string, offset: number): number {
+  let i = offset;
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  return i;
+}
+
 function lexError(error: ILexingError, text: string, file: string): Diagnostic {
   const start = positionAt(text, error.offset);
   const length = Math.max(1, error.length);
   const end = positionAt(text, error.offset + length);
   const shown = text.slice(error.offset, error.offset + length);
-  return diag("SFW101", { file, start, end }, { text: JSON.stringify(shown) });
+  const d = diag("SFW101", { file, start, end }, { text: JSON.stringify(shown) });
+  const word = operatorWords[shown];
+  return word ? { ...d, hint: `did you mean '${word}'?` } : d;
 }
+
+/** Operators of other languages that people type for the words of this one. */
+const operatorWords: Readonly<Record<string, string>> = { "&&": "and", "&": "and", "||": "or", "|": "or", "!": "not" };
 
 /** Reports an unterminated string and hands the parser a normal string token, so parsing goes on. */
 function repairUnterminated(t: IToken, text: string, file: string, report: (d: Diagnostic) => void): IToken {
@@ -141,10 +156,18 @@ function parseError(ctx: SegmentContext, error: IRecognitionException, after: IT
   // The end of a segment is not the end of the file: name what really comes next.
   const atSegmentEnd = Number.isNaN(error.token.startOffset);
   const token = atSegmentEnd ? after : error.token;
-  const found = atSegmentEnd ? describeToken(after) : detail.found;
+  // A rule that runs into the chain's closing brace has lost its own: "expected '}' but found '}'"
+  // would contradict itself, so say which brace was found and which one is missing.
+  const intoChainEnd = atSegmentEnd && start === "ruleDecl" && after?.tokenType === T.RCurly;
+  const found = intoChainEnd ? "the '}' that closes the chain" : atSegmentEnd ? describeToken(after) : detail.found;
   // At the top level, "expected the end of the file" means the text starts no item.
   const code = start === "file" && detail.expected === "the end of the file" ? "SFW105" : (exceptionCodes[error.name] ?? "SFW102");
   const d = diag(code, tokenSpan(token, ctx.text, ctx.file), { expected: detail.expected, found });
+  if (!atSegmentEnd && error.token.tokenType === T.Equals && start === "ruleDecl") return { ...d, hint: "did you mean '=='?" };
+  if (intoChainEnd) {
+    const name = tokens[0]?.tokenType === T.Rule && tokens[1] !== undefined && tokens[1].tokenType !== T.LCurly ? ` '${tokens[1].image}'` : "";
+    return { ...d, hint: `rule${name} is missing its closing '}'` };
+  }
   return token ? withHint(d, token, code === "SFW105" ? "item" : detail.ruleName) : d;
 }
 

@@ -152,6 +152,10 @@ const errorCases: [string, string, string[]][] = [
   ["a bad escape", 'chain deliver { rule r { then reply "a\\qb" } }', ["SFW107 1:39 invalid escape sequence '\\q' in string"]],
   ["an empty list of actions", "chain deliver { rule r { when a then } }", ["SFW103 1:38 expected an action (pass, drop, bounce, log, jump, …) but found '}'"]],
   ["a rule keyword misspelt", "chain deliver {\n  rul r { then drop }\n  rule s { then pass }\n}", ["SFW103 2:3 expected 'rule' or '}' but found 'rul' (did you mean 'rule'?)"]],
+  ["the last rule of a chain without its '}'", "chain deliver {\n  rule r { when kind == message then drop\n}", ["SFW102 3:1 expected ';' or '}' but found the '}' that closes the chain (rule 'r' is missing its closing '}')"]],
+  ["'&&' for 'and': one error with a suggestion, not a second one at the next word", "chain deliver { rule r { when kind == message && type == chat then drop } }", ['SFW101 1:47 unexpected character "&&" (did you mean \'and\'?)']],
+  ["'||' and '!'", "chain deliver {\n  rule r { when in_roster || subscribed then drop }\n  rule s { when !to_self then drop }\n}", ['SFW101 2:27 unexpected character "||" (did you mean \'or\'?)', 'SFW101 3:17 unexpected character "!" (did you mean \'not\'?)']],
+  ["'=' for '=='", "chain deliver { rule r { when kind = message then drop } }", ["SFW102 1:36 expected 'then' or '}' but found '=' (did you mean '=='?)"]],
   ["a zone member that is not a string", "zone z = [1]", ["SFW102 1:11 expected a string (a host or JID) but found a number"]],
 ];
 
