@@ -20,7 +20,10 @@ export function translateCondition(ctx: CheckContext, cond: ast.Condition): Form
     case "and":
     case "or": {
       const operands = cond.operands.map((c) => translateCondition(ctx, c));
-      return operands.every((o) => o !== undefined) ? { kind: cond.kind, operands: operands as Formula[] } : undefined;
+      if (!operands.every((o) => o !== undefined)) return undefined;
+      if (cond.kind === "and") return { kind: "and", operands: operands as Formula[] };
+      const merged = mergeAlternatives(operands as Formula[], cond.span);
+      return merged.length === 1 ? merged[0] : { kind: "or", operands: merged };
     }
     case "not": {
       const operand = translateCondition(ctx, cond.operand);
@@ -187,6 +190,31 @@ function patternValue(ctx: CheckContext, value: ast.Value): string | undefined {
     return undefined;
   }
   return text;
+}
+
+/**
+ * `kind == message or kind == presence` is `kind in [message, presence]`: one `KIND: message|presence`
+ * line where the first of them stood, instead of a rule (or a helper chain) for each. TYPE likewise.
+ */
+function mergeAlternatives(operands: readonly Formula[], span: Span): Formula[] {
+  const out: Formula[] = [];
+  const at = new Map<string, number>();
+  for (const o of operands) {
+    if (o.kind !== "literal" || (o.name !== "KIND" && o.name !== "TYPE") || o.argument === undefined) {
+      out.push(o);
+      continue;
+    }
+    const i = at.get(o.name);
+    if (i === undefined) {
+      at.set(o.name, out.length);
+      out.push(o);
+      continue;
+    }
+    const first = out[i] as Literal;
+    const values = [...new Set([...first.argument!.split("|"), ...o.argument.split("|")])];
+    out[i] = lit(o.name, values.join("|"), span);
+  }
+  return out;
 }
 
 /** `kind == message`, `type in [chat, normal]` → KIND / TYPE. */
