@@ -78,7 +78,8 @@ export function translateDeclarations(ctx: CheckContext, file: ast.SfwFile): Che
       ctx.report("SFW213", item.span, { why: "it ends with whitespace, which mod_firewall's line trimming would drop" });
       continue;
     }
-    out.push({ type: pfwType[item.kind], name: item.name.text, value, span: item.span, declKind: item.kind });
+    const note = item.kind === "rate" ? `${item.burst ? item.burst.value : item.amount.value} at once, then ${item.amount.value} per ${item.per.text}` : undefined;
+    out.push({ type: pfwType[item.kind], name: item.name.text, value, span: item.span, declKind: item.kind, ...(note ? { note } : {}) });
   }
   return out;
 }

@@ -24,6 +24,8 @@ export interface CheckedDefinition {
   readonly value: string;
   readonly span: Span;
   readonly declKind: string;
+  /** What the value means, for a reader of the `.pfw` (a rate's figures are mod_firewall's units, not the rule's). */
+  readonly note?: string;
 }
 
 export interface CheckedChain {

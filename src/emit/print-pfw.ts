@@ -57,7 +57,7 @@ export function printPfw(script: LoweredScript, header: PrintHeader): PrintedPfw
   lines.push(commentSafe(`# Target: ${header.target}`));
   lines.push("");
   for (const d of script.definitions) {
-    lines.push(commentSafe(`# ${source}:${d.span.start.line} ${d.declKind} ${d.name}`));
+    lines.push(commentSafe(`# ${source}:${d.span.start.line} ${d.declKind} ${d.name}${d.note ? `: ${d.note}` : ""}`));
     lines.push(`%${d.type} ${d.name}: ${encodeDefinitionValue(d.value)}`);
     lines.push("");
   }
