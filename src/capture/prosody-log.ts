@@ -122,7 +122,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     if (raw.line === this.cutLine) return;
     if (raw.partial) {
       this.cutLine = raw.line;
-      raw = { ...raw, text: undefined, oversize: true, first: raw.text?.charCodeAt(0) ?? 0 };
+      raw = { ...raw, text: undefined, oversize: true, first: raw.text?.charCodeAt(0) ?? raw.first ?? 0 };
     }
     const text = raw.text;
     if (raw.oversize) {
@@ -136,11 +136,17 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       return;
     }
     if (text === undefined) {
-      const at = this.pending?.line ?? raw.line;
-      const what = this.pending ? "invalid UTF-8 in the record: skipped" : "invalid UTF-8: line skipped";
-      this.pending = undefined;
-      this.tooLarge = false;
-      out.push({ kind: "problem", file: this.file, line: at, column: 1, message: what });
+      // A continuation spoils its record; any other line ends the record before it, which stays
+      // sound (a log line of binary junk after a stanza must not take the stanza with it).
+      if (this.pending && raw.first === 9) {
+        const at = this.pending.line;
+        this.pending = undefined;
+        this.tooLarge = false;
+        out.push({ kind: "problem", file: this.file, line: at, column: 1, message: "invalid UTF-8 in the record: skipped" });
+        return;
+      }
+      if (this.pending) this.flush(out);
+      out.push({ kind: "problem", file: this.file, line: raw.line, column: 1, message: "invalid UTF-8: line skipped" });
       return;
     }
     const pending = this.pending;
