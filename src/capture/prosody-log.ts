@@ -1,7 +1,8 @@
 import { noDefaults, RecordParser, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
-import type { XmlElement } from "../sim/xml.js";
+import { bareJid, type XmlElement } from "../sim/xml.js";
+import { rosterIq, type RosterIq } from "./roster-iq.js";
 
 /**
  * Prosody logs with stanza traces (mod_stanza_debug at debug level):
@@ -38,6 +39,8 @@ export interface LogReaderOptions {
   readonly sessions?: LogSessions;
   /** Called for each SEND of a message/presence/iq. */
   readonly onSend?: (o: SendLine) => void;
+  /** Called for each roster result or push the server sends a client: `owner` is the client's bare JID. */
+  readonly onRoster?: (owner: string, roster: RosterIq) => void;
 }
 
 /** What a SEND line of the log showed (for comparing the server's actions with the simulation). */
@@ -227,6 +230,12 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       } else if (p.session.startsWith("c2s") && !this.bound.has(p.session) && hasResource(stanza.attr.to)) {
         // A session bound before the log began: what the server delivers to it is addressed to its full JID.
         this.bound.set(p.session, stanza.attr.to!);
+      }
+      if (this.options.onRoster && stanza.name === "iq" && p.session.startsWith("c2s")) {
+        // A push carries no `to`: its owner is the session's.
+        const owner = bareJid(this.bound.get(p.session) ?? stanza.attr.to);
+        const roster = owner ? rosterIq(stanza) : undefined;
+        if (roster) this.options.onRoster(owner!, roster);
       }
       this.options.onSend?.({ session: p.session, id: stanza.attr.id, to: stanza.attr.to, from: stanza.attr.from, type: stanza.attr.type, line: p.line });
       return;
