@@ -25,6 +25,7 @@ export const recordStart = /^(?:([^\t]*?) )?(\S+)(?:\t| {2,})(\w+)\t(RECV|SEND):
 /** Any line of such a log (for recognising one): a Prosody level where the grammar puts it. */
 const anyLogLine = /^(?:[^\t<]* )?[^\s<]+(?:\t| {2,})(?:debug|info|warn|error)\t/;
 const stanzaStart = /^<(message|presence|iq)[\s/>]/;
+const componentStanza = /\tdebug\tReceived\[component\]: <(?:message|presence|iq)[\s/>]/;
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 export function looksLikeProsodyLog(firstLine: string): boolean {
@@ -102,6 +103,9 @@ export class ProsodyLogDecoder implements CaptureDecoder {
   /** Client stanzas of sessions whose binding is not in the log: how many, and the first one's line. */
   private unbound = 0;
   private firstUnbound = 0;
+  /** Stanzas external components sent (not in the trace), and the first one's line. */
+  private fromComponents = 0;
+  private firstFromComponent = 0;
   private readonly parser: RecordParser;
   private pending: Pending | undefined;
   private tooLarge = false;
@@ -163,6 +167,11 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     const m = recordLine(text);
     if (!m) {
       if (this.bound.size > 0 && text.includes("info\tClient disconnected")) this.disconnected(text);
+      // mod_stanza_debug traces client and server sessions only: a component's stanzas show as
+      // their start tag in Prosody's own debug line, which is not the stanza.
+      else if (text.includes("\tReceived[component]: <") && componentStanza.test(text)) {
+        if (this.fromComponents++ === 0) this.firstFromComponent = raw.line;
+      }
       return;
     }
     this.sawRecord = true;
@@ -194,6 +203,10 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     // (unless the log breaks off: its stanzas may be in the part lost).
     if (!this.sawRecord && !brokenOff) {
       out.push({ kind: "problem", kept: true, file: this.file, line: 1, column: 1, message: "this Prosody log holds no stanzas (no RECV:/SEND: lines): it needs mod_stanza_debug and the debug log level" });
+    }
+    if (this.fromComponents > 0) {
+      const n = this.fromComponents;
+      out.push({ kind: "problem", kept: true, file: this.file, line: this.firstFromComponent, column: 1, message: `${n} stanza${n === 1 ? "" : "s"} from external components (the first on this line) not simulated: mod_stanza_debug does not trace component sessions, and the log's 'Received[component]' lines hold only the start tag; the server's firewall does see them (deliver chain): replay them from an XML or JSON-lines capture` });
     }
     if (this.unbound > 0) {
       const n = this.unbound;

@@ -68,3 +68,35 @@ test("subscriptions made before a log begins come from the roster the server sen
   // The first pass on the reading thread (large captures) infers the same world.
   t.deepEqual((await inferWorldInWorker([{ path: join(dir, "today.log"), file: "today.log" }])).rosters, expected);
 });
+
+test("stanzas from external components are not in a log's trace: a warning counts them, at the first one's line", async (t) => {
+  if (!requireProsody(t)) return;
+  const server = await ProsodyServer.start({ hosts: ["a.test"], accounts: { "alice@a.test": "pw" }, scripts: ["KIND: iq\nPASS.\n"], modules: ["stanza_debug"], components: { "remote.example": "secret" } });
+  let log: string;
+  try {
+    const remote = await XmppClient.component(server.componentPort, "remote.example", "secret");
+    const alice = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
+    alice.write("<presence/>");
+    const got = alice.waitFor((s) => s.attr.id === "c3");
+    remote.write("<message from='x@remote.example/r' to='alice@a.test' type='chat' id='c1'><body>one</body></message>");
+    remote.write("<presence from='x@remote.example/r' to='alice@a.test' id='c2'/>");
+    remote.write("<iq from='x@remote.example/r' to='alice@a.test/phone' type='get' id='c3'><ping xmlns='urn:xmpp:ping'/></iq>");
+    t.truthy(await got, "the component's stanzas reached the client");
+    await alice.iq("<iq type='get' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>", "sync");
+    alice.close();
+    remote.close();
+    await new Promise((r) => setTimeout(r, 200));
+    log = server.log();
+  } finally {
+    server.stop();
+    await server.exited();
+  }
+  t.notRegex(log, /RECV: <message[^\n]*id='c1'/, "the component's stanzas are not traced as RECV");
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-component-"));
+  writeFileSync(join(dir, "prosody.log"), log);
+  writeFileSync(join(dir, "rules.pfw"), "KIND: iq\nPASS.\n");
+  let output = "";
+  t.is(await runCli(["sim", "rules.pfw", "--traffic", "prosody.log", "--print", "none"], { cwd: dir, stdout: (s) => (output += s), stderr: (s) => (output += s) }), 0);
+  const first = log.split("\n").findIndex((l) => l.includes("Received[component]: <message") && l.includes("id='c1'")) + 1;
+  t.regex(output, new RegExp(`^prosody\\.log:${first}:1: warning: 3 stanzas from external components \\(the first on this line\\) not simulated`, "m"));
+});
