@@ -51,7 +51,7 @@ async function infer(r: InferRequest): Promise<void> {
   const sessions = new LogSessions();
   let bytes = 0;
   for (const f of r.files) {
-    for await (const batch of readCaptureBatches(f.path, f.file, { ...r.options, sessions, onBytes: (n) => void (bytes += n) })) {
+    for await (const batch of readCaptureBatches(f.path, f.file, { ...r.options, sessions, onRoster: inference.roster, onBytes: (n) => void (bytes += n) })) {
       for (const item of batch) inference.add(item);
       post({ type: "progress", bytes, stanzas: batch.length });
       bytes = 0;

@@ -14,7 +14,10 @@ export interface Line {
   /** Its length in bytes (before decoding). */
   readonly bytes: number;
   readonly oversize?: true;
-  /** For an oversize line: its first byte (a log record's continuation lines start with TAB). */
+  /**
+   * For a line without text (oversize or not UTF-8): its first byte. A log record's continuation
+   * lines start with TAB: whether the bad line belongs to the record before it or is a line of its own.
+   */
   readonly first?: number;
   readonly partial?: true;
 }
@@ -115,7 +118,8 @@ export class LineSplitter {
             this.keep(chunk.subarray(start, nl), out);
             out.push(this.carriedLine());
           } else out.push({ line: this.n, text: undefined, bytes: nl - start, oversize: true, first: chunk[start]! });
-        } else out.push({ line: this.n, text: valid || isUtf8(chunk.subarray(start, nl)) ? decode(chunk, start, nl) : undefined, bytes: nl - start });
+        } else if (valid || isUtf8(chunk.subarray(start, nl))) out.push({ line: this.n, text: decode(chunk, start, nl), bytes: nl - start });
+        else out.push({ line: this.n, text: undefined, bytes: nl - start, first: chunk[start]! });
       }
     }
     if (start < chunk.length) this.keep(chunk.subarray(start), out);
@@ -159,7 +163,7 @@ export class LineSplitter {
     let cut = bytes.length - 1;
     while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--;
     const head = bytes.subarray(0, cut);
-    out.push({ line: this.n + 1, text: isUtf8(head) ? head.toString("utf8") : undefined, bytes: head.length, partial: true });
+    out.push(isUtf8(head) ? { line: this.n + 1, text: head.toString("utf8"), bytes: head.length, partial: true } : { line: this.n + 1, text: undefined, bytes: head.length, partial: true, first: head[0] ?? 0 });
     this.carry = [bytes.subarray(cut)];
     this.carried = bytes.length - cut;
   }
@@ -167,7 +171,7 @@ export class LineSplitter {
   private carriedLine(): Line {
     this.n++;
     const bytes = Buffer.concat(this.carry);
-    const line: Line = this.oversize ? { line: this.n, text: undefined, bytes: this.dropped, oversize: true, first: this.firstByte } : { line: this.n, text: isUtf8(bytes) ? decode(bytes, 0, bytes.length) : undefined, bytes: bytes.length };
+    const line: Line = this.oversize ? { line: this.n, text: undefined, bytes: this.dropped, oversize: true, first: this.firstByte } : isUtf8(bytes) ? { line: this.n, text: decode(bytes, 0, bytes.length), bytes: bytes.length } : { line: this.n, text: undefined, bytes: bytes.length, first: bytes[0] ?? 0 };
     this.dropped = 0;
     this.carry = [];
     this.carried = 0;

@@ -1,7 +1,8 @@
 import { noDefaults, RecordParser, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
-import type { XmlElement } from "../sim/xml.js";
+import { bareJid, type XmlElement } from "../sim/xml.js";
+import { rosterIq, type RosterIq } from "./roster-iq.js";
 
 /**
  * Prosody logs with stanza traces (mod_stanza_debug at debug level):
@@ -24,6 +25,7 @@ export const recordStart = /^(?:([^\t]*?) )?(\S+)(?:\t| {2,})(\w+)\t(RECV|SEND):
 /** Any line of such a log (for recognising one): a Prosody level where the grammar puts it. */
 const anyLogLine = /^(?:[^\t<]* )?[^\s<]+(?:\t| {2,})(?:debug|info|warn|error)\t/;
 const stanzaStart = /^<(message|presence|iq)[\s/>]/;
+const componentStanza = /\tdebug\tReceived\[component\]: <(?:message|presence|iq)[\s/>]/;
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 export function looksLikeProsodyLog(firstLine: string): boolean {
@@ -38,6 +40,8 @@ export interface LogReaderOptions {
   readonly sessions?: LogSessions;
   /** Called for each SEND of a message/presence/iq. */
   readonly onSend?: (o: SendLine) => void;
+  /** Called for each roster result or push the server sends a client: `owner` is the client's bare JID. */
+  readonly onRoster?: (owner: string, roster: RosterIq) => void;
 }
 
 /** What a SEND line of the log showed (for comparing the server's actions with the simulation). */
@@ -99,6 +103,9 @@ export class ProsodyLogDecoder implements CaptureDecoder {
   /** Client stanzas of sessions whose binding is not in the log: how many, and the first one's line. */
   private unbound = 0;
   private firstUnbound = 0;
+  /** Stanzas external components sent (not in the trace), and the first one's line. */
+  private fromComponents = 0;
+  private firstFromComponent = 0;
   private readonly parser: RecordParser;
   private pending: Pending | undefined;
   private tooLarge = false;
@@ -122,7 +129,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     if (raw.line === this.cutLine) return;
     if (raw.partial) {
       this.cutLine = raw.line;
-      raw = { ...raw, text: undefined, oversize: true, first: raw.text?.charCodeAt(0) ?? 0 };
+      raw = { ...raw, text: undefined, oversize: true, first: raw.text?.charCodeAt(0) ?? raw.first ?? 0 };
     }
     const text = raw.text;
     if (raw.oversize) {
@@ -136,11 +143,17 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       return;
     }
     if (text === undefined) {
-      const at = this.pending?.line ?? raw.line;
-      const what = this.pending ? "invalid UTF-8 in the record: skipped" : "invalid UTF-8: line skipped";
-      this.pending = undefined;
-      this.tooLarge = false;
-      out.push({ kind: "problem", file: this.file, line: at, column: 1, message: what });
+      // A continuation spoils its record; any other line ends the record before it, which stays
+      // sound (a log line of binary junk after a stanza must not take the stanza with it).
+      if (this.pending && raw.first === 9) {
+        const at = this.pending.line;
+        this.pending = undefined;
+        this.tooLarge = false;
+        out.push({ kind: "problem", file: this.file, line: at, column: 1, message: "invalid UTF-8 in the record: skipped" });
+        return;
+      }
+      if (this.pending) this.flush(out);
+      out.push({ kind: "problem", file: this.file, line: raw.line, column: 1, message: "invalid UTF-8: line skipped" });
       return;
     }
     const pending = this.pending;
@@ -154,6 +167,11 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     const m = recordLine(text);
     if (!m) {
       if (this.bound.size > 0 && text.includes("info\tClient disconnected")) this.disconnected(text);
+      // mod_stanza_debug traces client and server sessions only: a component's stanzas show as
+      // their start tag in Prosody's own debug line, which is not the stanza.
+      else if (text.includes("\tReceived[component]: <") && componentStanza.test(text)) {
+        if (this.fromComponents++ === 0) this.firstFromComponent = raw.line;
+      }
       return;
     }
     this.sawRecord = true;
@@ -185,6 +203,10 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     // (unless the log breaks off: its stanzas may be in the part lost).
     if (!this.sawRecord && !brokenOff) {
       out.push({ kind: "problem", kept: true, file: this.file, line: 1, column: 1, message: "this Prosody log holds no stanzas (no RECV:/SEND: lines): it needs mod_stanza_debug and the debug log level" });
+    }
+    if (this.fromComponents > 0) {
+      const n = this.fromComponents;
+      out.push({ kind: "problem", kept: true, file: this.file, line: this.firstFromComponent, column: 1, message: `${n} stanza${n === 1 ? "" : "s"} from external components (the first on this line) not simulated: mod_stanza_debug does not trace component sessions, and the log's 'Received[component]' lines hold only the start tag; the server's firewall does see them (deliver chain): replay them from an XML or JSON-lines capture` });
     }
     if (this.unbound > 0) {
       const n = this.unbound;
@@ -221,6 +243,12 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       } else if (p.session.startsWith("c2s") && !this.bound.has(p.session) && hasResource(stanza.attr.to)) {
         // A session bound before the log began: what the server delivers to it is addressed to its full JID.
         this.bound.set(p.session, stanza.attr.to!);
+      }
+      if (this.options.onRoster && stanza.name === "iq" && p.session.startsWith("c2s")) {
+        // A push carries no `to`: its owner is the session's.
+        const owner = bareJid(this.bound.get(p.session) ?? stanza.attr.to);
+        const roster = owner ? rosterIq(stanza) : undefined;
+        if (roster) this.options.onRoster(owner!, roster);
       }
       this.options.onSend?.({ session: p.session, id: stanza.attr.id, to: stanza.attr.to, from: stanza.attr.from, type: stanza.attr.type, line: p.line });
       return;

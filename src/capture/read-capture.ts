@@ -13,6 +13,8 @@ export interface CaptureOptions {
   /** For Prosody logs (their timestamps have no year). */
   readonly year?: number;
   readonly onSend?: LogReaderOptions["onSend"];
+  /** Prosody logs: the roster results and pushes the server sends (for inferring the world). */
+  readonly onRoster?: LogReaderOptions["onRoster"];
   /** Prosody logs: client sessions shared with the run's other files (a rotated log goes on in the next one). */
   readonly sessions?: LogSessions;
   /** Progress: bytes read from disk (compressed size for .gz). */
@@ -106,7 +108,7 @@ export async function* readCapture(path: string, file: string, options: CaptureO
 
 function makeDecoder(format: CaptureFormat, file: string, max: number, options: CaptureOptions): CaptureDecoder {
   if (format === "jsonl") return new JsonLinesDecoder(file, max);
-  if (format === "prosody-log") return new ProsodyLogDecoder(file, { year: options.year ?? new Date().getUTCFullYear(), maxRecordBytes: max, ...(options.onSend ? { onSend: options.onSend } : {}), ...(options.sessions ? { sessions: options.sessions } : {}) });
+  if (format === "prosody-log") return new ProsodyLogDecoder(file, { year: options.year ?? new Date().getUTCFullYear(), maxRecordBytes: max, ...(options.onSend ? { onSend: options.onSend } : {}), ...(options.onRoster ? { onRoster: options.onRoster } : {}), ...(options.sessions ? { sessions: options.sessions } : {}) });
   return new XmlDecoder(file, max);
 }
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { formatDiagnostics } from "./diagnostics-output.js";
 import { checkWritable, displayPath, readText, writeAtomically } from "./files.js";
-import { HtmlReport } from "../report/html-report.js";
+import { HtmlReport, stanzaAsSeen } from "../report/html-report.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 import { nothingSimulated, readWorld } from "./command-sim.js";
 import { loadRules } from "../sim/load-rules.js";
@@ -61,7 +61,7 @@ export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, optio
   const differ = new VerdictDiffer(oldSide, newSide, world, report
     ? (item, time, before, after) => {
         report.add({ kind: "record", index: index++, file: item.file, line: item.line, column: item.column, time, input: item, result: after });
-        if (before.verdict !== after.verdict) report.addChange(`${before.verdict} → ${after.verdict}`, `${item.file}:${item.line} ${item.stanza.toString().slice(0, 160)}`);
+        if (before.verdict !== after.verdict) report.addChange(`${before.verdict} → ${after.verdict}`, `${item.file}:${item.line} ${stanzaAsSeen(item).slice(0, 160)}`);
       }
     : undefined);
   const progress = progressFor(io, options.traffic);

@@ -1,6 +1,6 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { readCaptureBatches, readCaptureStream, type CaptureFormat } from "../capture/read-capture.js";
+import { readCaptureBatches, readCaptureStream, type CaptureFormat, type CaptureOptions } from "../capture/read-capture.js";
 import { withGivenWorld, WorldInference } from "../capture/infer-world.js";
 import { inferWorldInWorker, readCaptureInWorker } from "../capture/read-in-worker.js";
 import type { LogCheck } from "../capture/log-check.js";
@@ -15,8 +15,8 @@ import { Progress } from "./progress.js";
 const workerThreshold = 1 << 20;
 
 /** Traffic from files (XML, JSON lines or Prosody logs; gzip or not) or standard input, in batches. */
-export async function* trafficBatches(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress, logCheck?: LogCheck): AsyncGenerator<TrafficItem[]> {
-  const options = { ...(format ? { format } : {}), ...(logCheck ? { onSend: logCheck.sent.bind(logCheck) } : {}) };
+export async function* trafficBatches(io: CliIo, files: readonly string[], format?: CaptureFormat, progress?: Progress, logCheck?: LogCheck, onRoster?: CaptureOptions["onRoster"]): AsyncGenerator<TrafficItem[]> {
+  const options = { ...(format ? { format } : {}), ...(logCheck ? { onSend: logCheck.sent.bind(logCheck) } : {}), ...(onRoster ? { onRoster } : {}) };
   if (files.length === 0) {
     // Standard input: any format, streamed like a file (`zcat day.log.gz | stanzafw sim …`).
     if (!io.stdin) throw new UsageError("no --traffic file given and no standard input available");
@@ -78,7 +78,7 @@ async function inferWorld(io: CliIo, files: readonly string[], format: CaptureFo
       });
     }
     const inference = new WorldInference();
-    for await (const batch of trafficBatches(io, files, format, progress)) {
+    for await (const batch of trafficBatches(io, files, format, progress, undefined, inference.roster)) {
       for (const item of batch) inference.add(item);
       progress?.stanzas(batch.length);
     }

@@ -272,6 +272,21 @@ test("a Prosody log with CRLF line ends and an oversize line: the record is repo
   }
 });
 
+test("a Prosody log line of invalid UTF-8 spoils only its own record: after a stanza, in a record's continuation, after a truncated record", async (t) => {
+  const rec = (id: string, body: string) => Buffer.from(`Nov 25 10:00:00 s2sin1\tdebug\tRECV: <message from='a@b.example/r' to='c@d.example' id='${id}'>${body}`);
+  const junk = Buffer.concat([Buffer.from("Nov 25 10:00:00 s2sin1\tdebug\tunexpected data "), Buffer.from([0xff, 0xfe])]);
+  const cases: { name: string; lines: Buffer[]; expected: string[] }[] = [
+    { name: "a log line of junk after a whole stanza", lines: [rec("one", "</message>"), junk, rec("two", "</message>")], expected: ["1 one", "problem 2: invalid UTF-8: line skipped", "3 two"] },
+    { name: "junk in a continuation line", lines: [rec("one", "<body>a"), Buffer.concat([Buffer.from("\tb"), Buffer.from([0xff]), Buffer.from("</body></message>")]), rec("two", "</message>")], expected: ["problem 1: invalid UTF-8 in the record: skipped", "3 two"] },
+    { name: "a truncated record, then junk", lines: [rec("one", "<body>cut"), junk, rec("two", "</message>")], expected: ["problem 1: malformed stanza:", "problem 2: invalid UTF-8: line skipped", "3 two"] },
+  ];
+  for (const c of cases) {
+    const path = file("junk.log", Buffer.concat(c.lines.flatMap((l) => [l, Buffer.from("\n")])));
+    const got = (await items(path)).map((i) => (i.kind === "stanza" ? `${i.line} ${i.stanza.attr.id}` : `problem ${i.line}: ${i.message.replace(/^(malformed stanza:).*/, "$1")}`));
+    t.deepEqual(got, c.expected, c.name);
+  }
+});
+
 test("counting progress loses nothing: the same records with and without it, plain and gzip, and every byte counted", async (t) => {
   const records = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ xml: `<message from='x${i}@remote.example/r' to='alice@example.org'><body>${"hello ".repeat(i % 7)}${i}</body></message>` })).join("\n");
   for (const [name, content] of [["c.jsonl", records], ["c.jsonl.gz", gzipSync(records)]] as const) {

@@ -41,6 +41,24 @@ test("subscriptions from approvals, both sides; no directed presence (nothing th
   t.deepEqual(after.rosters, { "alice@example.org": { "bob@example.org": { subscription: "none" } }, "bob@example.org": { "alice@example.org": { subscription: "none" } } });
 });
 
+test("the server's roster iqs stand over what presence suggests: a result replaces the roster, a push changes an item, remove deletes it", (t) => {
+  const roster = (full: boolean, items: Record<string, object | undefined>) => ({ full, items: new Map(Object.entries(items)) as Map<string, never> });
+  const cases: { name: string; iqs: [string, ReturnType<typeof roster>][]; expected: object }[] = [
+    { name: "a result alone", iqs: [["alice@example.org", roster(true, { "carol@friends.example": { subscription: "both" } })]], expected: { "carol@friends.example": { subscription: "both" } } },
+    { name: "a push after the result", iqs: [["alice@example.org", roster(true, { "carol@friends.example": { subscription: "both" } })], ["alice@example.org", roster(false, { "dave@remote.example": { subscription: "none", ask: "subscribe" } })]], expected: { "carol@friends.example": { subscription: "both" }, "dave@remote.example": { subscription: "none", ask: "subscribe" } } },
+    // (What presence alone suggests of a contact the server's iqs never name is kept: it may be newer than them.)
+    { name: "a later result replaces earlier pushes", iqs: [["alice@example.org", roster(false, { "dave@remote.example": { subscription: "to" } })], ["alice@example.org", roster(true, {})]], expected: { "carol@friends.example": { subscription: "from" } } },
+    { name: "remove", iqs: [["alice@example.org", roster(true, { "carol@friends.example": { subscription: "both" } })], ["alice@example.org", roster(false, { "carol@friends.example": undefined })]], expected: {} },
+  ];
+  for (const c of cases) {
+    const inference = new WorldInference();
+    // Presence says bob and carol are contacts; the server's iqs have the last word on the contacts they name.
+    for (const i of items(`<event origin='c2s:alice@example.org/phone'><presence to='carol@friends.example' type='subscribed'/></event><event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='subscribed'/></event>`)) inference.add(i);
+    for (const [owner, iq] of c.iqs) inference.roster(owner, iq);
+    t.deepEqual(inference.inferred().rosters?.["alice@example.org"], { "bob@example.org": { subscription: "from" }, ...c.expected }, c.name);
+  }
+});
+
 test("a world file's keys override what is inferred, key by key", (t) => {
   const w = infer(`<event origin='c2s:alice@example.org/phone'><message to='carol@friends.example'/></event>`, { hosts: ["given.example"] });
   t.deepEqual(w.hosts, ["given.example"]);

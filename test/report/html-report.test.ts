@@ -1,6 +1,6 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../src/cli/index.js";
@@ -45,4 +45,27 @@ test("sim --report writes a self-contained HTML report that a browser renders", 
   const shot = spawnSync(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", `--screenshot=${join(artifacts, "report.png")}`, "--window-size=1200,1400", `file://${report}`], { encoding: "utf8", timeout: 60_000 });
   t.is(shot.status, 0, shot.stderr);
   t.true(readFileSync(join(artifacts, "report.png")).length > 10_000);
+});
+
+test("the report's table shows a logged client stanza with its sender (the log has none: the session's JID), so it can be searched by sender; diff's examples too", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-report-"));
+  const log = [
+    "Nov 25 10:00:00 c2s55e1\tdebug\tSEND: <iq id='bind1' type='result'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>mallory@example.org/bot</jid></bind></iq>",
+    "Nov 25 10:00:01 c2s55e1\tdebug\tRECV: <message to='honeypot@example.org' id='h1' type='chat'><body>buy</body></message>",
+    "",
+  ].join("\n");
+  writeFileSync(join(dir, "prosody.log"), log);
+  writeFileSync(join(dir, "old.pfw"), "::preroute\nKIND: message\nPASS.\n");
+  writeFileSync(join(dir, "new.pfw"), "::preroute\nKIND: message\nDROP.\n");
+  const run = async (args: string[]) => {
+    let stderr = "";
+    t.is(await runCli(args, { cwd: dir, stdout: () => undefined, stderr: (s) => (stderr += s) }), 0, stderr);
+  };
+  await run(["sim", "new.pfw", "--traffic", "prosody.log", "--report", "sim.html"]);
+  await run(["diff", "old.pfw", "new.pfw", "--traffic", "prosody.log", "--report", "diff.html"]);
+  for (const name of ["sim.html", "diff.html"]) {
+    const html = readFileSync(join(dir, name), "utf8");
+    t.regex(html, /data-search="prosody\.log:2 drop [^"]*from=&apos;mallory@example\.org\/bot&apos;/, name);
+  }
+  t.regex(readFileSync(join(dir, "diff.html"), "utf8"), /<li><code>prosody\.log:2 &lt;message from=&apos;mallory@example\.org\/bot&apos; to=&apos;honeypot@example\.org&apos;/);
 });
