@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { formatDiagnostics } from "./diagnostics-output.js";
 import { checkWritable, displayPath, readText, writeAtomically } from "./files.js";
-import { HtmlReport, stanzaAsSeen } from "../report/html-report.js";
+import { HtmlReport } from "../report/html-report.js";
+import { stanzaAsSeen } from "../sim/replay.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 import { nothingSimulated, readWorld } from "./command-sim.js";
 import { loadRules } from "../sim/load-rules.js";

@@ -1,22 +1,10 @@
 import type { Verdict } from "../sim/engine.js";
 import { escapeXml } from "../sim/xml.js";
-import type { ReplayItem } from "../sim/replay.js";
+import { stanzaAsSeen, type ReplayItem } from "../sim/replay.js";
 import { ruleLabel } from "../sim/rule-names.js";
-import { bareJid, splitJid, XmlElement } from "../sim/xml.js";
+import { bareJid, splitJid } from "../sim/xml.js";
 import type { TrafficStanza } from "../sim/traffic.js";
 import { TopCounts } from "./top-counts.js";
-
-/**
- * A stanza as the firewall saw it: a client's stanza in a log carries no `from` (the server stamps
- * the session's full JID on it before any chain runs), and a table of stanzas without their senders
- * can be neither read nor searched by sender.
- */
-export function stanzaAsSeen(input: TrafficStanza): string {
-  const s = input.stanza;
-  const origin = input.annotations.origin ?? input.defaults.origin;
-  if (s.attr.from !== undefined || !origin?.startsWith("c2s:")) return s.toString();
-  return new XmlElement(s.name, { from: origin.slice(4), ...s.attr }, s.children).toString();
-}
 
 /**
  * A self-contained HTML report of a dry run: totals, verdicts over time (an inline SVG chart),

@@ -1,6 +1,6 @@
 import type { SimEvent, Simulator, SimResult } from "./engine.js";
 import type { TrafficItem, TrafficProblem, TrafficStanza } from "./traffic.js";
-import type { XmlElement } from "./xml.js";
+import { XmlElement } from "./xml.js";
 
 /** One simulated stanza. */
 export interface ReplayRecord {
@@ -102,6 +102,18 @@ export async function* replay(sim: Simulator, items: AsyncIterable<TrafficItem> 
     replayer.step(item, out);
     yield* out;
   }
+}
+
+/**
+ * A stanza as the firewall saw it: a client's stanza in a log carries no `from` (the server stamps
+ * the session's full JID on it before any chain runs), and a table of stanzas without their senders
+ * can be neither read nor searched by sender.
+ */
+export function stanzaAsSeen(input: TrafficStanza): string {
+  const s = input.stanza;
+  const origin = input.annotations.origin ?? input.defaults.origin;
+  if (s.attr.from !== undefined || !origin?.startsWith("c2s:")) return s.toString();
+  return new XmlElement(s.name, { from: origin.slice(4), ...s.attr }, s.children).toString();
 }
 
 /** A one-line description of a stanza: kind, type, addresses and the start of the body. */

@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from "diff";
 import type { ScriptSource, SimResult, Verdict } from "../sim/engine.js";
 import { Simulator } from "../sim/engine.js";
-import { eventOf, ReplayClock } from "../sim/replay.js";
+import { eventOf, ReplayClock, stanzaAsSeen } from "../sim/replay.js";
 import type { TrafficItem, TrafficProblem, TrafficStanza } from "../sim/traffic.js";
 import type { World } from "../sim/world.js";
 import type { TargetVersion } from "../vocab/targets.js";
@@ -113,7 +113,7 @@ export class VerdictDiffer {
     t.count++;
     const rules = `${ruleOf(before)} → ${ruleOf(after)}`;
     t.rules.set(rules, (t.rules.get(rules) ?? 0) + 1);
-    if (t.examples.length < maxExamples) t.examples.push({ file: item.file, line: item.line, stanza: item.stanza.toString(), old: describeResult(before), new: describeResult(after) });
+    if (t.examples.length < maxExamples) t.examples.push({ file: item.file, line: item.line, stanza: stanzaAsSeen(item), old: describeResult(before), new: describeResult(after) });
   }
 }
 

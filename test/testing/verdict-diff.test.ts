@@ -85,8 +85,10 @@ test("diff replays on the same clock, sessions and chains as sim; skipped record
   t.deepEqual(simVerdicts, ["pass", "bounce", "bounce", "bounce", "pass", "drop"]);
   const r = await run(dir, "diff", "old.sfw", "new.sfw", "--traffic", "t.xml", "--world", "w.json", "--format", "json");
   t.is(r.code, 0, r.stderr);
-  const d = JSON.parse(r.stdout) as { stanzas: number; changed: number; skipped: number; transitions: { from: string; to: string; count: number }[] };
+  const d = JSON.parse(r.stdout) as { stanzas: number; changed: number; skipped: number; transitions: { from: string; to: string; count: number; examples: { stanza: string }[] }[] };
   t.like(d, { stanzas: 6, changed: 4, skipped: 1 });
   t.deepEqual(d.transitions.map((x) => `${x.from}→${x.to}:${x.count}`).sort(), ["pass→bounce:3", "pass→drop:1"]);
+  // The client's message is shown with the sender the server stamps on it (the capture has no from).
+  t.regex(d.transitions.find((x) => x.to === "drop")!.examples[0]!.stanza, /^<message from='alice@example\.org\/phone' to='bob@remote\.example'>/);
   t.regex(r.stderr, /^t\.xml:8:\d+: skipped: /m);
 });
