@@ -25,12 +25,17 @@ export interface DiffCommandOptions {
   readonly showWorld?: boolean;
 }
 
-/** A rule set from a file, or from git: `git:REV:path` (so CI can compare with the previous commit). */
+/**
+ * A rule set from a file, or from git: `git:REV:path` (so CI can compare with the previous commit).
+ * The path is relative to the working directory, as the other side's is (`git show REV:path`
+ * alone would take it from the repository's root, so `git:HEAD~1:x.sfw x.sfw` failed in a subdirectory).
+ */
 function readSide(io: CliIo, spec: string): { name: string; text: string } {
   const m = /^git:([^:]+):(.+)$/.exec(spec);
   if (!m) return { name: displayPath(io.cwd, spec), text: readText(io.cwd, spec) };
+  const path = /^\.\.?\//.test(m[2]!) ? m[2]! : `./${m[2]!}`;
   try {
-    const text = execFileSync("git", ["show", `${m[1]}:${m[2]}`], { cwd: io.cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const text = execFileSync("git", ["show", `${m[1]}:${path}`], { cwd: io.cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     return { name: m[2]!, text };
   } catch (e) {
     throw new UsageError(`cannot read ${spec} from git: ${String((e as { stderr?: string }).stderr ?? e).trim()}`);

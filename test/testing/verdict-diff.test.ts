@@ -1,6 +1,6 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
 
@@ -70,6 +70,22 @@ test("diff: git:REV:path compares with an earlier commit", async (t) => {
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /^git:HEAD:rules\.sfw → rules\.sfw: 4 stanzas, 3 verdicts changed$/m);
   t.is((await run(dir, "diff", "git:nosuchrev:rules.sfw", "rules.sfw", "--traffic", "t.xml")).code, 2);
+});
+
+test("diff: git:REV:path is relative to the working directory, as the other side is", async (t) => {
+  const dir = workdir();
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" } });
+  mkdirSync(join(dir, "rules"));
+  writeFileSync(join(dir, "rules", "rules.sfw"), v1);
+  git("init", "-q");
+  git("add", "rules/rules.sfw");
+  git("commit", "-qm", "v1");
+  writeFileSync(join(dir, "rules", "rules.sfw"), v2);
+  const r = await run(join(dir, "rules"), "diff", "git:HEAD:rules.sfw", "rules.sfw", "--traffic", "../t.xml", "--world", "../w.json");
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^git:HEAD:rules\.sfw → rules\.sfw: 4 stanzas, 3 verdicts changed$/m);
+  const up = await run(join(dir, "rules"), "diff", "git:HEAD:../rules/rules.sfw", "rules.sfw", "--traffic", "../t.xml", "--world", "../w.json");
+  t.is(up.code, 0, up.stderr);
 });
 
 test("diff replays on the same clock, sessions and chains as sim; skipped records are reported with their position", async (t) => {
