@@ -24,12 +24,13 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
   refuseTrafficFiles(files);
   const run = await runTestFiles(files.map((f) => ({ path: resolve(io.cwd, f), display: displayPath(io.cwd, f) })), io.cwd);
   if (run.diagnostics.length > 0) io.stderr(renderText(run.diagnostics, run.sources, { color: io.stderrIsTty === true }));
-  if (options.update) applyUpdates(io, run.edits);
+  if (options.update) applyUpdates(io, run);
   const report =
     options.reporter === "tap" ? tapReport(run) : options.reporter === "junit" ? junitReport(run) : options.reporter === "github" ? githubReport(run) + textReport(run, { coverage: options.coverage }) : textReport(run, { coverage: options.coverage });
   if (options.output) {
     writeAtomically(io.cwd, options.output, report);
-    if (options.coverage && options.reporter !== "text") io.stdout(textReport({ ...run, cases: [] }, { coverage: true }));
+    // The report is in a file for a machine; the log still shows people what failed and why.
+    if (options.reporter !== "text") io.stdout(textReport(run, { coverage: options.coverage }));
   } else io.stdout(report);
   let failed = run.cases.some((c) => c.status === "failed") || hasErrors(run.diagnostics);
   if (run.cases.length === 0) {
@@ -43,7 +44,8 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
       failed = true;
     }
   }
-  if (options.reporter !== "tap" || options.output) io.stdout(`${summaryLine(run)}\n`);
+  // TAP and JUnit on standard output are documents that end with the summary as their own comment.
+  if ((options.reporter !== "tap" && options.reporter !== "junit") || options.output) io.stdout(`${summaryLine(run)}\n`);
   return failed ? exitCodes.failed : exitCodes.ok;
 }
 
@@ -67,7 +69,8 @@ function noTestsReason(run: TestRun, paths: readonly string[]): string {
 }
 
 /** Writes recorded expectations and shows the diff; expectations that fail are never touched. */
-function applyUpdates(io: CliIo, edits: readonly { path: string; offset: number; insert: string }[]): void {
+function applyUpdates(io: CliIo, run: TestRun): void {
+  const edits = run.edits;
   const byFile = new Map<string, typeof edits[number][]>();
   for (const e of edits) byFile.set(e.path, [...(byFile.get(e.path) ?? []), e]);
   for (const [path, fileEdits] of byFile) {
@@ -77,5 +80,6 @@ function applyUpdates(io: CliIo, edits: readonly { path: string; offset: number;
     io.stdout(createTwoFilesPatch(name, name, before, after, undefined, "recorded expectations"));
     writeAtomically(io.cwd, path, after);
   }
-  if (byFile.size === 0) io.stdout("--update: every case already has an expectation (failing ones are never rewritten)\n");
+  for (const u of run.unrecorded) io.stderr(`stanzafw: --update did not record ${u.file}:${u.line}: ${u.why}\n`);
+  if (byFile.size === 0 && run.unrecorded.length === 0) io.stdout("--update: every case already has an expectation (failing ones are never rewritten)\n");
 }

@@ -1,3 +1,4 @@
+import type { Diagnostic } from "../diag/diagnostic.js";
 import type { CaseResult, Failure, RuleCoverage, TestRun } from "./run-tests.js";
 
 /** The plain last line every reporter's run ends with on standard output. */
@@ -51,10 +52,16 @@ function coverageTable(coverage: readonly RuleCoverage[]): string {
  * consumers (tap-parser reads the block with the `yaml` package) reject or overwrite repeated keys.
  */
 export function tapReport(run: TestRun): string {
-  const out = ["TAP version 13", `1..${run.cases.length}`];
+  // A file with errors is a failed test point of its own: without it a run whose test files
+  // all have errors would be `1..0`, which TAP consumers read as "everything skipped", a pass.
+  const broken = errorsByFile(run.diagnostics);
+  const out = ["TAP version 13", `1..${run.cases.length + broken.size}`];
   run.cases.forEach((c, i) => {
     out.push(`${c.status === "passed" ? "ok" : "not ok"} ${i + 1} - ${label(c).replace(/#/g, "\\#")}`);
     if (c.status === "failed") out.push("  ---", "  failures:", ...c.failures.flatMap(tapFailure), "  ...");
+  });
+  [...broken].forEach(([file, errors], i) => {
+    out.push(`not ok ${run.cases.length + i + 1} - ${errorsTitle(file, errors).replace(/#/g, "\\#")}`, "  ---", "  errors:", ...errors.flatMap(tapError), "  ...");
   });
   out.push(`# ${summaryLine(run)}`);
   return out.join("\n") + "\n";
@@ -66,16 +73,46 @@ function tapFailure(f: Failure): string[] {
   return fields.map(([key, value], i) => `  ${i === 0 ? "  - " : "    "}${key}: ${JSON.stringify(value)}`);
 }
 
+/** One entry of a TAP block's `errors:` list. */
+function tapError(d: Diagnostic): string[] {
+  const fields: [string, string][] = [["message", diagnosticText(d)], ["code", d.code], ["at", at(d)]];
+  return fields.map(([key, value], i) => `  ${i === 0 ? "  - " : "    "}${key}: ${JSON.stringify(value)}`);
+}
+
+/** The errors of a run (test files, the rule sets and traffic they name), by file, in order. */
+function errorsByFile(diagnostics: readonly Diagnostic[]): Map<string, Diagnostic[]> {
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) if (d.severity === "error") byFile.set(d.span.file, [...(byFile.get(d.span.file) ?? []), d]);
+  return byFile;
+}
+
+function errorsTitle(file: string, errors: readonly Diagnostic[]): string {
+  return `${file}: ${errors.length} error${errors.length === 1 ? "" : "s"} (${[...new Set(errors.map((d) => d.code))].join(", ")})`;
+}
+
+const at = (d: Diagnostic): string => `${d.span.file}:${d.span.start.line}:${d.span.start.column}`;
+const diagnosticText = (d: Diagnostic): string => `${d.message}${d.hint ? ` (${d.hint})` : ""}`;
+
 const xmlEscape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
 
 /** JUnit XML, one testsuite per test file (the form CI systems read). */
 export function junitReport(run: TestRun): string {
   const suites = new Map<string, CaseResult[]>();
   for (const c of run.cases) suites.set(c.suite, [...(suites.get(c.suite) ?? []), c]);
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="stanzafw" tests="${run.cases.length}" failures="${run.cases.filter((c) => c.status === "failed").length}">`];
+  // Errors in a file (a test file, or a rule set or traffic it names) are an errored test case of
+  // their own: without one, a run where no test could load reads as "0 tests, all passed".
+  const broken = errorsByFile(run.diagnostics);
+  for (const file of broken.keys()) if (!suites.has(file)) suites.set(file, []);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="stanzafw" tests="${run.cases.length + broken.size}" failures="${run.cases.filter((c) => c.status === "failed").length}"${broken.size > 0 ? ` errors="${broken.size}"` : ""}>`];
   for (const [suite, cases] of suites) {
     const time = cases.reduce((a, c) => a + c.durationMs, 0) / 1000;
-    out.push(`  <testsuite name="${xmlEscape(suite)}" tests="${cases.length}" failures="${cases.filter((c) => c.status === "failed").length}" errors="0" skipped="0" time="${time.toFixed(3)}">`);
+    const errors = broken.get(suite);
+    out.push(`  <testsuite name="${xmlEscape(suite)}" tests="${cases.length + (errors ? 1 : 0)}" failures="${cases.filter((c) => c.status === "failed").length}" errors="${errors ? 1 : 0}" skipped="0" time="${time.toFixed(3)}">`);
+    if (errors) {
+      out.push(`    <testcase classname="${xmlEscape(suite)}" name="${xmlEscape(errorsTitle(suite, errors))}" file="${xmlEscape(suite)}" line="${errors[0]!.span.start.line}" time="0.000">`);
+      for (const d of errors) out.push(`      <error message="${xmlEscape(diagnosticText(d))}" type="${d.code}">${xmlEscape(`${at(d)}: error[${d.code}]: ${diagnosticText(d)}`)}</error>`);
+      out.push("    </testcase>");
+    }
     for (const c of cases) {
       const open = `    <testcase classname="${xmlEscape(suite)}" name="${xmlEscape(c.name)}" file="${xmlEscape(c.file)}" line="${c.line}" time="${(c.durationMs / 1000).toFixed(3)}"`;
       if (c.status === "passed") out.push(`${open}/>`);
@@ -90,15 +127,27 @@ export function junitReport(run: TestRun): string {
     }
     out.push("  </testsuite>");
   }
-  out.push("</testsuites>");
+  // The summary every reporter ends with, as a comment: a line of text after the root element
+  // would make the document (`--reporter junit > report.xml`) ill-formed.
+  out.push("</testsuites>", `<!-- ${summaryLine(run)} -->`);
   return out.join("\n") + "\n";
 }
 
-/** GitHub Actions workflow commands: an error annotation per failure. */
+/**
+ * GitHub Actions workflow commands: an error annotation per failure, and one per error or warning
+ * in a file (at its line and columns), since those fail the run as well and are where to look.
+ */
 export function githubReport(run: TestRun): string {
   const esc = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
   const prop = (s: string) => esc(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
   const out: string[] = [];
+  for (const d of run.diagnostics) {
+    if (d.severity === "info") continue;
+    const { start, end } = d.span;
+    // GitHub's endColumn is the last column marked (a span's end is the column after it).
+    const place = `line=${start.line},col=${start.column}${end.line === start.line ? `,endColumn=${Math.max(start.column, end.column - 1)}` : `,endLine=${end.line}`}`;
+    out.push(`::${d.severity} file=${prop(d.span.file)},${place},title=${prop(`stanzafw ${d.code}`)}::${esc(diagnosticText(d))}`);
+  }
   for (const c of run.cases) {
     for (const f of c.failures) out.push(`::error file=${prop(f.file)},line=${f.line},title=${prop(`stanzafw: ${c.name}`)}::${esc(`${f.message}\nexpected: ${f.expected}\nactual: ${f.actual}`)}`);
   }

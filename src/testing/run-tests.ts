@@ -61,6 +61,8 @@ export interface TestRun {
   readonly sources: Map<string, string>;
   readonly coverage: RuleCoverage[];
   readonly edits: FileEdit[];
+  /** Sends without an expectation that `--update` cannot record, and why. */
+  readonly unrecorded: { readonly file: string; readonly line: number; readonly why: string }[];
   /** Test files found. */
   readonly files: number;
   /** Test files for which an error was reported (their own, or of a file they name). */
@@ -76,7 +78,7 @@ interface Tally {
 
 /** Runs every case of the given test files (absolute paths), with `display` paths for messages. */
 export async function runTestFiles(files: readonly { path: string; display: string }[], cwd: string): Promise<TestRun> {
-  const run: TestRun = { cases: [], diagnostics: [], sources: new Map(), coverage: [], edits: [], files: files.length, filesWithErrors: 0 };
+  const run: TestRun = { cases: [], diagnostics: [], sources: new Map(), coverage: [], edits: [], unrecorded: [], files: files.length, filesWithErrors: 0 };
   const tallies = new Map<string, Tally>();
   const errors = () => run.diagnostics.filter((d) => d.severity === "error").length;
   let filesWithErrors = 0;
@@ -186,11 +188,11 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         else clock = t / 1000;
       }
       if (step.expect) run.diagnostics.push(...unknownNames(step.expect, ruleNames, tallies, conditions));
-      let last: SimResult | undefined;
+      const outcomes: string[] = [];
       for (let i = 0; i < step.times; i++) {
         const r = sim.simulate({ stanza, time: clock, ...(step.origin ? { origin: step.origin } : {}), ...(step.chain ? { chain: step.chain } : {}) });
         count(r, touched, decided);
-        last = r;
+        outcomes.push(describeResult(r, true));
         if (step.expect) {
           const why = checkStep(step.expect, r);
           if (why) {
@@ -199,7 +201,11 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
           }
         }
       }
-      if (!step.expect && last) run.edits.push({ path, offset: step.span.end.offset, insert: ` expect ${describeResult(last, true)}` });
+      // The expectation of `times N` holds for each copy: one is recorded only if all copies agree
+      // (a rate limit that bites at copy 11 would otherwise be recorded as what copy 1 must do).
+      const distinct = [...new Set(outcomes)];
+      if (!step.expect && distinct.length === 1) run.edits.push({ path, offset: step.span.end.offset, insert: ` expect ${distinct[0]}` });
+      else if (!step.expect && distinct.length > 1) run.unrecorded.push({ file: display, line: step.span.start.line, why: `its ${step.times} copies have different outcomes (${distinct.map((o) => `${outcomes.filter((x) => x === o).length} × ${o}`).join(", ")}); split it into sends whose copies agree` });
     }
     settle(touched, decided);
     run.cases.push({ suite: display, name: c.name, file: display, line: c.span.start.line, status: failures.length > 0 ? "failed" : "passed", failures, durationMs: performance.now() - t0 });

@@ -5,6 +5,16 @@ import { runIn, workdir as tempdir } from "../helpers/cli.js";
 import { diagnosticCases } from "../helpers/diagnostic-cases.js";
 import { parseYamlBlock } from "../helpers/yaml-block.js";
 import { parseTestFile } from "../../src/testing/test-file.js";
+import { SaxesParser } from "saxes";
+
+/** Throws unless the text is one well-formed XML document. */
+function wellFormed(xml: string): void {
+  const parser = new SaxesParser();
+  parser.on("error", (e) => {
+    throw e;
+  });
+  parser.write(xml).close();
+}
 
 const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
 const workdir = (files: Record<string, string>) => tempdir(files, "stanzafw-test-");
@@ -103,6 +113,43 @@ test("test: reporters tap, junit and github come from the same results", async (
   t.regex(github.stdout, /^::error file=b\.test\.sfw,line=4,title=stanzafw%3A presence passes \(it does not\)::verdict drop, expected pass%0Aexpected: pass/m);
 });
 
+test("test: --reporter junit on standard output is one well-formed document, its summary a comment; with --output the log shows the failures", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "a.test.sfw": passing, "b.test.sfw": failing });
+  const r = await run(dir, "test", "--reporter", "junit");
+  t.is(r.code, 1);
+  t.notThrows(() => wellFormed(r.stdout), r.stdout);
+  t.regex(r.stdout, /<\/testsuites>\n<!-- 1 passed, 1 failed -->\n$/);
+  const file = await run(dir, "test", "--reporter", "junit", "--output", "report.xml");
+  t.notThrows(() => wellFormed(readFileSync(join(dir, "report.xml"), "utf8")));
+  t.regex(file.stdout, /FAIL b\.test\.sfw:3 [^\n]*\n {2}b\.test\.sfw:4: verdict drop, expected pass\n {4}expected: pass\n {4}actual: {3}drop by quiet/);
+  t.regex(file.stdout, /^1 passed, 1 failed$/m);
+});
+
+test("test: errors in test files are in every reporter's results, not a clean report of no tests", async (t) => {
+  const typo = 'rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "c" {\n  send xml"<presence from=\'x@remote.example/r\' to=\'alice@example.org\'/>"\n    expect dorp\n}\n';
+  const dir = workdir({ "r.sfw": rules, "a.test.sfw": passing, "b.test.sfw": typo });
+  const github = await run(dir, "test", "--reporter", "github");
+  t.is(github.code, 1);
+  t.regex(github.stdout, /^::error file=b\.test\.sfw,line=5,col=12,endColumn=15,title=stanzafw SFW601::unknown verdict 'dorp' [^\n]*\(did you mean 'drop'\?\)$/m);
+  const junit = await run(dir, "test", "--reporter", "junit", "--output", "report.xml");
+  t.is(junit.code, 1);
+  const xml = readFileSync(join(dir, "report.xml"), "utf8");
+  t.notThrows(() => wellFormed(xml));
+  t.regex(xml, /<testsuites name="stanzafw" tests="2" failures="0" errors="1">/);
+  t.regex(xml, /<testsuite name="b\.test\.sfw" tests="1" failures="0" errors="1"[^>]*>\n\s+<testcase classname="b\.test\.sfw" name="b\.test\.sfw: 1 error \(SFW601\)" file="b\.test\.sfw" line="5"[^>]*>\n\s+<error message="unknown verdict &apos;dorp&apos;[^"]*" type="SFW601">b\.test\.sfw:5:12: error\[SFW601\]/);
+  const tap = await run(dir, "test", "--reporter", "tap");
+  t.is(tap.code, 1);
+  t.regex(tap.stdout, /^1\.\.2$/m);
+  const lines = tap.stdout.split("\n");
+  const start = lines.indexOf("not ok 2 - b.test.sfw: 1 error (SFW601)") + 1;
+  t.is(lines[start], "  ---", tap.stdout);
+  const end = lines.indexOf("  ...", start);
+  t.like(parseYamlBlock(lines.slice(start + 1, end)), { errors: [{ code: "SFW601", at: "b.test.sfw:5:12" }] });
+  // Only test files with errors: not `1..0` (TAP's "all skipped", read as a pass).
+  const only = await run(workdir({ "r.sfw": rules, "b.test.sfw": typo }), "test", "--reporter", "tap");
+  t.regex(only.stdout, /^1\.\.1\nnot ok 1 - b\.test\.sfw: 1 error \(SFW601\)$/m);
+});
+
 test("test: the TAP block of a case with several failures lists them, with no key repeated", async (t) => {
   const twice = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "two wrong" {\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect pass\n  send xml"<message from='x@remote.example/r' to='alice@example.org'><body>casino</body></message>" expect drop\n}\n`;
   const dir = workdir({ "r.sfw": rules, "r.test.sfw": twice });
@@ -176,6 +223,20 @@ test("test --update records expectations where there are none, shows the diff, a
   t.is(readFileSync(join(dir, "t.xml"), "utf8"), `<!-- expect: pass -->\n${traffic}`);
   const again = await run(dir, "test");
   t.regex(again.stdout, /^1 passed, 1 failed$/m); // the traffic stanza now passes; the case still has its failing expectation
+});
+
+test("test --update does not record one expectation for copies of a send that differ (times N across a rate limit)", async (t) => {
+  const limited = 'rate one = 1 per minute\nchain deliver {\n  rule flood {\n    when exceeds one per from.host\n    then bounce resource-constraint\n  }\n}\n';
+  const same = "  send xml\"<message from='y@other.example/r' to='alice@example.org'/>\"\n";
+  const tests = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "flood" {\n  send xml"<message from='x@remote.example/r' to='alice@example.org'/>" times 3\n${same}}\n`;
+  const dir = workdir({ "r.sfw": limited, "r.test.sfw": tests });
+  const r = await run(dir, "test", "--update");
+  t.regex(r.stderr, /^stanzafw: --update did not record r\.test\.sfw:4: its 3 copies have different outcomes \(1 × pass, 2 × bounce resource-constraint by flood\)/m);
+  const updated = readFileSync(join(dir, "r.test.sfw"), "utf8");
+  t.true(updated.includes(`times 3\n`), updated);
+  t.true(updated.includes(`to='alice@example.org'/>" expect pass\n`), updated);
+  const again = await run(dir, "test");
+  t.is(again.code, 0, again.stdout);
 });
 
 test("test files: syntax errors are reported like rule files", (t) => {
