@@ -1,5 +1,6 @@
 import test from "ava";
 import { runIn, workdir } from "../helpers/cli.js";
+import { terminalStdin } from "../../src/cli/index.js";
 
 // The mistakes of a first run: the wrong file given to a command. Each is a usage error (exit 2)
 // whose message names the file and what to do instead, not syntax errors about its first line.
@@ -28,3 +29,11 @@ test("first mistakes: a directory with test files is still checked (they are lef
   t.is(r.code, 0, r.stderr);
 });
 
+test("first mistakes: sim without --traffic on a terminal says it reads standard input, once it does", async (t) => {
+  let stderr = "";
+  async function* none(): AsyncGenerator<Uint8Array> {}
+  const stdin = terminalStdin(none, (s) => (stderr += s));
+  t.is(stderr, "");
+  stdin();
+  t.is(stderr, "stanzafw: no --traffic file given: reading stanzas from standard input (end with Ctrl-D)\n");
+});
