@@ -16,6 +16,13 @@ export interface CheckCommandOptions {
 export function runCheck(io: CliIo, paths: readonly string[], options: CheckCommandOptions): number {
   const files = findRuleFiles(io.cwd, paths.length > 0 ? paths : ["."]);
   if (files.length === 0) throw new UsageError(`no .sfw or .pfw files found in ${paths.join(", ") || "."}`);
+  // A directory's walk yields only rule files, so anything else here was named on the command
+  // line. Read as a rule set, a test file or a stray file gives syntax errors about its first
+  // line, which say nothing of the real mistake.
+  for (const path of files) {
+    if (path.endsWith(".test.sfw")) throw new UsageError(`${path} is a test file: run it with 'stanzafw test ${path}'`);
+    if (!path.endsWith(".sfw") && !path.endsWith(".pfw")) throw new UsageError(`check takes .sfw and .pfw files (or directories), not ${path}`);
+  }
   const sources = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   for (const path of files) {

@@ -19,6 +19,9 @@ export interface CompileCommandOptions {
  * when there are errors.
  */
 export function runCompile(io: CliIo, file: string, options: CompileCommandOptions): number {
+  // A .pfw is already what compile makes; the one thing to do with it is check it.
+  if (file.endsWith(".pfw")) throw new UsageError(`compile takes a .sfw file, not ${file}: a .pfw is already a mod_firewall script (check it with 'stanzafw check ${file}')`);
+  if (file.endsWith(".test.sfw")) throw new UsageError(`${file} is a test file: run it with 'stanzafw test ${file}'`);
   if (!file.endsWith(".sfw")) throw new UsageError(`compile takes a .sfw file, not ${file}`);
   const name = displayPath(io.cwd, file);
   const text = readText(io.cwd, file);

@@ -155,3 +155,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     throw e;
   }
 }
+
+/**
+ * Standard input read from a terminal. `sim` without `--traffic` reads its stanzas there, and a
+ * terminal gives none until someone types them: without a word the command would sit silent, like
+ * a hung one. The notice goes out when the input is first asked for, so runs that never read it
+ * (`--traffic` given, other commands) stay quiet.
+ */
+export function terminalStdin(read: () => AsyncIterable<Uint8Array>, stderr: (text: string) => void): () => AsyncIterable<Uint8Array> {
+  return () => {
+    stderr("stanzafw: no --traffic file given: reading stanzas from standard input (end with Ctrl-D)\n");
+    return read();
+  };
+}

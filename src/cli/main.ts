@@ -1,4 +1,4 @@
-import { runCli } from "./index.js";
+import { runCli, terminalStdin } from "./index.js";
 
 // `stanzafw sim … | head` closes the pipe early: stop quietly, as other command-line tools do.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -15,6 +15,6 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   cwd: process.cwd(),
   stderrIsTty: process.stderr.isTTY === true,
-  stdin: () => process.stdin,
+  stdin: process.stdin.isTTY ? terminalStdin(() => process.stdin, (s) => process.stderr.write(s)) : () => process.stdin,
 });
 process.exitCode = code;
