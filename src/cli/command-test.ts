@@ -56,6 +56,9 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
 function refuseTrafficFiles(files: readonly string[]): void {
   const stray = files.find((f) => !f.endsWith(".sfw"));
   if (stray !== undefined) throw new UsageError(`${stray} is not a test file (*.test.sfw): a traffic file with expect: comments is run by a test file that names it (rules "…" and traffic "${basename(stray)}")`);
+  // A rule set would be read as a test file: errors about its first word, not about the mistake.
+  const rules = files.find((f) => !f.endsWith(".test.sfw"));
+  if (rules !== undefined) throw new UsageError(`${rules} is a rule set, not a test file (*.test.sfw): check it with 'stanzafw check ${rules}', or test it from a test file that names it (rules "${basename(rules)}")`);
 }
 
 /** Why a run has no case: files that failed to load are not "no tests found" (they were found). */

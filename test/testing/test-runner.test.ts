@@ -77,6 +77,9 @@ test("test: a traffic file is run through the test file that names it; given dir
   const direct = await run(dir, "test", "t.xml");
   t.is(direct.code, 2);
   t.is(direct.stderr, `stanzafw: t.xml is not a test file (*.test.sfw): a traffic file with expect: comments is run by a test file that names it (rules "…" and traffic "t.xml")\n`);
+  const ruleSet = await run(dir, "test", "r.sfw");
+  t.is(ruleSet.code, 2);
+  t.is(ruleSet.stderr, `stanzafw: r.sfw is a rule set, not a test file (*.test.sfw): check it with 'stanzafw check r.sfw', or test it from a test file that names it (rules "r.sfw")\n`);
   const onlyTraffic = await run(dir, "test", ".");
   t.is(onlyTraffic.code, 1);
   t.regex(onlyTraffic.stderr, /^stanzafw: no tests found in \.: no \*\.test\.sfw file \(traffic files are run by the test files that name them/m);
