@@ -52,8 +52,9 @@ export function findRuleFiles(cwd: string, paths: readonly string[], extensions:
     let st;
     try {
       st = statSync(resolve(cwd, p));
-    } catch {
-      throw new UsageError(`no such file or directory: ${p}`);
+    } catch (e) {
+      // Worded as every command words a file it cannot read.
+      throw new UsageError(`cannot read ${p}: ${whyUnreadable(e)}`);
     }
     if (st.isFile()) out.push(p);
     else if (st.isDirectory()) walk(cwd, p, extensions, out, includeTests);

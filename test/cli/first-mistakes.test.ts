@@ -14,6 +14,11 @@ const cases: { argv: string[]; message: RegExp }[] = [
   { argv: ["compile", "r.pfw"], message: /^stanzafw: compile takes a \.sfw file, not r\.pfw: a \.pfw is already a mod_firewall script \(check it with 'stanzafw check r\.pfw'\)$/m },
   { argv: ["compile", "r.test.sfw"], message: /^stanzafw: r\.test\.sfw is a test file: run it with 'stanzafw test r\.test\.sfw'$/m },
   { argv: ["compile", "r.txt"], message: /^stanzafw: compile takes a \.sfw file, not r\.txt$/m },
+  // A file that is not there: the same words from every command.
+  { argv: ["check", "nope.sfw"], message: /^stanzafw: cannot read nope\.sfw: no such file \(ENOENT\)$/m },
+  { argv: ["compile", "nope.sfw"], message: /^stanzafw: cannot read nope\.sfw: no such file \(ENOENT\)$/m },
+  { argv: ["sim", "nope.sfw"], message: /^stanzafw: cannot read nope\.sfw: no such file \(ENOENT\)$/m },
+  { argv: ["test", "nope/"], message: /^stanzafw: cannot read nope\/: no such file \(ENOENT\)$/m },
 ];
 for (const { argv, message } of cases) {
   test(`first mistakes: ${argv.join(" ")} is a usage error that says what to do`, async (t) => {
