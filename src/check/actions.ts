@@ -8,6 +8,7 @@ import { literalString, renderExpression } from "./values.js";
 import { validateJid } from "./jids.js";
 import { useSymbol } from "./symbols.js";
 import { validateInjectXml } from "./inject-xml.js";
+import { requireUserMarks } from "./conditions.js";
 
 const logLevels = ["debug", "info", "warn", "error"];
 
@@ -107,9 +108,7 @@ export function translateAction(ctx: CheckContext, action: ast.Action, chainPfwN
         ctx.report("SFW205", action.mark.span, { name: action.mark.text, what: "mark", why: "mark names start with a letter and contain only letters, digits and '_'" });
         return undefined;
       }
-      if (action.scope === "user" && ctx.target === "0.12") {
-        ctx.require({ kind: "option", text: "firewall_experimental_user_marks = true", reason: "user marks are off by default in this mod_firewall" });
-      }
+      if (action.scope === "user") requireUserMarks(ctx, action.span);
       return out(`${action.unmark ? "UNMARK" : "MARK"} ${action.scope.toUpperCase()}`, action.mark.text);
     }
     case "add": {

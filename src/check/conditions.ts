@@ -106,7 +106,8 @@ function negateIf(negate: boolean, f: Formula | undefined): Formula | undefined 
   return f && negate ? { kind: "not", operand: f } : f;
 }
 
-function requireUserMarks(ctx: CheckContext, span: Span): void {
+/** User marks (tested or set) on 0.12: an option to turn on, said where they are used. */
+export function requireUserMarks(ctx: CheckContext, span: Span): void {
   if (ctx.target === "0.12") {
     ctx.require({ kind: "option", text: "firewall_experimental_user_marks = true", reason: "user marks are off by default in this mod_firewall" });
     ctx.report("SFW405", span, { message: "user marks need 'firewall_experimental_user_marks = true' in prosody.cfg.lua on this target" });

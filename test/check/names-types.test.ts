@@ -95,5 +95,6 @@ diagnosticCases("behaviour that differs from the documentation (SFW403, SFW405)"
   invalid: [
     { name: "DAY compares the day of the month", source: ruleSource("day in [mon..fri]", "drop"), diagnostics: [{ code: "SFW403", line: 4, column: 10, message: "day of the MONTH" }] },
     { name: "user marks need an option", source: ruleSource("user_marked spammer", "drop"), diagnostics: [{ code: "SFW405", line: 4, column: 10, message: "firewall_experimental_user_marks" }] },
+    { name: "setting a user mark needs it too", source: ruleSource('body contains "x"', "mark user spammer"), diagnostics: [{ code: "SFW405", line: 5, column: 10, message: "firewall_experimental_user_marks" }] },
   ],
 });
