@@ -27,7 +27,7 @@ import { XmppClient } from "../test/helpers/xmpp-client.js";
  * The recipients have no accounts: Prosody answers each message with an error, as for a
  * stranger writing to an unknown address.
  */
-export async function realReplayRate(capture: string, count = 5000, logLevel: "info" | "debug" = "info"): Promise<{ rate: number; stanzas: number; connections: number; answered: number }> {
+export async function realReplayRate(capture: string, count = 5000, logLevel: "info" | "debug" = "info"): Promise<{ rate: number; stanzas: number; connections: number; answered: number; serverBusy: number | undefined }> {
   const sample: { domain: string; stanza: XmlElement }[] = [];
   read: for await (const batch of readCaptureBatches(capture, "capture", { year: 2026 })) {
     for (const item of batch) {
@@ -43,6 +43,7 @@ export async function realReplayRate(capture: string, count = 5000, logLevel: "i
   const connections = new Map<string, XmppClient>();
   try {
     for (const d of domains) connections.set(d, await XmppClient.component(server.componentPort, d, "secret"));
+    const cpu0 = server.cpuSeconds();
     const t0 = performance.now();
     for (const { domain, stanza } of sample) connections.get(domain)!.write(stanza.toString());
     await Promise.all(
@@ -54,10 +55,14 @@ export async function realReplayRate(capture: string, count = 5000, logLevel: "i
         });
       }),
     );
-    const rate = sample.length / ((performance.now() - t0) / 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    const rate = sample.length / seconds;
+    // How busy the server was: near 1 (a whole core) means the server, not the harness, set the pace.
+    const cpu1 = server.cpuSeconds();
+    const serverBusy = cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / seconds : undefined;
     // What came back: every stanza was handled (errors for the unknown recipients).
     const answered = [...connections.values()].reduce((n, c) => n + c.received.filter((s) => s.attr.type === "error").length, 0);
-    return { rate, stanzas: sample.length, connections: connections.size, answered };
+    return { rate, stanzas: sample.length, connections: connections.size, answered, serverBusy };
   } finally {
     for (const c of connections.values()) c.close();
     server.stop();

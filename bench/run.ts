@@ -64,10 +64,11 @@ try {
     const rates = runs.map((r) => r.rate).sort((a, b) => a - b);
     const real = runs[0]!;
     const rate = rates[1]!;
+    const busy = runs.map((r) => r.serverBusy).filter((b): b is number => b !== undefined);
     const debug = await realReplayRate(path, 5000, "debug");
     process.stdout.write(
       `real Prosody replay of the first ${real.stanzas} stanzas of the same capture through the integration harness (${real.connections} remote domains as components), logging at info: ` +
-        `median ${Math.round(rate)} stanzas/s of 3 runs (${real.answered} error replies); at debug level: ${Math.round(debug.rate)} stanzas/s\n` +
+        `median ${Math.round(rate)} stanzas/s of 3 runs (${real.answered} error replies${busy.length > 0 ? `; the server busy ${busy.map((b) => `${Math.round(100 * b)}%`).join(", ")} of a core` : ""}); at debug level: ${Math.round(debug.rate)} stanzas/s\n` +
         `simulator/real (info) = ${(cliRate / rate).toFixed(1)}× with every stanza printed, ${(quietRate / rate).toFixed(1)}× with --print none (target ≥ 100×); the hand-written floor: ${(bareRate / rate).toFixed(0)}×\n`,
     );
   } else process.stdout.write("real Prosody replay skipped: prosodyctl is not installed\n");

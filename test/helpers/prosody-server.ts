@@ -174,6 +174,17 @@ export class ProsodyServer {
   }
 
   /** Waits for the process to end (after stop). */
+  /** The CPU time the server has used so far, in seconds (Linux: from /proc), or undefined. */
+  cpuSeconds(): number | undefined {
+    try {
+      // Fields 14 and 15 of /proc/PID/stat (after the parenthesised command): user and system time in clock ticks (100 a second).
+      const fields = readFileSync(`/proc/${this.child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return undefined;
+    }
+  }
+
   async exited(): Promise<void> {
     if (this.child.exitCode !== null) return;
     await new Promise((r) => this.child.once("exit", r));
