@@ -5,7 +5,7 @@ import { hasErrors } from "../diag/diagnostic.js";
 import { renderText } from "../diag/render-text.js";
 import { coveragePercent, githubReport, junitReport, summaryLine, tapReport, textReport } from "../testing/reporters.js";
 import { applyEdits, runTestFiles, type TestRun } from "../testing/run-tests.js";
-import { displayPath, findRuleFiles, writeAtomically } from "./files.js";
+import { checkWritable, displayPath, findRuleFiles, writeAtomically } from "./files.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 
 export type Reporter = "text" | "tap" | "junit" | "github";
@@ -20,6 +20,8 @@ export interface TestCommandOptions {
 
 /** `stanzafw test [PATHS…]`: every `*.test.sfw` under the paths. */
 export async function runTest(io: CliIo, paths: readonly string[], options: TestCommandOptions): Promise<number> {
+  // A report that cannot be written is said before the run, not after it.
+  if (options.output) checkWritable(io.cwd, options.output, "the report");
   const files = findRuleFiles(io.cwd, paths.length > 0 ? paths : ["."], [".test.sfw"], true);
   refuseTrafficFiles(files);
   const run = await runTestFiles(files.map((f) => ({ path: resolve(io.cwd, f), display: displayPath(io.cwd, f) })), io.cwd);

@@ -64,6 +64,14 @@ test("test: a failure shows expected, actual, the stanza and the trace; exit 1",
   t.regex(r.stdout, /^0 passed, 1 failed$/m);
 });
 
+test("test --output where the directory is missing: exit 2 before anything runs", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "r.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<presence from=\'x@remote.example/r\' to=\'alice@example.org\'/>" expect pass\n}\n' });
+  const r = await run(dir, "test", "--reporter", "junit", "--output", "nodir/junit.xml");
+  t.is(r.code, 2);
+  t.is(r.stderr, "stanzafw: cannot write the report nodir/junit.xml: the directory nodir does not exist\n");
+  t.is(r.stdout, "");
+});
+
 test("test: no tests found is a failure", async (t) => {
   const dir = workdir({ "r.sfw": rules });
   const r = await run(dir, "test", ".");
