@@ -132,7 +132,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
         if (options.format === "json") out.write(jsonLine(r, options.trace) + "\n");
         else {
           out.write(textLine(r) + "\n");
-          if (options.trace && r.kind === "record") for (const l of textTrace(r)) out.write(l + "\n");
+          if (options.trace && r.kind === "record") for (const l of textTrace(r, loaded.sources)) out.write(l + "\n");
         }
       }
     }

@@ -1,4 +1,4 @@
-import type { DecidingRule, LoadReport, SimResult, Verdict } from "./engine.js";
+import type { DecidingRule, LoadReport, ScriptSource, SimResult, Verdict } from "./engine.js";
 import { stanzaSummary, type ReplayItem, type ReplayRecord } from "./replay.js";
 
 /** Counts for the summary: per verdict, per deciding rule, problems in the input. */
@@ -60,8 +60,20 @@ function labelOf(rule: DecidingRule): string {
 }
 
 /** The trace of one stanza, indented, for `--trace`. */
-export function textTrace(item: ReplayRecord): string[] {
-  return (item.result.trace ?? []).map((t) => `    ${t.chain} line ${t.line}: ${t.text} → ${t.result}${t.hoisted ? " (computed once for the chain, before its first use)" : ""}`);
+export function textTrace(item: ReplayRecord, sources: readonly ScriptSource[]): string[] {
+  return traceText(item.result, sources).map((l) => `    ${l}`);
+}
+
+/**
+ * A result's trace, a line per condition evaluated: the chain and the `.pfw` line, and for a
+ * script compiled from `.sfw` the rule it comes from (the `.pfw` is a file its author never reads).
+ */
+export function traceText(result: SimResult, sources: readonly ScriptSource[]): string[] {
+  return (result.trace ?? []).map((t) => {
+    const origin = sources.find((s) => s.file === t.script)?.origins?.get(`${t.chain}#${t.rule}`);
+    const where = origin ? ` (rule ${origin.name}, ${origin.sfw})` : "";
+    return `${t.chain} line ${t.line}${where}: ${t.text} → ${t.result}${t.hoisted ? " (computed once for the chain, before its first use)" : ""}`;
+  });
 }
 
 /** The summary block: totals per verdict, hits per rule, rules never hit. */

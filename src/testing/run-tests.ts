@@ -6,6 +6,7 @@ import { didYouMean } from "../diag/did-you-mean.js";
 import { fileSpan, type Span } from "../diag/span.js";
 import { Simulator, type ScriptSource, type SimResult } from "../sim/engine.js";
 import { parseExpectation, unmet, type Expectation } from "../sim/expectations.js";
+import { traceText } from "../sim/output.js";
 import { bounceCondition } from "../sim/actions.js";
 import { loadRules } from "../sim/load-rules.js";
 import { replay } from "../sim/replay.js";
@@ -196,7 +197,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         if (step.expect) {
           const why = checkStep(step.expect, r);
           if (why) {
-            failures.push({ file: display, line: step.span.start.line, message: step.times > 1 ? `${why} (copy ${i + 1} of ${step.times})` : why, expected: describeExpectation(step.expect), actual: describeResult(r), stanza: step.xml.value, trace: traceLines(r) });
+            failures.push({ file: display, line: step.span.start.line, message: step.times > 1 ? `${why} (copy ${i + 1} of ${step.times})` : why, expected: describeExpectation(step.expect), actual: describeResult(r), stanza: step.xml.value, trace: traceText(r, sources) });
             break;
           }
         }
@@ -252,7 +253,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
       settle(touched, decided);
       const why = unmet(expected, item.result);
       const failures: Failure[] = why
-        ? [{ file: item.file, line: item.line, message: tr.benign ? `benign traffic must pass: ${why}` : why, expected: `${expected.verdict}${expected.condition ? ` ${expected.condition}` : ""}${expected.rule ? ` by ${expected.rule}` : ""}`, actual: describeResult(item.result), stanza: item.input.stanza.toString(), trace: traceLines(item.result) }]
+        ? [{ file: item.file, line: item.line, message: tr.benign ? `benign traffic must pass: ${why}` : why, expected: `${expected.verdict}${expected.condition ? ` ${expected.condition}` : ""}${expected.rule ? ` by ${expected.rule}` : ""}`, actual: describeResult(item.result), stanza: item.input.stanza.toString(), trace: traceText(item.result, sources) }]
         : [];
       run.cases.push({ suite: `${display} › ${file.display}`, name: `${file.display}:${item.line}`, file: item.file, line: item.line, status: failures.length ? "failed" : "passed", failures, durationMs: performance.now() - t0 });
     }
@@ -353,10 +354,6 @@ export function describeResult(r: SimResult, quoteLocations = false): string {
   const name = r.rule?.name !== undefined ? baseRuleName(r.rule.name) : undefined;
   const by = name ?? (r.rule ? (quoteLocations ? JSON.stringify(r.rule.pfw) : r.rule.pfw) : undefined);
   return `${r.verdict}${r.error && (r.verdict === "bounce" || r.verdict === "default") ? ` ${r.error.condition}` : ""}${by ? ` by ${by}` : ""}`;
-}
-
-function traceLines(r: SimResult): string[] {
-  return (r.trace ?? []).map((t) => `${t.chain} line ${t.line}: ${t.text} → ${t.result}${t.hoisted ? " (computed once for the chain)" : ""}`);
 }
 
 /** Applies `--update` edits to a text: offsets, or `-line` for "before this line, with its indentation". */

@@ -21,6 +21,16 @@ test("sim: text lines, a summary, and a malformed stanza reported without stoppi
   t.regex(r.stdout, /^2 stanzas: 1 pass, 1 bounce; 1 skipped \(malformed input\)$/m);
 });
 
+test("sim --trace: each condition with its .pfw line and, for a .sfw, the rule it comes from", async (t) => {
+  const dir = workdir({ "r.sfw": rules, "t.xml": traffic.split("\n")[0]!, "w.json": '{"hosts": ["example.org"]}' });
+  const r = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml", "--world", "w.json", "--trace");
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^ {4}deliver line \d+ \(rule spam, r\.sfw:3\): INSPECT: body#\/=casino → true$/m);
+  const pfw = workdir({ "r.pfw": "::deliver\nINSPECT: body#/=casino\nDROP.\n", "t.xml": traffic.split("\n")[0]!, "w.json": '{"hosts": ["example.org"]}' });
+  const hand = await run(pfw, "", "sim", "r.pfw", "--traffic", "t.xml", "--world", "w.json", "--trace");
+  t.regex(hand.stdout, /^ {4}deliver line 2: INSPECT: body#\/=casino → true$/m);
+});
+
 test("sim: a .sfw's warnings are shown once, at the .sfw, not again at the .pfw compiled in memory", async (t) => {
   const dir = workdir({ "r.sfw": 'target prosody "0.12"\nchain deliver {\n  rule a { when from.host == "Spam.Example" then drop }\n}\n', "t.xml": traffic.split("\n")[0]! });
   const r = await run(dir, "", "sim", "r.sfw", "--traffic", "t.xml");

@@ -60,7 +60,7 @@ test("test: a failure shows expected, actual, the stanza and the trace; exit 1",
   t.regex(r.stdout, /FAIL r\.test\.sfw:3 /);
   t.regex(r.stdout, /expected: pass\n {4}actual: {3}drop by quiet/);
   t.regex(r.stdout, /stanza: {3}<presence/);
-  t.regex(r.stdout, /deliver line \d+: KIND: presence → true/);
+  t.regex(r.stdout, /deliver line \d+ \(rule quiet, r\.sfw:\d+\): KIND: presence → true/);
   t.regex(r.stdout, /^0 passed, 1 failed$/m);
 });
 
