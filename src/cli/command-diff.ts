@@ -62,7 +62,7 @@ export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, optio
   const oldSide = side(oldSpec);
   const newSide = side(newSpec);
   if (!oldSide || !newSide) return exitCodes.failed;
-  const report = options.report ? new HtmlReport(`stanzafw diff: ${oldSpec} → ${newSpec}`, []) : undefined;
+  const report = options.report ? new HtmlReport(`stanzafw diff: ${oldSpec} → ${newSpec}`, [], newSide.sources) : undefined;
   let index = 0;
   const differ = new VerdictDiffer(oldSide, newSide, world, report
     ? (item, time, before, after) => {

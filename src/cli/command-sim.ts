@@ -109,7 +109,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
       }),
     ),
   );
-  const report = options.report ? new HtmlReport(`stanzafw dry run: ${rules.join(", ")} on ${options.traffic.join(", ") || "standard input"}`, [...new Set(allRules.map((r) => r.report))]) : undefined;
+  const report = options.report ? new HtmlReport(`stanzafw dry run: ${rules.join(", ")} on ${options.traffic.join(", ") || "standard input"}`, [...new Set(allRules.map((r) => r.report))], loaded.sources) : undefined;
   const progress = progressFor(io, options.traffic);
   const logCheck = new LogCheck();
   const out = new BufferedOutput(io);

@@ -1,4 +1,5 @@
-import type { Verdict } from "../sim/engine.js";
+import type { ScriptSource, Verdict } from "../sim/engine.js";
+import { traceText } from "../sim/output.js";
 import { escapeXml } from "../sim/xml.js";
 import { stanzaAsSeen, type ReplayItem } from "../sim/replay.js";
 import { ruleLabel } from "../sim/rule-names.js";
@@ -43,6 +44,8 @@ export class HtmlReport {
   constructor(
     private readonly title: string,
     private readonly allRules: readonly string[],
+    /** The rule sets run: traces name the `.sfw` rule of each condition. */
+    private readonly sources: readonly ScriptSource[] = [],
   ) {}
 
   add(item: ReplayItem): void {
@@ -81,7 +84,7 @@ export class HtmlReport {
           verdict: r.verdict,
           rule,
           summary: stanzaAsSeen(item.input).slice(0, 400),
-          trace: (r.trace ?? []).map((t) => `${t.chain} line ${t.line}: ${t.text} → ${t.result}`),
+          trace: traceText(r, this.sources),
         });
       }
     }

@@ -32,6 +32,8 @@ test("sim --report writes a self-contained HTML report that a browser renders", 
   t.notRegex(html, /(src|href)=["']https?:/);
   t.regex(html, /Content-Security-Policy/);
   t.regex(html, /<svg id="chart"/);
+  // A decided stanza's trace names the .sfw rule of each condition beside its .pfw line.
+  t.regex(html, /deliver line 26 \(rule blocked_domain, rules\/public-server\.sfw:35\): CHECK LIST: blocked_domains contains \$&lt;@from\|host&gt; → true/);
   if (!requireChromium(t)) return;
   const dom = spawnSync(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${report}`], { encoding: "utf8", timeout: 60_000 });
   t.is(dom.status, 0, dom.stderr);
