@@ -67,6 +67,7 @@ interface Pending {
 export interface LogSessionsData {
   readonly bound: readonly (readonly [string, string])[];
   readonly fresh: readonly string[];
+  readonly disconnected: readonly (readonly [string, string])[];
 }
 
 /**
@@ -77,6 +78,28 @@ export class LogSessions {
   readonly bound = new Map<string, string>();
   /** Client sessions that bound a resource and have not sent a stanza since. */
   readonly fresh = new Set<string>();
+  /**
+   * Sessions disconnected lately, with their JIDs (a hibernating one may be resumed): two
+   * generations of at most 5,000, the older dropped whole, so the table stays small over a day.
+   */
+  private recent = new Map<string, string>();
+  private older = new Map<string, string>();
+
+  disconnected(session: string, jid: string): void {
+    this.recent.set(session, jid);
+    if (this.recent.size >= 5000) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+  }
+
+  /** The JID of a session disconnected lately (taken: a session resumes once). */
+  wasDisconnected(session: string): string | undefined {
+    const jid = this.recent.get(session) ?? this.older.get(session);
+    this.recent.delete(session);
+    this.older.delete(session);
+    return jid;
+  }
 
   static from(data: LogSessionsData | undefined): LogSessions {
     const s = new LogSessions();
@@ -85,19 +108,23 @@ export class LogSessions {
   }
 
   data(): LogSessionsData {
-    return { bound: [...this.bound], fresh: [...this.fresh] };
+    return { bound: [...this.bound], fresh: [...this.fresh], disconnected: [...this.older, ...this.recent] };
   }
 
   replaceWith(data: LogSessionsData): void {
     this.bound.clear();
     this.fresh.clear();
+    this.recent = new Map();
+    this.older = new Map();
     for (const [k, v] of data.bound) this.bound.set(k, v);
     for (const k of data.fresh) this.fresh.add(k);
+    for (const [k, v] of data.disconnected) this.disconnected(k, v);
   }
 }
 
 /** Reads a Prosody log's records into traffic items (client and server stanzas received). */
 export class ProsodyLogDecoder implements CaptureDecoder {
+  private readonly sessions: LogSessions;
   private readonly bound: Map<string, string>;
   private readonly fresh: Set<string>;
   /** Client stanzas of sessions whose binding is not in the log: how many, and the first one's line. */
@@ -117,9 +144,9 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     private readonly options: LogReaderOptions,
   ) {
     this.parser = new RecordParser(file, options.maxRecordBytes);
-    const sessions = options.sessions ?? new LogSessions();
-    this.bound = sessions.bound;
-    this.fresh = sessions.fresh;
+    this.sessions = options.sessions ?? new LogSessions();
+    this.bound = this.sessions.bound;
+    this.fresh = this.sessions.fresh;
   }
 
   /** A line handed on in pieces (before the format was known) is skipped whole. */
@@ -167,6 +194,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     const m = recordLine(text);
     if (!m) {
       if (this.bound.size > 0 && text.includes("info\tClient disconnected")) this.disconnected(text);
+      else if (text.includes("\tmod_smacks session resumed from ")) this.resumed(text);
       // mod_stanza_debug traces client and server sessions only: a component's stanzas show as
       // their start tag in Prosody's own debug line, which is not the stanza.
       else if (text.includes("\tReceived[component]: <") && componentStanza.test(text)) {
@@ -187,9 +215,22 @@ export class ProsodyLogDecoder implements CaptureDecoder {
   private disconnected(text: string): void {
     const m = logLine(text, isDisconnection);
     if (m) {
+      const jid = this.bound.get(m.session);
+      if (jid !== undefined) this.sessions.disconnected(m.session, jid);
       this.bound.delete(m.session);
       this.fresh.delete(m.session);
     }
+  }
+
+  /**
+   * A session with stream management hibernates when its connection breaks (the log says it
+   * disconnected) and a new connection may resume it (XEP-0198): the stanzas after it are logged
+   * under the first session's id, without a new binding. Its JID comes back from the disconnection.
+   */
+  private resumed(text: string): void {
+    const m = logLine(text, isResumption);
+    const jid = m && this.sessions.wasDisconnected(m.session);
+    if (m && jid !== undefined) this.bound.set(m.session, jid);
   }
 
   /** How many client sessions have a bound JID now. */
@@ -405,6 +446,7 @@ function nameAndLevel(line: string, start: number, n: number): boolean {
 }
 
 const isRecord: Accept = (line, message) => line.startsWith("RECV: ", message) || line.startsWith("SEND: ", message);
+const isResumption: Accept = (line, message) => line.startsWith("mod_smacks session resumed from ", message);
 const isDisconnection: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 4 && line.startsWith("info", levelStart) && line.startsWith("Client disconnected", message);
 
 /** A record's first line (RECV or SEND), or undefined. */

@@ -56,3 +56,45 @@ test("a reconnected client holds none of its earlier session's origin marks, in 
   await runCli(["sim", "marks.pfw", "--traffic", "prosody.log"], { cwd: dir, stdout: (s) => (text += s), stderr: () => undefined });
   t.notRegex(text, /the log disagrees/);
 });
+
+test("a session resumed with stream management (XEP-0198) is the same session: its stanzas are its JID's and its origin marks hold, in Prosody and in the simulation of its log", async (t) => {
+  if (!requireProsody(t)) return;
+  const server = await ProsodyServer.start({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [script], modules: ["stanza_debug", "smacks"] });
+  let log: string;
+  let bobGotM3: boolean;
+  try {
+    const bob = await XmppClient.login(server.port, "bob", "b.test", "pw", "desk");
+    bob.write("<presence/>");
+    const first = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
+    const previd = await first.enableResumption();
+    // Dropped and marked: nothing goes back to alice, so nothing is resent on resumption.
+    first.write("<message to='bob@b.test/desk' type='chat' id='m1'><body>mark me</body></message>");
+    await new Promise((r) => setTimeout(r, 200));
+    first.drop();
+    for (let i = 0; i < 100 && !/Session going into hibernation/.test(server.log()); i++) await new Promise((r) => setTimeout(r, 50));
+    const again = await XmppClient.resume(server.port, "alice", "a.test", "pw", previd);
+    const delivered = bob.waitFor((s) => s.attr.id === "m3", 2000);
+    again.write("<message to='bob@b.test/desk' type='chat' id='m3'><body>after resuming</body></message>");
+    bobGotM3 = (await delivered) !== undefined;
+    again.close();
+    bob.close();
+    await new Promise((r) => setTimeout(r, 200));
+    log = server.log();
+  } finally {
+    server.stop();
+    await server.exited();
+  }
+  t.false(bobGotM3, "Prosody: the resumed session is still marked, m3 is dropped");
+  t.regex(log, /mod_smacks session resumed from/);
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-resume-"));
+  writeFileSync(join(dir, "prosody.log"), log);
+  writeFileSync(join(dir, "r.pfw"), script);
+  let stdout = "";
+  const code = await runCli(["sim", "r.pfw", "--traffic", "prosody.log", "--format", "json"], { cwd: dir, stdout: (s) => (stdout += s), stderr: () => undefined });
+  t.is(code, 0);
+  const lines = log.split("\n");
+  const records = stdout.trim().split("\n").map((l) => JSON.parse(l) as { kind?: string; line: number; verdict?: string; message?: string });
+  const m3 = records.find((r) => r.verdict !== undefined && /id='m3'/.test(lines[r.line - 1]!));
+  t.is(m3?.verdict, "drop", JSON.stringify(records));
+  t.deepEqual(records.filter((r) => r.kind === "warning").map((r) => r.message), []);
+});

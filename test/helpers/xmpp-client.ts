@@ -48,6 +48,40 @@ export class XmppClient {
     return c;
   }
 
+  /**
+   * Connects and authenticates, then resumes a stream-management session (XEP-0198) instead of
+   * binding a resource: the stanzas written after it belong to the session `previd` names.
+   */
+  static async resume(port: number, user: string, host: string, password: string, previd: string): Promise<XmppClient> {
+    const c = new XmppClient(port, host);
+    await c.open();
+    await c.waitFeatures();
+    c.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${user}\0${password}`).toString("base64")}</auth>`);
+    const auth = await c.waitFor((s) => s.name === "success" || s.name === "failure");
+    if (auth?.name !== "success") throw new Error(`SASL PLAIN failed for ${user}@${host}`);
+    c.restart();
+    await c.waitFeatures();
+    const answer = c.waitFor((s) => s.name === "resumed" || s.name === "failed");
+    c.write(`<resume xmlns='urn:xmpp:sm:3' h='0' previd='${previd}'/>`);
+    if ((await answer)?.name !== "resumed") throw new Error(`stream resumption failed for ${user}@${host}`);
+    return c;
+  }
+
+  /** Turns on stream management with resumption; its id (for {@link XmppClient.resume}). */
+  async enableResumption(): Promise<string> {
+    const answer = this.waitFor((s) => s.name === "enabled" || s.name === "failed");
+    this.write("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    const enabled = await answer;
+    const id = enabled?.name === "enabled" ? enabled.attr.id : undefined;
+    if (!id) throw new Error("stream management with resumption was refused");
+    return id;
+  }
+
+  /** The connection breaks (no closing of the stream): a resumable session goes into hibernation. */
+  drop(): void {
+    this.socket.destroy();
+  }
+
   /** Connects as an external component (XEP-0114): the handshake, then stanzas from `domain`. */
   static async component(port: number, domain: string, secret: string): Promise<XmppClient> {
     const c = new XmppClient(port, domain);
