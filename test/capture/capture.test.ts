@@ -127,19 +127,13 @@ test("real Prosody logs in the file sink's other formats (ISO timestamps, none, 
   ];
   const seen: unknown[] = [];
   for (const f of formats) {
-    const server = await ProsodyServer.start({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [], modules: ["stanza_debug"], ...(f.timestamps !== undefined ? { logTimestamps: f.timestamps } : {}), ...(f.width !== undefined ? { logSourceWidth: f.width } : {}) });
-    let log: string;
-    try {
+    const options = { hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [], modules: ["stanza_debug"], ...(f.timestamps !== undefined ? { logTimestamps: f.timestamps } : {}), ...(f.width !== undefined ? { logSourceWidth: f.width } : {}) };
+    const log = await ProsodyServer.logOf(options, async (server) => {
       const alice = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
       alice.write("<message to='bob@b.test' type='chat' id='x1'><body>hello</body></message>");
       await alice.iq("<iq type='get' id='sync'><query xmlns='jabber:iq:roster'/></iq>", "sync");
       alice.close();
-      await new Promise((r) => setTimeout(r, 200));
-      log = server.log();
-    } finally {
-      server.stop();
-      await server.exited();
-    }
+    });
     if (f.width !== undefined) t.regex(log, /^c2s\w+ +debug\tRECV: /m, `${f.name}: the log as the console shows it`);
     else if (f.timestamps === false) t.regex(log, /^c2s\w+\tdebug\tRECV: /m, f.name);
     else if (f.timestamps) t.regex(log, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d c2s\w+\tdebug\tRECV: /m, f.name);
@@ -157,9 +151,7 @@ test("real Prosody logs in the file sink's other formats (ISO timestamps, none, 
 
 test("a rotated real Prosody log: a client session bound in the earlier file sends in the later one", async (t) => {
   if (!requireProsody(t)) return;
-  const server = await ProsodyServer.start({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [], modules: ["stanza_debug"] });
-  let log: string;
-  try {
+  const log = await ProsodyServer.logOf({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [], modules: ["stanza_debug"] }, async (server) => {
     const alice = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
     const bob = await XmppClient.login(server.port, "bob", "b.test", "pw", "desk");
     bob.write("<presence/>");
@@ -172,12 +164,7 @@ test("a rotated real Prosody log: a client session bound in the earlier file sen
     await alice.iq("<iq type='get' id='sync2'><query xmlns='jabber:iq:roster'/></iq>", "sync2");
     alice.close();
     bob.close();
-    await new Promise((r) => setTimeout(r, 200));
-    log = server.log();
-  } finally {
-    server.stop();
-    await server.exited();
-  }
+  });
   // Rotated right after alice's first message.
   const lines = log.split("\n");
   const cut = lines.findIndex((l) => /RECV: <message[^\n]*id='x1'/.test(l)) + 1;

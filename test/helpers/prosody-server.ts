@@ -58,6 +58,20 @@ export class ProsodyServer {
     readonly componentPort: number,
   ) {}
 
+  /** Runs `scenario` against a server of its own and returns the server's log (stopped, whatever happens). */
+  static async logOf(options: ServerOptions, scenario: (server: ProsodyServer) => Promise<void>): Promise<string> {
+    const server = await ProsodyServer.start(options);
+    try {
+      await scenario(server);
+      // The last stanzas' lines reach the log a moment later.
+      await new Promise((r) => setTimeout(r, 200));
+      return server.log();
+    } finally {
+      server.stop();
+      await server.exited();
+    }
+  }
+
   static async start(options: ServerOptions): Promise<ProsodyServer> {
     const dir = mkdtempSync(join(tmpdir(), "stanzafw_server_"));
     chmodSync(dir, 0o755);

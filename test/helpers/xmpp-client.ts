@@ -27,8 +27,8 @@ export class XmppClient {
     private readonly host: string,
   ) {}
 
-  /** Connects, authenticates, binds `resource` and sends initial presence. */
-  static async login(port: number, user: string, host: string, password: string, resource: string): Promise<XmppClient> {
+  /** Connects and authenticates (SASL PLAIN): the stream after it, before resource binding. */
+  private static async authenticated(port: number, user: string, host: string, password: string): Promise<XmppClient> {
     const c = new XmppClient(port, host);
     await c.open();
     await c.waitFeatures();
@@ -37,6 +37,12 @@ export class XmppClient {
     if (auth?.name !== "success") throw new Error(`SASL PLAIN failed for ${user}@${host}`);
     c.restart();
     await c.waitFeatures();
+    return c;
+  }
+
+  /** Connects, authenticates, binds `resource` and sends initial presence. */
+  static async login(port: number, user: string, host: string, password: string, resource: string): Promise<XmppClient> {
+    const c = await XmppClient.authenticated(port, user, host, password);
     c.write(`<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
     const bound = await c.waitFor((s) => s.name === "iq" && s.attr.id === "bind1");
     const jid = bound?.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind")?.getChildText("jid", "urn:ietf:params:xml:ns:xmpp-bind");
@@ -53,14 +59,7 @@ export class XmppClient {
    * binding a resource: the stanzas written after it belong to the session `previd` names.
    */
   static async resume(port: number, user: string, host: string, password: string, previd: string): Promise<XmppClient> {
-    const c = new XmppClient(port, host);
-    await c.open();
-    await c.waitFeatures();
-    c.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${user}\0${password}`).toString("base64")}</auth>`);
-    const auth = await c.waitFor((s) => s.name === "success" || s.name === "failure");
-    if (auth?.name !== "success") throw new Error(`SASL PLAIN failed for ${user}@${host}`);
-    c.restart();
-    await c.waitFeatures();
+    const c = await XmppClient.authenticated(port, user, host, password);
     const answer = c.waitFor((s) => s.name === "resumed" || s.name === "failed");
     c.write(`<resume xmlns='urn:xmpp:sm:3' h='0' previd='${previd}'/>`);
     if ((await answer)?.name !== "resumed") throw new Error(`stream resumption failed for ${user}@${host}`);
