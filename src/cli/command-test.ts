@@ -31,8 +31,10 @@ export async function runTest(io: CliIo, paths: readonly string[], options: Test
     options.reporter === "tap" ? tapReport(run) : options.reporter === "junit" ? junitReport(run) : options.reporter === "github" ? githubReport(run) + textReport(run, { coverage: options.coverage }) : textReport(run, { coverage: options.coverage });
   if (options.output) {
     writeAtomically(io.cwd, options.output, report);
-    // The report is in a file for a machine; the log still shows people what failed and why.
-    if (options.reporter !== "text") io.stdout(textReport(run, { coverage: options.coverage }));
+    // The report is in a file for a machine; the log still shows people what failed and why, and
+    // GitHub's annotations, which it reads from the log only, stay there too.
+    if (options.reporter === "github") io.stdout(report);
+    else if (options.reporter !== "text") io.stdout(textReport(run, { coverage: options.coverage }));
   } else io.stdout(report);
   let failed = run.cases.some((c) => c.status === "failed") || hasErrors(run.diagnostics);
   if (run.cases.length === 0) {

@@ -122,6 +122,10 @@ test("test: reporters tap, junit and github come from the same results", async (
   t.regex(junit.stdout, /^1 passed, 1 failed$/m);
   const github = await run(dir, "test", "--reporter", "github");
   t.regex(github.stdout, /^::error file=b\.test\.sfw,line=4,title=stanzafw%3A presence passes \(it does not\)::verdict drop, expected pass%0Aexpected: pass/m);
+  // GitHub reads annotations from the log only: with --output they are in the log too.
+  const githubFile = await run(dir, "test", "--reporter", "github", "--output", "annotations.txt");
+  t.regex(githubFile.stdout, /^::error file=b\.test\.sfw,line=4,/m);
+  t.regex(readFileSync(join(dir, "annotations.txt"), "utf8"), /^::error file=b\.test\.sfw,line=4,/m);
 });
 
 test("test: --reporter junit on standard output is one well-formed document, its summary a comment; with --output the log shows the failures", async (t) => {
