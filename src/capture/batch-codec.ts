@@ -10,7 +10,7 @@ import type { SendLine } from "./prosody-log.js";
  * One string per item, not per batch: the values split out of it are slices that keep the string
  * they were cut from alive, and some live as long as the run (a rate limiter's key, a session's
  * origin). Cut from a whole batch, each pinned its batch: memory grew with the number of senders
- * over the capture (430 MB for 1,000,000 stanzas from 10,000 servers). Cut from its item's string,
+ * over the capture (over 400 MB for 1,000,000 stanzas from 10,000 servers). Cut from its item's string,
  * a value keeps a few hundred bytes.
  *
  * Tokens are separated by U+001F; U+001E alone stands for an absent value. Neither can occur in
@@ -65,6 +65,7 @@ function recordIsSafe(record: object): boolean {
  * A record's keys travel as one token, its shape (the keys in order, joined by U+001E), and its
  * values after it: a batch repeats a few shapes (`from to type id`) thousands of times, and the
  * other side makes the objects with the same key strings each time, which V8 gives one layout.
+ * A key never holds U+001E: keys are checked as every token is ({@link safe}).
  */
 const KEYS = "\u001e";
 
