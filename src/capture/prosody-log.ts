@@ -25,6 +25,7 @@ export const recordStart = /^(?:([^\t]*?) )?(\S+)(?:\t| {2,})(\w+)\t(RECV|SEND):
 /** Any line of such a log (for recognising one): a Prosody level where the grammar puts it. */
 const anyLogLine = /^(?:[^\t<]* )?[^\s<]+(?:\t| {2,})(?:debug|info|warn|error)\t/;
 const stanzaStart = /^<(message|presence|iq)[\s/>]/;
+const bindNs = "urn:ietf:params:xml:ns:xmpp-bind";
 const componentStanza = /\tdebug\tReceived\[component\]: <(?:message|presence|iq)[\s/>]/;
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -213,12 +214,12 @@ export class ProsodyLogDecoder implements CaptureDecoder {
    * memory addresses) is not taken for this client before it binds a resource.
    */
   private disconnected(text: string): void {
-    const m = logLine(text, isDisconnection);
-    if (m) {
-      const jid = this.bound.get(m.session);
-      if (jid !== undefined) this.sessions.disconnected(m.session, jid);
-      this.bound.delete(m.session);
-      this.fresh.delete(m.session);
+    const session = sessionOf(text, isDisconnection);
+    if (session !== undefined) {
+      const jid = this.bound.get(session);
+      if (jid !== undefined) this.sessions.disconnected(session, jid);
+      this.bound.delete(session);
+      this.fresh.delete(session);
     }
   }
 
@@ -228,9 +229,9 @@ export class ProsodyLogDecoder implements CaptureDecoder {
    * under the first session's id, without a new binding. Its JID comes back from the disconnection.
    */
   private resumed(text: string): void {
-    const m = logLine(text, isResumption);
-    const jid = m && this.sessions.wasDisconnected(m.session);
-    if (m && jid !== undefined) this.bound.set(m.session, jid);
+    const session = sessionOf(text, isResumption);
+    const jid = session !== undefined ? this.sessions.wasDisconnected(session) : undefined;
+    if (jid !== undefined) this.bound.set(session!, jid);
   }
 
   /** How many client sessions have a bound JID now. */
@@ -277,7 +278,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     }
     const { stanza, streamNamespace } = item;
     if (p.direction === "SEND") {
-      const jid = stanza.name === "iq" && stanza.attr.type === "result" ? stanza.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind")?.getChildText("jid", "urn:ietf:params:xml:ns:xmpp-bind") : undefined;
+      const jid = stanza.name === "iq" && stanza.attr.type === "result" ? stanza.getChild("bind", bindNs)?.getChildText("jid", bindNs) : undefined;
       if (jid) {
         this.bound.set(p.session, jid);
         this.fresh.add(p.session);
@@ -337,7 +338,7 @@ function hasResource(jid: string | undefined): boolean {
 }
 
 function isBindRequest(stanza: XmlElement): boolean {
-  return stanza.name === "iq" && stanza.attr.type === "set" && stanza.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind") !== undefined;
+  return stanza.name === "iq" && stanza.attr.type === "set" && stanza.getChild("bind", bindNs) !== undefined;
 }
 
 /** The domain of a JID (what follows `@`, up to `/`). */
@@ -385,25 +386,9 @@ const isWord = (c: number): boolean => isUpper(c) || isLower(c) || isDigit(c) ||
 /** `\s` as JavaScript reads it, for the characters a log line can hold (TAB, LF, VT, FF, CR, space, NBSP and the Unicode spaces). */
 const isJsSpace = (c: number): boolean => (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 
-/** Any line of a Prosody log: `[TIMESTAMP ]NAME\tLEVEL\tMESSAGE` (or NAME padded with spaces). */
-export interface LogLine {
-  readonly time: string;
-  readonly session: string;
-  readonly level: string;
-  readonly message: string;
-}
-
-/**
- * A log line read as {@link recordStart} reads a record's first line, by hand: it is asked of
- * every line of a log that may hold millions of them, and the regular expression (with the copy
- * of the rest of the line it captures) cost more than parsing the stanza after it. As the
- * expression does, the shortest timestamp that leaves a name, a separator, a level and a TAB
- * before a message `accept` takes is chosen, and no timestamp at all only when none does.
- */
-export function logLine(line: string, accept: Accept = () => true): LogLine | undefined {
-  const at = findLogLine(line, accept);
-  if (at < 0) return undefined;
-  return { time: line.slice(0, at), session: line.slice(found.name, found.nameEnd), level: line.slice(found.levelStart, found.levelEnd), message: line.slice(found.levelEnd + 1) };
+/** The session (the logger's name) of a log line `accept` takes, or undefined. */
+function sessionOf(line: string, accept: Accept): string | undefined {
+  return findLogLine(line, accept) < 0 ? undefined : line.slice(found.name, found.nameEnd);
 }
 
 /** Whether a line's message (from `message`) and level (`levelStart` to `levelEnd`) are the ones looked for. */
@@ -412,7 +397,15 @@ type Accept = (line: string, message: number, levelStart: number, levelEnd: numb
 /** Where {@link findLogLine} found the parts (module state: no object per line). */
 const found = { name: 0, nameEnd: 0, levelStart: 0, levelEnd: 0 };
 
-/** The end of the timestamp (0 for none) of an accepted log line, or -1; its parts in {@link found}. */
+/**
+ * A log line, `[TIMESTAMP ]NAME\tLEVEL\tMESSAGE` (or NAME padded with spaces), read as
+ * {@link recordStart} reads a record's first line, by hand: it is asked of every line of a log
+ * that may hold millions of them, and the regular expression (with the copy of the rest of the
+ * line it captures) cost more than parsing the stanza after it. As the expression does, the
+ * shortest timestamp that leaves a name, a separator, a level and a TAB before a message `accept`
+ * takes is chosen, and no timestamp at all only when none does. Returns the end of the timestamp
+ * (0 for none), or -1; the line's parts are in {@link found}.
+ */
 function findLogLine(line: string, accept: Accept): number {
   const n = line.length;
   // Where a name may start: after each space before the first TAB (the timestamp's end), then at 0.

@@ -109,13 +109,10 @@ function negateIf(negate: boolean, f: Formula | undefined): Formula | undefined 
 /** User marks (tested or set) on 0.12: an option to turn on, said once per file, where they are first used. */
 export function requireUserMarks(ctx: CheckContext, span: Span): void {
   if (ctx.target !== "0.12") return;
-  ctx.require({ kind: "option", text: "firewall_experimental_user_marks = true", reason: "user marks are off by default in this mod_firewall" });
-  if (userMarksNoted.has(ctx)) return;
-  userMarksNoted.add(ctx);
-  ctx.report("SFW405", span, { message: "user marks need 'firewall_experimental_user_marks = true' in prosody.cfg.lua on this target" });
+  const option = "firewall_experimental_user_marks = true";
+  if (!ctx.requirements.has(option)) ctx.report("SFW405", span, { message: `user marks need '${option}' in prosody.cfg.lua on this target` });
+  ctx.require({ kind: "option", text: option, reason: "user marks are off by default in this mod_firewall" });
 }
-
-const userMarksNoted = new WeakSet<CheckContext>();
 
 /** The text of a path for INSPECT/compare: a path literal, a search name, or body/subject/thread. */
 function pathText(ctx: CheckContext, value: ast.Value, use: "value" | "exists"): string | undefined {

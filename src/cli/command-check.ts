@@ -3,7 +3,7 @@ import { hasErrors } from "../diag/diagnostic.js";
 import { analyzeSfw } from "../pipeline.js";
 import { readPfw } from "../pfw/read.js";
 import type { TargetVersion } from "../vocab/targets.js";
-import { displayPath, findRuleFiles, readText } from "./files.js";
+import { displayPath, findRuleFiles, readText, refuseTestFile } from "./files.js";
 import { formatDiagnostics, type DiagnosticFormat } from "./diagnostics-output.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 
@@ -20,7 +20,7 @@ export function runCheck(io: CliIo, paths: readonly string[], options: CheckComm
   // line. Read as a rule set, a test file or a stray file gives syntax errors about its first
   // line, which say nothing of the real mistake.
   for (const path of files) {
-    if (path.endsWith(".test.sfw")) throw new UsageError(`${path} is a test file: run it with 'stanzafw test ${path}'`);
+    refuseTestFile(path);
     if (!path.endsWith(".sfw") && !path.endsWith(".pfw")) throw new UsageError(`check takes .sfw and .pfw files (or directories), not ${path}`);
   }
   const sources = new Map<string, string>();

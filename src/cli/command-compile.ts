@@ -1,7 +1,7 @@
 import { basename, resolve } from "node:path";
 import { compileSfw } from "../pipeline.js";
 import type { TargetVersion } from "../vocab/targets.js";
-import { displayPath, readText, writeAtomically } from "./files.js";
+import { displayPath, readText, refuseTestFile, writeAtomically } from "./files.js";
 import { formatDiagnostics, type DiagnosticFormat } from "./diagnostics-output.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 
@@ -21,7 +21,7 @@ export interface CompileCommandOptions {
 export function runCompile(io: CliIo, file: string, options: CompileCommandOptions): number {
   // A .pfw is already what compile makes; the one thing to do with it is check it.
   if (file.endsWith(".pfw")) throw new UsageError(`compile takes a .sfw file, not ${file}: a .pfw is already a mod_firewall script (check it with 'stanzafw check ${file}')`);
-  if (file.endsWith(".test.sfw")) throw new UsageError(`${file} is a test file: run it with 'stanzafw test ${file}'`);
+  refuseTestFile(file);
   if (!file.endsWith(".sfw")) throw new UsageError(`compile takes a .sfw file, not ${file}`);
   const name = displayPath(io.cwd, file);
   const text = readText(io.cwd, file);

@@ -127,7 +127,8 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
       for (const r of results) {
         summary.add(r);
         report?.add(r);
-        if (r.kind === "record") logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result, errorExplained(r.input.stanza, world));
+        // Only a log's stanzas (they have its session) are compared with its SEND lines.
+        if (r.kind === "record" && r.input.annotations.session !== undefined) logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result, errorExplained(r.input.stanza, world));
         if (!printed(r, print)) continue;
         if (options.format === "json") out.write(jsonLine(r, options.trace) + "\n");
         else {

@@ -38,6 +38,11 @@ export function invalidUtf8At(bytes: Uint8Array, text: string): number | undefin
   return undefined;
 }
 
+/** A test file named where a rule set is wanted (check, compile): read as one, it gives syntax errors about its first line. */
+export function refuseTestFile(path: string): void {
+  if (path.endsWith(".test.sfw")) throw new UsageError(`${path} is a test file: run it with 'stanzafw test ${path}'`);
+}
+
 /** Why a file could not be read, in words (the error code stays for searching). */
 export function whyUnreadable(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
 import { parseStanzaRecord } from "./stanza-fast-path.js";
 import { XmlElement } from "./xml.js";
+import { stanzaKinds } from "../vocab/stanza-kinds.js";
 
 /**
  * Reading sample traffic: XML files with many stanzas, with or without a `<stream:stream>`
@@ -26,9 +27,12 @@ const stanzaNamespaces = new Set(["jabber:client", "jabber:server", "jabber:comp
 /** The stream namespaces the fast path reads stanzas of. */
 const recordNamespaces = new Set(["jabber:client", "jabber:server", "jabber:component:accept"]);
 
+/** The names of stanzas (at the top level, or in a stream or `<traffic>`). */
+const stanzaNames: ReadonlySet<string> = new Set(stanzaKinds);
+
 /** Why a top-level element is skipped; a stanza's name in another namespace is the usual slip. */
 function notAStanza(name: string, local: string, uri: string): string {
-  if (!["message", "presence", "iq"].includes(local)) return `<${name}> is not a stanza (message, presence or iq) and is skipped`;
+  if (!stanzaNames.has(local)) return `<${name}> is not a stanza (message, presence or iq) and is skipped`;
   if (uri === trafficNamespace) {
     return `<${name}> without xmlns inside <traffic xmlns='${trafficNamespace}'> is in the wrapper's namespace, not a stanza's: give it xmlns='jabber:client' (or give the wrapper's namespace a prefix: xmlns:t='${trafficNamespace}')`;
   }
@@ -332,7 +336,7 @@ export class TrafficReader {
         this.stack.push({ role: local, foreign: false, defaultUri });
         return;
       }
-      if (!stanzaNamespaces.has(uri) || !["message", "presence", "iq"].includes(local)) {
+      if (!stanzaNamespaces.has(uri) || !stanzaNames.has(local)) {
         this.report(this.tagStart, notAStanza(tag.name, local, uri));
         this.stack.push({ role: "other", foreign: false });
         return;
