@@ -202,6 +202,21 @@ test("log lines in a timestamp format the reader does not know: the stanzas are 
   ]);
 });
 
+test("XML captures: text between stanzas is ignored with one warning, where it starts (a log in a format the reader does not know, read as XML)", async (t) => {
+  const problems = (list: TrafficItem[]) => list.flatMap((i) => (i.kind === "problem" ? [`${i.line}:${i.column} ${i.kept ? "warning" : "skipped"}: ${i.message}`] : []));
+  const stray = await items(file("stray.xml", "<message to='a@example.org'/>\n  hello there <message to='b@example.org'/>\nmore text\n<message to='c@example.org'/>\n"));
+  t.is(stray.filter((i) => i.kind === "stanza").length, 3);
+  t.deepEqual(problems(stray), ["2:3 warning: text outside any stanza is ignored ('hello there '): an XML capture holds stanzas, or a whole stream; if this is a Prosody log, its lines are not in a format this reader knows (docs/traffic.md)"]);
+  const sameLine = await items(file("line.xml", "<message to='a@example.org'/> junk <message to='b@example.org'/>\n"));
+  t.deepEqual(problems(sameLine).map((p) => p.slice(0, 18)), ["1:31 warning: text"]);
+  // A log line whose fields are not where a Prosody log has them.
+  const syslog = await items(file("syslog.log", "Nov 25 05:43:30 myhost prosody[1234]: c2s5627f279e470: RECV: <message to='a@example.org'><body>hi</body></message>\n"));
+  t.regex(problems(syslog)[0] ?? "", /^1:1 warning: text outside any stanza is ignored \('Nov 25 05:43:30 myhost prosody\[1234\]: c2s5627f279e/);
+  // Whitespace is no stray text; nor are the remains of broken markup (the error is reported).
+  t.deepEqual(problems(await items(file("ws.xml", "  <message to='a@example.org'/>\n\t\n<message to='b@example.org'/>\n"))), []);
+  t.false(problems(await items(file("broken.xml", "<message to='a@example.org' <body>x</body></message>\nafter\n"))).some((p) => p.includes("text outside")));
+});
+
 test("a Prosody log without stanza lines (info level, or no mod_stanza_debug) says so instead of showing 0 stanzas", async (t) => {
   const got = await items(file("info.log", "Nov 25 10:00:00 general\tinfo\tHello and welcome to Prosody version 0.12.4\nNov 25 10:00:01 c2s55d0a0\tinfo\tClient connected\n"));
   t.deepEqual(
