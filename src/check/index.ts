@@ -17,6 +17,7 @@ import { reportRosterContext } from "./report-roster-context.js";
 import { reportUnusedDeclarations } from "./report-unused-declarations.js";
 import { reportRepeatedRates } from "./report-repeated-rates.js";
 import { reportImpossibleTypes } from "./report-impossible-types.js";
+import { mayMatchItsForward } from "./report-forward-loops.js";
 import { reportTargetFeatures } from "./report-target-features.js";
 
 export interface CheckOptions {
@@ -142,6 +143,9 @@ function translateRules(ctx: CheckContext, chain: ast.ChainDecl, pfwNameOf: (nam
     }
     if (chain.name.text === "deliver" && !(rule.when && !condition) && !testsRecipient(condition)) {
       for (const a of rule.actions) if (a.kind === "redirect" || a.kind === "copy") ctx.report("SFW318", a.span, { action: a.kind });
+    }
+    if (chain.name.text === "deliver" && !(rule.when && !condition) && mayMatchItsForward(condition)) {
+      for (const a of rule.actions) if (a.kind === "forward" || a.kind === "report") ctx.report("SFW319", a.span, { action: a.kind === "forward" ? "forward" : "report_to" });
     }
     const actions = rule.actions.map((a) => translateAction(ctx, a, pfwNameOf));
     if (rule.when && !condition) continue;

@@ -140,3 +140,20 @@ diagnosticCases("copy and redirect in deliver without a test of the recipient (S
     { name: "a redirect without conditions", source: 'chain deliver {\n  rule all { then redirect "bob@example.org" }\n}\n', diagnostics: [{ code: "SFW318", line: 2, column: 19, message: "'redirect' in the deliver chain" }] },
   ],
 });
+
+// The message FORWARD and REPORT TO send: from the host, to the target, holding only <forwarded>.
+diagnosticCases("forward in deliver by a rule that may match the forwarded message (SFW319)", {
+  valid: [
+    // The forwarded message has no body, is no presence, and is from the server, not a listed host.
+    'chain deliver {\n  rule spam { when body contains "casino" then forward "abuse@example.org"; drop }\n}\n',
+    'chain deliver {\n  rule subs { when kind == presence then forward "audit@example.org" }\n}\n',
+    'list blocked: set<domain> = file("/etc/prosody/blocked.txt")\nchain deliver {\n  rule blocked { when from.host in blocked then forward "abuse@example.org"; drop }\n}\n',
+    'chain deliver {\n  rule chats { when type == chat then forward "audit@example.org" }\n}\n',
+    'chain preroute {\n  rule all { when kind == message then forward "audit@example.org" }\n}\n',
+  ],
+  invalid: [
+    { name: "every normal message, the forward too", source: 'chain deliver {\n  rule audit { when kind == message and type == normal then forward "audit@example.org" }\n}\n', diagnostics: [{ code: "SFW319", line: 2, column: 61, message: "'forward' in the deliver chain, by a rule that may match the message it sends" }] },
+    { name: "a negated address test holds for the server", source: 'list blocked: set<domain> = file("/etc/prosody/blocked.txt")\nchain deliver {\n  rule others { when not from.host in blocked then forward "audit@example.org" }\n}\n', diagnostics: [{ code: "SFW319", line: 3, column: 52 }] },
+    { name: "a rule without conditions", source: 'chain deliver {\n  rule all { then forward "audit@example.org" }\n}\n', diagnostics: [{ code: "SFW319", line: 2, column: 19 }] },
+  ],
+});

@@ -123,6 +123,12 @@ chain deliver {
     steps: [msg("alice", "bob", "copy"), msg("alice", "bob", "redirect"), msg("alice", "bob", "forward"), msg("alice", "bob", "plain"), msg("alice", "bob", "loop"), msg("alice", "bob", "blocked copy")],
   },
   {
+    // What SFW319 warns of: the forward is a message of type normal too, and meets the rule again.
+    name: "a forward of every normal message forwards its own forwards until the stack overflows",
+    script: "::deliver\nKIND: message\nTYPE: normal\nFORWARD=carol@a.test\n",
+    steps: [msg("alice", "bob", "chat is not forwarded"), msg("alice", "bob", "audit me", "normal")],
+  },
+  {
     name: "addresses and payloads: TO FULL JID, FROM EXACTLY, PAYLOAD, INSPECT with expressions",
     script: "::deliver\nTO FULL JID?\nINSPECT: body#=full\nBOUNCE=not-acceptable\n\nFROM EXACTLY: alice@a.test/r\nINSPECT: body#=exact\nDROP.\n\nPAYLOAD: urn:example:p\nDROP.\n\nINSPECT: body#$=hello $<@to|node>\nBOUNCE=bad-request\n",
     steps: [
