@@ -127,7 +127,7 @@ export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendL
   const out: string[] = [];
   const objects: unknown[] = [];
   for (const s of sends) {
-    const values = [s.session, s.id, s.to, s.from, s.type];
+    const values = [s.session, s.name, s.id, s.to, s.from, s.type];
     if (values.every((v) => v === undefined || safe(v))) out.push("X" + values.map((v) => SEP + (v ?? NONE)).join("") + SEP + s.line);
     else {
       out.push("x" + SEP + objects.length);
@@ -198,11 +198,12 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
       items.push({ ...o, stanza: fromPlain(o.stanza) });
     } else if (tag === "X") {
       const session = t[i++]!;
+      const name = t[i++]!;
       const id = value();
       const to = value();
       const from = value();
       const type = value();
-      sends.push({ session, id, to, from, type, line: Number(t[i++]) });
+      sends.push({ session, name, id, to, from, type, line: Number(t[i++]) });
     } else if (tag === "x") sends.push(batch.objects[Number(t[i++])] as SendLine);
     else throw new Error(`internal error: unknown token '${tag}' in an encoded batch`);
   }

@@ -97,6 +97,34 @@ function remove<V extends { readonly who: string; other: V | undefined }>(map: M
   }
 }
 
+/** What tells a stanza apart besides its id: its name, type and recipient. */
+export interface StanzaKey {
+  readonly name: string;
+  readonly type?: string | undefined;
+  readonly to?: string | undefined;
+}
+
+const subscriptionTypes = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
+
+function bare(jid: string): string {
+  const slash = jid.indexOf("/");
+  return slash < 0 ? jid : jid.slice(0, slash);
+}
+
+/**
+ * How a stanza and the SEND line of its delivery find each other: by id and sender. A
+ * subscription request or answer is delivered from the sender's bare JID, and clients rarely give
+ * it an id (seen in real Prosody logs): it is matched by its type, bare sender and bare
+ * recipient instead, whatever its id. Undefined: the stanza cannot be matched.
+ */
+function matchKey(stanza: StanzaKey | undefined, id: string | undefined, from: string | undefined, to: string | undefined): { id: string; who: string } | undefined {
+  if (!from) return undefined;
+  if (stanza?.name === "presence" && stanza.type !== undefined && subscriptionTypes.has(stanza.type)) {
+    return to ? { id: `\u0001${stanza.type}\u0001${bare(to)}`, who: bare(from) } : undefined;
+  }
+  return id ? { id, who: from } : undefined;
+}
+
 export class LogCheck {
   private readonly predictions = new Recent<Prediction>();
   private readonly sends = new Recent<Sent>();
@@ -107,25 +135,25 @@ export class LogCheck {
    * A simulated stanza from a log (keyed by sender and id; stanzas without id cannot be matched).
    * `errorExplained`: an error the server sends back for it says nothing of the firewall.
    */
-  predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult, errorExplained = false): void {
-    if (!session || !from || !id) return;
-    const p: Prediction = { who: from, file, line, session, verdict: result.verdict, errorExplained, other: undefined };
-    const seen = this.sends.get(id, from);
-    if (seen && this.contradicts(id, p, seen)) return;
-    this.predictions.set(id, p);
+  predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult, errorExplained = false, stanza?: StanzaKey): void {
+    const key = matchKey(stanza, id, from, stanza?.to);
+    if (!session || !key) return;
+    const p: Prediction = { who: key.who, file, line, session, verdict: result.verdict, errorExplained, other: undefined };
+    const seen = this.sends.get(key.id, key.who);
+    if (seen && this.contradicts(key.id, p, seen)) return;
+    this.predictions.set(key.id, p);
   }
 
   /** A SEND line of the log. */
-  sent(o: { session: string; id: string | undefined; to: string | undefined; from: string | undefined; type: string | undefined; line: number }): void {
-    if (!o.id) return;
+  sent(o: { session: string; name?: string | undefined; id: string | undefined; to: string | undefined; from: string | undefined; type: string | undefined; line: number }): void {
     // An error goes back to the sender of the stanza with this id; a delivery comes from it.
     const error = o.type === "error";
-    const who = error ? o.to : o.from;
-    if (!who) return;
-    const s: Sent = { who, error, session: o.session, line: o.line, other: undefined };
-    const p = this.predictions.get(o.id, who);
-    if (p) this.contradicts(o.id, p, s);
-    else this.sends.set(o.id, s);
+    const key = error ? (o.id && o.to ? { id: o.id, who: o.to } : undefined) : matchKey(o.name !== undefined ? { name: o.name, type: o.type } : undefined, o.id, o.from, o.to);
+    if (!key) return;
+    const s: Sent = { who: key.who, error, session: o.session, line: o.line, other: undefined };
+    const p = this.predictions.get(key.id, key.who);
+    if (p) this.contradicts(key.id, p, s);
+    else this.sends.set(key.id, s);
   }
 
   /** Compares; a contradiction is counted once (a stanza delivered to several resources is one). */

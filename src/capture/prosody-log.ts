@@ -48,6 +48,8 @@ export interface LogReaderOptions {
 /** What a SEND line of the log showed (for comparing the server's actions with the simulation). */
 export interface SendLine {
   readonly session: string;
+  /** The stanza's name (message, presence, iq). */
+  readonly name: string;
   readonly id: string | undefined;
   readonly to: string | undefined;
   readonly from: string | undefined;
@@ -292,7 +294,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
         const roster = owner ? rosterIq(stanza) : undefined;
         if (roster) this.options.onRoster(owner!, roster);
       }
-      this.options.onSend?.({ session: p.session, id: stanza.attr.id, to: stanza.attr.to, from: stanza.attr.from, type: stanza.attr.type, line: p.line });
+      this.options.onSend?.({ session: p.session, name: stanza.name, id: stanza.attr.id, to: stanza.attr.to, from: stanza.attr.from, type: stanza.attr.type, line: p.line });
       return;
     }
     const c2s = p.session.startsWith("c2s");

@@ -11,7 +11,7 @@ import { progressFor, trafficBatches, worldForCaptures } from "./traffic-input.j
 import { validateWorld, World, type WorldData } from "../sim/world.js";
 import { HtmlReport } from "../report/html-report.js";
 import { baseRuleName } from "../sim/rule-names.js";
-import { LogCheck } from "../capture/log-check.js";
+import { LogCheck, type StanzaKey } from "../capture/log-check.js";
 import type { XmlElement } from "../sim/xml.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { formatDiagnostics } from "./diagnostics-output.js";
@@ -128,7 +128,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
         summary.add(r);
         report?.add(r);
         // Only a log's stanzas (they have its session) are compared with its SEND lines.
-        if (r.kind === "record" && r.input.annotations.session !== undefined) logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result, errorExplained(r.input.stanza, world));
+        if (r.kind === "record" && r.input.annotations.session !== undefined) logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result, errorExplained(r.input.stanza, world), subscriptionKey(r.input.stanza));
         if (!printed(r, print)) continue;
         if (options.format === "json") out.write(jsonLine(r, options.trace) + "\n");
         else {
@@ -150,6 +150,11 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const nothing = nothingSimulated(summary.stanzas, summary.problems);
   if (nothing) io.stderr(nothing);
   return hasErrors(loaded.diagnostics) || sim.loadReports().some((r) => !r.loaded) || nothing ? exitCodes.failed : exitCodes.ok;
+}
+
+/** A presence's name, type and recipient, by which the log check matches subscriptions; undefined for other stanzas (matched by id). */
+function subscriptionKey(stanza: XmlElement): StanzaKey | undefined {
+  return stanza.name === "presence" ? { name: stanza.name, type: stanza.attr.type, to: stanza.attr.to } : undefined;
 }
 
 /**

@@ -149,6 +149,30 @@ test("real Prosody logs in the file sink's other formats (ISO timestamps, none, 
   t.deepEqual(seen, formats.map(() => [["c2s:alice@a.test/phone", "x1", "hello"]]));
 });
 
+test("a real Prosody log: a subscription request the server delivered (from the bare JID, without an id) disagrees with a simulation that drops it", async (t) => {
+  if (!requireProsody(t)) return;
+  const log = await ProsodyServer.logOf({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [], modules: ["stanza_debug"] }, async (server) => {
+    const alice = await XmppClient.login(server.port, "alice", "a.test", "pw", "phone");
+    const bob = await XmppClient.login(server.port, "bob", "b.test", "pw", "desk");
+    bob.write("<presence/>");
+    await bob.iq("<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>", "r1");
+    alice.write("<presence to='bob@b.test' type='subscribe'/>");
+    await alice.iq("<iq type='get' id='sync'><query xmlns='jabber:iq:roster'/></iq>", "sync");
+    await bob.iq("<iq type='get' id='r2'><query xmlns='jabber:iq:roster'/></iq>", "r2");
+    alice.close();
+    bob.close();
+  });
+  t.regex(log, /SEND: <presence[^\n]*type='subscribe'[^\n]*from='alice@a\.test'/, "delivered to bob from alice's bare JID");
+  const path = file("subscription.log", log);
+  const run = async (script: string) => {
+    let out = "";
+    await runCli(["sim", file("r.pfw", script), "--traffic", path], { cwd: tmpdir(), stdout: (x) => (out += x), stderr: () => undefined });
+    return out;
+  };
+  t.notRegex(await run("KIND: message\nINSPECT: body#=never\nDROP.\n"), /the log disagrees/);
+  t.regex(await run("::deliver\nKIND: presence\nTYPE: subscribe\nDROP.\n"), /the log disagrees with the simulation on 1 stanza:\n {2}\S*subscription\.log:\d+: simulated drop, but the server delivered it/);
+});
+
 test("a rotated real Prosody log: a client session bound in the earlier file sends in the later one", async (t) => {
   if (!requireProsody(t)) return;
   const log = await ProsodyServer.logOf({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "bob@b.test": "pw" }, scripts: [], modules: ["stanza_debug"] }, async (server) => {

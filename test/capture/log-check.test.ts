@@ -3,7 +3,7 @@ import { LogCheck } from "../../src/capture/log-check.js";
 import type { SimResult } from "../../src/sim/engine.js";
 
 const result = (verdict: SimResult["verdict"]) => ({ verdict }) as SimResult;
-const send = (o: { session: string; id?: string; to?: string; from?: string; type?: string; line: number }) => ({ id: undefined, to: undefined, from: undefined, type: undefined, ...o });
+const send = (o: { session: string; name?: string; id?: string; to?: string; from?: string; type?: string; line: number }) => ({ id: undefined, to: undefined, from: undefined, type: undefined, ...o });
 
 /** [what happens, in order] → the disagreements found (simulated line, sendLine). */
 const cases: [string, (c: LogCheck) => void, [number, string, string, number][]][] = [
@@ -53,6 +53,26 @@ const cases: [string, (c: LogCheck) => void, [number, string, string, number][]]
       c.sent(send({ session: "s2s1", id: "m3", to: "a@x/r", type: "error", line: 4 }));
     },
     [[3, "pass", "the server sent an error back", 4]],
+  ],
+  [
+    "subscriptions are delivered from the sender's bare JID, usually without an id: matched by type, sender and recipient",
+    (c) => {
+      const subscribe = { name: "presence", type: "subscribe", to: "bob@b.test" };
+      c.predict("f", 1, "c2s1", "alice@a.test/phone", undefined, result("drop"), false, subscribe);
+      c.sent(send({ session: "c2s2", name: "presence", from: "alice@a.test", to: "bob@b.test", type: "subscribe", line: 2 }));
+      // An id on the request does not change how it is matched; a full JID as recipient is its bare JID's.
+      c.sent(send({ session: "c2s2", name: "presence", id: "s3", from: "alice@a.test", to: "bob@b.test", type: "subscribe", line: 3 }));
+      c.predict("f", 4, "c2s1", "alice@a.test/phone", "s4", result("drop"), false, { ...subscribe, to: "bob@b.test/desk" });
+      // Another type, another recipient, another sender: not the same stanza.
+      c.predict("f", 5, "c2s1", "alice@a.test/phone", undefined, result("drop"), false, { name: "presence", type: "subscribed", to: "carol@b.test" });
+      c.sent(send({ session: "c2s3", name: "presence", from: "alice@a.test", to: "carol@b.test", type: "subscribe", line: 6 }));
+      c.sent(send({ session: "c2s3", name: "presence", from: "dave@a.test", to: "carol@b.test", type: "subscribed", line: 7 }));
+      c.sent(send({ session: "c2s4", name: "presence", from: "alice@a.test", to: "dan@b.test", type: "subscribed", line: 8 }));
+    },
+    [
+      [1, "drop", "the server delivered it", 2],
+      [4, "drop", "the server delivered it", 3],
+    ],
   ],
   [
     "two senders using the same id are told apart",

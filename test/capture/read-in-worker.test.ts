@@ -124,7 +124,7 @@ test("items holding the codec's separator characters travel whole", (t) => {
     { kind: "stanza", file: "f", line: 4, column: 1, stanza: new XmlElement("presence"), streamNamespace: "jabber:server", annotations: { newSession: true, origin: "c2s:a@b/c" }, defaults: { start: "2026-01-01T00:00:00Z" } },
     { kind: "problem", file: "f", line: 5, column: 1, message: "bad \u001f" },
   ];
-  const sends: SendLine[] = [{ session: "s\u001f", id: undefined, to: "t", from: undefined, type: "error", line: 9 }, { session: "s", id: "i", to: undefined, from: "f", type: undefined, line: 10 }];
+  const sends: SendLine[] = [{ session: "s\u001f", name: "message", id: undefined, to: "t", from: undefined, type: "error", line: 9 }, { session: "s", name: "presence", id: "i", to: undefined, from: "f", type: undefined, line: 10 }];
   const decoded = decodeBatch(encodeBatch(items, sends), "f");
   t.deepEqual(decoded.items, items);
   t.deepEqual(decoded.sends, sends);
