@@ -282,16 +282,20 @@ export class Simulator {
   simulate(event: SimEvent): SimResult {
     // The event's stanza is never changed: the simulation works on a copy (of the attributes
     // only, unless a rule can change children).
-    const stanza = this.changesChildren ? event.stanza.clone() : new XmlElement(event.stanza.name, { ...event.stanza.attr }, event.stanza.children);
-    const origin = event.origin ?? this.inferOrigin(stanza);
+    const given = event.stanza;
+    const origin = event.origin ?? this.inferOrigin(given);
     const originProblem = event.origin !== undefined && !this.sessions.has(origin) ? originProblemOf(origin) : undefined;
-    if (originProblem) return new Outcome("unsimulatable", undefined, undefined, [], [], [], [], this.options.trace ? [] : undefined, originProblem, stanza);
+    if (originProblem) return new Outcome("unsimulatable", undefined, undefined, [], [], [], [], this.options.trace ? [] : undefined, originProblem, given);
     // A new connection starts again from what the world says of the session.
     if (event.newSession) this.sessions.delete(origin);
     const session = this.session(origin);
-    if (session.type === "c2s" && session.fullJid !== undefined) {
-      // Prosody stamps client stanzas with the session's full JID, and removes a `to` that is the sender's own bare JID.
-      stanza.attr.from = session.fullJid;
+    // Prosody stamps client stanzas with the session's full JID, and removes a `to` that is the sender's own bare JID.
+    const stamped = session.type === "c2s" && session.fullJid !== undefined && (given.attr.from !== session.fullJid || given.attr.to === bareJid(session.fullJid));
+    // Only STRIP and INJECT change a stanza (its children), and only stamping its attributes: any
+    // other stanza is simulated as it is, uncopied.
+    const stanza = this.changesChildren ? given.clone() : stamped ? new XmlElement(given.name, { ...given.attr }, given.children) : given;
+    if (stamped) {
+      stanza.attr.from = session.fullJid!;
       if (stanza.attr.to === bareJid(session.fullJid)) delete stanza.attr.to;
     }
     const assume = new Assumptions();
