@@ -1,8 +1,8 @@
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { diag } from "../diag/diagnostic.js";
-import type { CheckedChain, CheckedFile, CheckedRule, Literal } from "../check/model.js";
+import type { CheckedChain, CheckedFile, CheckedRule, Formula, Literal } from "../check/model.js";
 import { literalKey } from "../check/model.js";
-import { toDnf, type Conjunction, type SignedLiteral } from "../check/formula.js";
+import { literalsOf, toDnf, type Conjunction, type SignedLiteral } from "../check/formula.js";
 import { isTerminal } from "../check/report-dead-actions.js";
 import type { LoweredAction, LoweredChain, LoweredCondition, LoweredRule, LoweredScript, RuleOrigin } from "./lowered.js";
 
@@ -37,7 +37,7 @@ function toCondition(s: SignedLiteral): LoweredCondition {
   return { name: s.literal.name, negated: s.negated, argument: s.literal.argument };
 }
 
-function lowerRule(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain[], diagnostics: Diagnostic[]): LoweredRule[] {
+function lowerRule(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain[], diagnostics: Diagnostic[], helperBase = `user/sfw:${chain.name}:${rule.name}`): LoweredRule[] {
   const actions: LoweredAction[] = rule.actions.map((a) => ({ name: a.name, argument: a.argument }));
   if (!rule.condition) return [{ conditions: [], actions, origin: origin(rule) }];
   const dnf = toDnf(rule.condition, maxConjunctions);
@@ -49,7 +49,13 @@ function lowerRule(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain
     diagnostics.push(diag("SFW309", rule.span, { message: `the condition of rule '${rule.name}' can never be true, so the rule is left out` }, { severity: "warning" }));
     return [];
   }
-  if (!rateTestsLowerable(rule, dnf, diagnostics)) return [];
+  const rateProblems = rateTestProblems(rule, dnf);
+  if (rateProblems.length > 0) {
+    const split = lowerBeforeRate(chain, rule, helpers, diagnostics, helperBase);
+    if (split) return split;
+    diagnostics.push(...rateProblems);
+    return [];
+  }
   if (dnf.length === 1) return [{ conditions: dnf[0]!.map(toCondition), actions, origin: origin(rule) }];
 
   if (actions.some((a) => isTerminal(a.name))) {
@@ -61,6 +67,8 @@ function lowerRule(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain
   const rest = dnf.map((c) => c.slice(prefix.length));
   const rateInRest = rest.flat().find((s) => s.literal.sideEffect);
   if (rateInRest) {
+    const split = lowerBeforeRate(chain, rule, helpers, diagnostics, helperBase);
+    if (split) return split;
     diagnostics.push(
       diag("SFW309", rateInRest.literal.span, {
         message: `this rate test is inside an 'or' whose actions do not end the chain; mod_firewall would need a helper chain with its own rate buckets. Test the rate first ('${rateTestSource(rateInRest.literal)} and (…)') or end the actions with a terminal action`,
@@ -68,7 +76,7 @@ function lowerRule(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain
     );
     return [];
   }
-  const helperName = `user/sfw:${chain.name}:${rule.name}`;
+  const helperName = helperBase;
   const helperRules: LoweredRule[] = [];
   for (const [i, c] of rest.entries()) {
     helperRules.push({ conditions: c.map(toCondition), actions: [...actions, { name: "RETURN", argument: undefined }], origin: origin(rule, `${i + 1} of ${rest.length}`) });
@@ -98,11 +106,45 @@ function rateTestSource(literal: Literal): string {
 }
 
 /**
+ * `(a or b) and exceeds r …`: the alternatives before the rate test are tested in a helper chain,
+ * each jumping, when it matches, to a second helper that holds the rate test and the rest of the
+ * rule, then returning — so the rate counts exactly the stanzas the alternatives select, once each,
+ * as the source says. (Split into one rule per alternative, the rate test would be hoisted by
+ * mod_firewall and count every stanza.) The second helper's verdict goes back up as the rule's:
+ * `true` from drop, bounce, redirect; `false` from pass (each caller then passes, as a pass in the
+ * rule itself would); `nil` when it falls through, and the jump's `return` ends the first helper.
+ * Not for rules whose actions would mean something else inside a jumped-to chain: `default` (there
+ * it passes) and `return` (there it ends only the helper). Undefined where this does not apply.
+ */
+function lowerBeforeRate(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain[], diagnostics: Diagnostic[], base: string): LoweredRule[] | undefined {
+  const condition = rule.condition;
+  if (condition?.kind !== "and") return undefined;
+  if (rule.actions.some((a) => a.name === "DEFAULT" || a.name === "RETURN")) return undefined;
+  const at = condition.operands.findIndex((o) => literalsOf(o).some((l) => l.sideEffect));
+  if (at <= 0) return undefined;
+  const conjunction = (operands: readonly Formula[]): Formula => (operands.length === 1 ? operands[0]! : { kind: "and", operands });
+  const before = toDnf(conjunction(condition.operands.slice(0, at)), maxConjunctions);
+  if (!before || before.length === 0 || rateTestProblems(rule, before).length > 0) return undefined;
+  const rateHelper = `${base}:rate`;
+  const alternatives: LoweredRule[] = [];
+  for (const [i, c] of before.entries()) {
+    alternatives.push({ conditions: c.map(toCondition), actions: [{ name: "JUMP CHAIN", argument: rateHelper }, { name: "RETURN", argument: undefined }], origin: origin(rule, `alternative ${i + 1} of ${before.length}`) });
+    if (c.length === 0) break;
+  }
+  const rest: CheckedRule = { ...rule, condition: conjunction(condition.operands.slice(at)) };
+  const restRules = lowerRule(chain, rest, helpers, diagnostics, `${base}:rest`);
+  if (restRules.length === 0) return [];
+  helpers.push({ name: base, rules: alternatives, helperFor: origin(rule), note: "tests the alternatives before its rate test, and runs the rate test once for a stanza they select" });
+  helpers.push({ name: rateHelper, rules: restRules, helperFor: origin(rule), note: "the rate test and what follows it, reached only from the alternatives before it" });
+  return [{ conditions: [], actions: [{ name: "JUMP CHAIN", argument: base }], origin: origin(rule, "jump to helper") }];
+}
+
+/**
  * A rate test may be shared by several conjunctions only as the same source occurrence at the
  * start of each (mod_firewall's hoisting then evaluates it once, as the source does); two
  * occurrences of one rate test in a rule would be hoisted into one evaluation.
  */
-function rateTestsLowerable(rule: CheckedRule, dnf: readonly Conjunction[], diagnostics: Diagnostic[]): boolean {
+function rateTestProblems(rule: CheckedRule, dnf: readonly Conjunction[]): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const byKey = new Map<string, Literal[]>();
   const misplaced = new Set<Literal>();
@@ -128,6 +170,5 @@ function rateTestsLowerable(rule: CheckedRule, dnf: readonly Conjunction[], diag
       problems.push(diag("SFW309", literals[1]!.span, { message: `rule '${rule.name}' tests '${key}' more than once; mod_firewall would evaluate it only once per stanza` }));
     }
   }
-  diagnostics.push(...problems);
-  return problems.length === 0;
+  return problems;
 }

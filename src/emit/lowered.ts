@@ -34,6 +34,8 @@ export interface LoweredChain {
   readonly rules: readonly LoweredRule[];
   /** For generated helper chains: the `.sfw` rule they implement. */
   readonly helperFor: RuleOrigin | undefined;
+  /** What a helper chain does, for its comment (default: runs the rule's actions once when any alternative matches). */
+  readonly note?: string;
 }
 
 /** The `.pfw` script before printing: definitions and chains with their origins. */

@@ -62,7 +62,7 @@ export function printPfw(script: LoweredScript, header: PrintHeader): PrintedPfw
     lines.push("");
   }
   for (const chain of script.chains) {
-    if (chain.helperFor) lines.push(commentSafe(`# Helper chain for ${source}:${chain.helperFor.span.start.line} rule ${chain.helperFor.ruleName}: runs its actions once when any alternative matches`));
+    if (chain.helperFor) lines.push(commentSafe(`# Helper chain for ${source}:${chain.helperFor.span.start.line} rule ${chain.helperFor.ruleName}: ${chain.note ?? "runs its actions once when any alternative matches"}`));
     lines.push(`::${chain.name}`);
     lines.push("");
     chain.rules.forEach((rule, index) => {

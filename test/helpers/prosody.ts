@@ -60,9 +60,13 @@ export function compileWithProsody(text: string, name: string): { ok: boolean; o
   return { ok: luac.status === 0, output: luac.status === 0 ? output : `generated Lua does not compile: ${luac.stderr}\n${output}` };
 }
 
-/** Runs a script's deliver chain on stanzas (one per line) with `prosodyctl mod_firewall test`. */
-export function testWithProsody(text: string, name: string, stanzas: string): { status: number | null; stdout: string; stderr: string } {
+/**
+ * Runs a script's deliver chain on stanzas (one per line) with `prosodyctl mod_firewall test`.
+ * It prints the stanzas that pass on stdout and what it sends back ("** Reply:") and its summary on
+ * stderr: `output` is both, in the order printed.
+ */
+export function testWithProsody(text: string, name: string, stanzas: string): { status: number | null; output: string } {
   const absolutePath = prosodyScriptPath(text, name);
-  const r = spawnSync("prosodyctl", ["mod_firewall", "test", absolutePath], { input: stanzas, encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  const r = spawnSync("sh", ["-c", 'exec prosodyctl mod_firewall test "$1" 2>&1', "sh", absolutePath], { input: stanzas, encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, output: r.stdout ?? "" };
 }
