@@ -27,6 +27,7 @@ const ruleDescriptions: Readonly<Record<string, string>> = {
   targetAction: "an action",
   markedAtom: "'origin_marked' or 'user_marked'",
   markAction: "'origin' or 'user'",
+  rateDecl: "a time unit (second, minute, hour, day) after 'per'",
 };
 
 export function tokenLabel(t: TokenType): string {

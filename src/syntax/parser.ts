@@ -15,6 +15,9 @@ const actionVerbs: ReadonlySet<TokenType> = new Set([
   T.Event, T.JumpEvent, T.Ruledep, T.Log, T.Strip, T.Mark, T.Unmark, T.Add, T.Jump, T.ReportTo, T.TagTrace,
 ]);
 
+/** Words that start a top-level declaration or a chain. */
+const declarationStarts: ReadonlySet<TokenType> = new Set([T.Target, T.Zone, T.List, T.Rate, T.Pattern, T.Search, T.Chain]);
+
 /**
  * The `.sfw` grammar as a Chevrotain CST parser. Rule names here are the names in
  * `grammar/sfw.ebnf` (a test keeps the two in step). The parser only recognises structure;
@@ -104,7 +107,9 @@ export class SfwParser extends CstParser {
     this.CONSUME(T.Equals);
     this.CONSUME(T.NumberLiteral, { LABEL: "amount" });
     this.CONSUME(T.Per);
-    this.CONSUME2(T.Identifier, { LABEL: "unit" });
+    // A word that starts the next declaration is not taken for the unit (`rate r = 5 per` then a
+    // chain on the next line): the error is the missing unit, and the chain is still read.
+    this.OR([{ GATE: () => !declarationStarts.has(this.LA(1).tokenType), ALT: () => this.CONSUME2(T.Identifier, { LABEL: "unit" }) }]);
     this.OPTION(() => {
       this.CONSUME(T.Burst);
       this.CONSUME2(T.NumberLiteral, { LABEL: "burst" });

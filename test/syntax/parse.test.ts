@@ -157,6 +157,11 @@ const errorCases: [string, string, string[]][] = [
   ["'||' and '!'", "chain deliver {\n  rule r { when in_roster || subscribed then drop }\n  rule s { when !to_self then drop }\n}", ['SFW101 2:27 unexpected character "||" (did you mean \'or\'?)', 'SFW101 3:17 unexpected character "!" (did you mean \'not\'?)']],
   ["'=' for '=='", "chain deliver { rule r { when kind = message then drop } }", ["SFW102 1:36 expected 'then' or '}' but found '=' (did you mean '=='?)"]],
   ["a zone member that is not a string", "zone z = [1]", ["SFW102 1:11 expected a string (a host or JID) but found a number"]],
+  [
+    "a rate without its unit: the next declaration is not taken for it, and is read (its own mistake found too)",
+    "rate r = 5 per\nchain deliver {\n  rule a { when kind == message drop }\n}",
+    ["SFW103 2:1 expected a time unit (second, minute, hour, day) after 'per' but found 'chain'", "SFW102 3:33 expected 'then' or '}' but found 'drop'"],
+  ],
 ];
 
 for (const [name, source, expected] of errorCases) {
