@@ -28,6 +28,10 @@ const ruleDescriptions: Readonly<Record<string, string>> = {
   markedAtom: "'origin_marked' or 'user_marked'",
   markAction: "'origin' or 'user'",
   rateDecl: "a time unit (second, minute, hour, day) after 'per'",
+  zoneDecl: "the zone's members ([\"host\", …]) after '='",
+  listDecl: "a list source (memory, file(…), http(…)) after '='",
+  patternDecl: "a pattern (lua\"…\") after '='",
+  searchDecl: "a stanza path (path\"…\") after '='",
 };
 
 export function tokenLabel(t: TokenType): string {

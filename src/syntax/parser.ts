@@ -45,6 +45,15 @@ export class SfwParser extends CstParser {
     ]);
   });
 
+  /**
+   * Whether the next word starts a declaration or a chain: never a declaration's value or a rate's
+   * unit, so where one is missing (`pattern p =`, then a chain on the next line) the error is the
+   * missing value and the next declaration is still read, instead of being taken for the value.
+   */
+  private declarationNext(): boolean {
+    return declarationStarts.has(this.LA(1).tokenType);
+  }
+
   private targetDecl = this.RULE("targetDecl", () => {
     this.CONSUME(T.Target);
     this.CONSUME(T.Identifier, { LABEL: "product" });
@@ -55,7 +64,7 @@ export class SfwParser extends CstParser {
     this.CONSUME(T.Zone);
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.listLiteral);
+    this.OR([{ GATE: () => !this.declarationNext(), ALT: () => this.SUBRULE(this.listLiteral) }]);
   });
 
   private listDecl = this.RULE("listDecl", () => {
@@ -66,7 +75,7 @@ export class SfwParser extends CstParser {
       this.SUBRULE(this.typeRef);
     });
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.listSource);
+    this.OR([{ GATE: () => !this.declarationNext(), ALT: () => this.SUBRULE(this.listSource) }]);
   });
 
   private typeRef = this.RULE("typeRef", () => {
@@ -107,9 +116,7 @@ export class SfwParser extends CstParser {
     this.CONSUME(T.Equals);
     this.CONSUME(T.NumberLiteral, { LABEL: "amount" });
     this.CONSUME(T.Per);
-    // A word that starts the next declaration is not taken for the unit (`rate r = 5 per` then a
-    // chain on the next line): the error is the missing unit, and the chain is still read.
-    this.OR([{ GATE: () => !declarationStarts.has(this.LA(1).tokenType), ALT: () => this.CONSUME2(T.Identifier, { LABEL: "unit" }) }]);
+    this.OR([{ GATE: () => !this.declarationNext(), ALT: () => this.CONSUME2(T.Identifier, { LABEL: "unit" }) }]);
     this.OPTION(() => {
       this.CONSUME(T.Burst);
       this.CONSUME2(T.NumberLiteral, { LABEL: "burst" });
@@ -128,14 +135,14 @@ export class SfwParser extends CstParser {
     this.CONSUME(T.Pattern);
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.value);
+    this.OR([{ GATE: () => !this.declarationNext(), ALT: () => this.SUBRULE(this.value) }]);
   });
 
   private searchDecl = this.RULE("searchDecl", () => {
     this.CONSUME(T.Search);
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.value);
+    this.OR([{ GATE: () => !this.declarationNext(), ALT: () => this.SUBRULE(this.value) }]);
   });
 
   private chainDecl = this.RULE("chainDecl", () => {

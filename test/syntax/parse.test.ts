@@ -162,6 +162,18 @@ const errorCases: [string, string, string[]][] = [
     "rate r = 5 per\nchain deliver {\n  rule a { when kind == message drop }\n}",
     ["SFW103 2:1 expected a time unit (second, minute, hour, day) after 'per' but found 'chain'", "SFW102 3:33 expected 'then' or '}' but found 'drop'"],
   ],
+  ...(
+    [
+      ["pattern p =", `expected a pattern (lua"…") after '='`],
+      ["zone z =", `expected the zone's members (["host", …]) after '='`],
+      ["list l: set<jid> =", "expected a list source (memory, file(…), http(…)) after '='"],
+      ["search s =", `expected a stanza path (path"…") after '='`],
+    ] as const
+  ).map(([declaration, expected]): [string, string, string[]] => [
+    `a declaration without its value: '${declaration}', then a chain`,
+    `${declaration}\nchain deliver {\n  rule a { when kind == message drop }\n}`,
+    [`SFW103 2:1 ${expected} but found 'chain'`, "SFW102 3:33 expected 'then' or '}' but found 'drop'"],
+  ]),
 ];
 
 for (const [name, source, expected] of errorCases) {
