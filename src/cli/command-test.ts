@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from "diff";
 import { hasErrors } from "../diag/diagnostic.js";
 import { renderText } from "../diag/render-text.js";
 import { coveragePercent, githubReport, junitReport, summaryLine, tapReport, textReport } from "../testing/reporters.js";
-import { applyEdits, runTestFiles, type TestRun } from "../testing/run-tests.js";
+import { applyEdits, runTestFiles, type FileEdit, type TestRun, type Unrecorded } from "../testing/run-tests.js";
 import { checkWritable, displayPath, findRuleFiles, writeAtomically } from "./files.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 
@@ -77,16 +77,20 @@ function noTestsReason(run: TestRun, paths: readonly string[]): string {
 
 /** Writes recorded expectations and shows the diff; expectations that fail are never touched. */
 function applyUpdates(io: CliIo, run: TestRun): void {
-  const edits = run.edits;
-  const byFile = new Map<string, typeof edits[number][]>();
-  for (const e of edits) byFile.set(e.path, [...(byFile.get(e.path) ?? []), e]);
-  for (const [path, fileEdits] of byFile) {
+  const byFile = new Map<string, FileEdit[]>();
+  for (const e of run.edits) byFile.set(e.path, [...(byFile.get(e.path) ?? []), e]);
+  const unrecorded: Unrecorded[] = [...run.unrecorded];
+  let written = 0;
+  for (const [path, edits] of byFile) {
     const before = readFileSync(path, "utf8");
-    const after = applyEdits(before, fileEdits);
-    const name = displayPath(io.cwd, path);
+    const { text: after, refused } = applyEdits(before, edits);
+    unrecorded.push(...refused.map(({ edit, why }) => ({ file: edit.display, line: edit.line, column: edit.column, why })));
+    if (after === before) continue;
+    const name = edits[0]!.display;
     io.stdout(createTwoFilesPatch(name, name, before, after, undefined, "recorded expectations"));
     writeAtomically(io.cwd, path, after);
+    written++;
   }
-  for (const u of run.unrecorded) io.stderr(`stanzafw: --update did not record ${u.file}:${u.line}: ${u.why}\n`);
-  if (byFile.size === 0 && run.unrecorded.length === 0) io.stdout("--update: every case already has an expectation (failing ones are never rewritten)\n");
+  for (const u of unrecorded) io.stderr(`stanzafw: --update did not record ${u.file}:${u.line}:${u.column}: ${u.why}\n`);
+  if (written === 0 && unrecorded.length === 0) io.stdout("--update: every case already has an expectation (failing ones are never rewritten)\n");
 }

@@ -246,7 +246,7 @@ test("test --update does not record one expectation for copies of a send that di
   const tests = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "flood" {\n  send xml"<message from='x@remote.example/r' to='alice@example.org'/>" times 3\n${same}}\n`;
   const dir = workdir({ "r.sfw": limited, "r.test.sfw": tests });
   const r = await run(dir, "test", "--update");
-  t.regex(r.stderr, /^stanzafw: --update did not record r\.test\.sfw:4: its 3 copies have different outcomes \(1 × pass, 2 × bounce resource-constraint by flood\)/m);
+  t.regex(r.stderr, /^stanzafw: --update did not record r\.test\.sfw:4:3: its 3 copies have different outcomes \(1 × pass, 2 × bounce resource-constraint by flood\)/m);
   const updated = readFileSync(join(dir, "r.test.sfw"), "utf8");
   t.true(updated.includes(`times 3\n`), updated);
   t.true(updated.includes(`to='alice@example.org'/>" expect pass\n`), updated);
