@@ -1,5 +1,5 @@
 import test from "ava";
-import { readFileSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
 import { applyEdits } from "../../src/testing/run-tests.js";
@@ -128,6 +128,24 @@ test("applyEdits refuses a stanza that is not where it was read (the file change
   const r = applyEdits(text, [edit]);
   t.is(r.text, text);
   t.deepEqual(r.refused, [{ edit, why: "no <message> starts there any more (the file changed since it was read): run --update again" }]);
+});
+
+test("test --update writes through a symlinked test or traffic file to its target, and the link stays a link", async (t) => {
+  const dir = workdir({ "r.sfw": rules });
+  mkdirSync(join(dir, "shared"));
+  mkdirSync(join(dir, "tests"));
+  writeFileSync(join(dir, "shared", "t.xml"), `${presence}\n`);
+  writeFileSync(join(dir, "shared", "r.test.sfw"), `rules "../r.sfw"\ntraffic "t.xml"\ncase "c" {\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>"\n}\n`);
+  // The test file's link in tests/, its traffic file's link beside it (the test file names t.xml).
+  symlinkSync("../shared/r.test.sfw", join(dir, "tests", "r.test.sfw"));
+  symlinkSync(join(dir, "shared", "t.xml"), join(dir, "tests", "t.xml"));
+  const r = await run(dir, "test", "--update", "tests");
+  t.is(r.stderr, "");
+  t.true(lstatSync(join(dir, "tests", "r.test.sfw")).isSymbolicLink());
+  t.true(lstatSync(join(dir, "tests", "t.xml")).isSymbolicLink());
+  t.regex(readFileSync(join(dir, "shared", "r.test.sfw"), "utf8"), /'\/>" expect drop by quiet\n/);
+  t.is(readFileSync(join(dir, "shared", "t.xml"), "utf8"), `<!-- expect: drop by quiet -->\n${presence}\n`);
+  t.is((await run(dir, "test", "tests")).code, 0);
 });
 
 test("test --update does not write a traffic expectation the comment reader would read otherwise, and says why", async (t) => {
