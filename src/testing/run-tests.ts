@@ -124,7 +124,10 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
   run.sources.set(display, text);
   const parsed = parseTestFile(text, display);
   run.diagnostics.push(...parsed.diagnostics);
-  if (parsed.diagnostics.some((d) => d.severity === "error")) return;
+  // A file with errors is not run. Its names are still checked as far as it was read soundly, so
+  // that the first mistake does not hide the next; not at all when a rule set may be missing.
+  const runnable = !parsed.diagnostics.some((d) => d.severity === "error");
+  if (parsed.damaged && !parsed.damaged.rulesKnown) return;
   const test = parsed.test;
   const dir = dirname(path);
   const here = (p: string) => ({ abs: resolve(dir, p), display: relative(cwd, resolve(dir, p)) || p });
@@ -132,26 +135,13 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
     run.diagnostics.push(diag("SFW608", fileSpan(display)));
     return;
   }
-  // Rule sets.
-  const sources: ScriptSource[] = [];
-  let target: TargetVersion | undefined;
-  for (const r of test.rules) {
-    const file = here(r.value);
-    let ruleText: string;
-    try {
-      ruleText = readFileSync(file.abs, "utf8");
-    } catch (e) {
-      run.diagnostics.push(diag("SFW602", r.span, { what: "rule file", path: r.value, why: (e as NodeJS.ErrnoException).code ?? String(e) }));
-      return;
-    }
-    run.sources.set(file.display, ruleText);
-    const loaded = loadRules(ruleText, file.display);
-    if (!loaded.source) {
-      run.diagnostics.push(diag("SFW605", r.span, { path: r.value }), ...loaded.diagnostics.filter((d) => d.severity === "error"));
-      return;
-    }
-    sources.push(loaded.source);
-    target ??= loaded.target;
+  const loaded = loadRuleSets(test, here, run);
+  if (!loaded) return;
+  const { sources, target } = loaded;
+  const names = knownNames(sources);
+  if (!runnable) {
+    for (const c of test.cases) for (const step of c.steps) if (step.kind === "send") run.diagnostics.push(...stepNameErrors(step, names));
+    return;
   }
   for (const s of sources) {
     for (const c of s.script.chains) {
@@ -163,8 +153,6 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
   }
   const world = loadWorld(test, here, run.diagnostics);
   if (!world) return;
-  const ruleNames = new Set([...tallies.values()].map((t) => t.rule));
-  const conditions = knownConditions(sources);
   const simulator = () => new Simulator(sources, world, { trace: true, ...(target ? { target } : {}) });
   const count = (r: SimResult, touched: Set<string>, decided: Set<string>) => {
     for (const e of r.trace ?? []) {
@@ -206,7 +194,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         if (Number.isNaN(t)) run.diagnostics.push(diag("SFW604", step.at.span, { problem: `'${step.at.value}' is not an ISO 8601 time` }));
         else clock = t / 1000;
       }
-      if (step.expect) run.diagnostics.push(...unknownNames(step.expect, ruleNames, tallies, conditions));
+      run.diagnostics.push(...stepNameErrors(step, names));
       const outcomes: string[] = [];
       for (let i = 0; i < step.times; i++) {
         const r = sim.simulate({ stanza, time: clock, ...(step.origin ? { origin: step.origin } : {}), ...(step.chain ? { chain: step.chain } : {}) });
@@ -255,7 +243,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         run.diagnostics.push(diag("SFW607", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: (e as Error).message }));
         continue;
       }
-      if (expected && !tr.benign) run.diagnostics.push(...unknownNames(placed(expected, item.file, item.line, item.column), ruleNames, tallies, conditions));
+      if (expected && !tr.benign) run.diagnostics.push(...unknownNames(placed(expected, item.file, item.line, item.column), names));
       const touched = new Set<string>();
       const decided = new Set<string>();
       count(item.result, touched, decided);
@@ -271,6 +259,62 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
       run.cases.push({ suite: `${display} › ${file.display}`, name: `${file.display}:${item.line}`, file: item.file, line: item.line, status: failures.length ? "failed" : "passed", failures, durationMs: performance.now() - t0 });
     }
   }
+}
+
+/** The rule sets a test file names, loaded; undefined (the errors reported) when one cannot be. */
+function loadRuleSets(test: TestFile, here: (p: string) => { abs: string; display: string }, run: TestRun): { sources: ScriptSource[]; target: TargetVersion | undefined } | undefined {
+  const sources: ScriptSource[] = [];
+  let target: TargetVersion | undefined;
+  for (const r of test.rules) {
+    const file = here(r.value);
+    let ruleText: string;
+    try {
+      ruleText = readFileSync(file.abs, "utf8");
+    } catch (e) {
+      run.diagnostics.push(diag("SFW602", r.span, { what: "rule file", path: r.value, why: (e as NodeJS.ErrnoException).code ?? String(e) }));
+      return undefined;
+    }
+    run.sources.set(file.display, ruleText);
+    const loaded = loadRules(ruleText, file.display);
+    if (!loaded.source) {
+      run.diagnostics.push(diag("SFW605", r.span, { path: r.value }), ...loaded.diagnostics.filter((d) => d.severity === "error"));
+      return undefined;
+    }
+    sources.push(loaded.source);
+    target ??= loaded.target;
+  }
+  return { sources, target };
+}
+
+/**
+ * What an expectation or a send may name, from the test file's own rule sets (not every rule set
+ * of the run: a rule of another test file's rule set is unknown here).
+ */
+interface KnownNames {
+  readonly rules: ReadonlySet<string>;
+  /** Rules by location (`file:line`), as coverage keys them. */
+  readonly locations: ReadonlySet<string>;
+  readonly conditions: ReadonlySet<string>;
+}
+
+function knownNames(sources: readonly ScriptSource[]): KnownNames {
+  const rules = new Set<string>();
+  const locations = new Set<string>();
+  for (const s of sources) {
+    for (const c of s.script.chains) {
+      c.rules.forEach((_, i) => {
+        const k = ruleKey(s, c.name, i);
+        rules.add(k.rule);
+        locations.add(k.key);
+      });
+    }
+  }
+  return { rules, locations, conditions: knownConditions(sources) };
+}
+
+/** A send's names that its rule sets do not have: a rule or error condition it expects. */
+function stepNameErrors(step: Extract<TestStep, { kind: "send" }>, names: KnownNames): Diagnostic[] {
+  return step.expect ? unknownNames(step.expect, names) : [];
 }
 
 /**
@@ -310,16 +354,16 @@ function placed(e: Expectation, file: string, line: number, column: number): Pic
   return { ...(e.condition !== undefined ? { condition: { value: e.condition, span } } : {}), ...(e.rule !== undefined ? { rule: { value: e.rule, span } } : {}) };
 }
 
-/** An expectation's names that no rule set can give: a rule (SFW606) or an error condition (SFW609). */
-function unknownNames(e: Pick<StepExpectation, "rule" | "condition">, ruleNames: ReadonlySet<string>, tallies: ReadonlyMap<string, Tally>, conditions: ReadonlySet<string>): Diagnostic[] {
+/** An expectation's names that its rule sets cannot give: a rule (SFW606) or an error condition (SFW609). */
+function unknownNames(e: Pick<StepExpectation, "rule" | "condition">, names: KnownNames): Diagnostic[] {
   const out: Diagnostic[] = [];
   // A `.pfw` rule is named by its location (`file:line`), which needs no declaration.
-  if (e.rule && !ruleNames.has(e.rule.value) && !tallies.has(e.rule.value) && !/:\d+$/.test(e.rule.value)) {
-    const guess = didYouMean(e.rule.value, ruleNames);
+  if (e.rule && !names.rules.has(e.rule.value) && !names.locations.has(e.rule.value) && !/:\d+$/.test(e.rule.value)) {
+    const guess = didYouMean(e.rule.value, names.rules);
     out.push(diag("SFW606", e.rule.span, { rule: e.rule.value }, guess ? { hint: `did you mean '${guess}'?` } : {}));
   }
-  if (e.condition && !conditions.has(e.condition.value)) {
-    const guess = didYouMean(e.condition.value, conditions);
+  if (e.condition && !names.conditions.has(e.condition.value)) {
+    const guess = didYouMean(e.condition.value, names.conditions);
     out.push(diag("SFW609", e.condition.span, { condition: e.condition.value }, { hint: guess ? `did you mean '${guess}'?` : "see RFC 6120 §8.3.3 for the defined conditions" }));
   }
   return out;

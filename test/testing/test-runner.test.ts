@@ -272,6 +272,13 @@ test("test files: a misspelt error condition is reported before the run, with th
   t.is(ok.code, 0, ok.stderr + ok.stdout);
 });
 
+test("test files: a rule is known only to the test files whose rule sets have it, not to every test file of the run", async (t) => {
+  const other = "chain deliver {\n  rule none {\n    when kind == iq\n    then drop\n  }\n}\n";
+  const uses = (file: string) => `rules "${file}"\ncase "c" {\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect drop by quiet\n}\n`;
+  const r = await run(workdir({ "r.sfw": rules, "o.sfw": other, "a.test.sfw": uses("r.sfw"), "b.test.sfw": uses("o.sfw") }), "test");
+  t.deepEqual([...r.stderr.matchAll(/^(\S+):(\d+):\d+: error\[(SFW\d+)\]/gm)].map((m) => `${m[1]} ${m[3]}`), ["b.test.sfw SFW606"], r.stderr);
+});
+
 // The SFW6xx codes through the runner (each case: a test file and what it must report).
 const codeCases: [string, Record<string, string>, string[]][] = [
   ["unknown verdict", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect bounced\n}\n' }, ["SFW601 3:31"]],
