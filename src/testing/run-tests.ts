@@ -197,7 +197,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
       run.diagnostics.push(...stepNameErrors(step, names));
       const outcomes: string[] = [];
       for (let i = 0; i < step.times; i++) {
-        const r = sim.simulate({ stanza, time: clock, ...(step.origin ? { origin: step.origin } : {}), ...(step.chain ? { chain: step.chain } : {}) });
+        const r = sim.simulate({ stanza, time: clock, ...(step.origin ? { origin: step.origin } : {}), ...(step.chain ? { chain: step.chain.value } : {}) });
         count(r, touched, decided);
         outcomes.push(describeResult(r, true));
         if (step.expect) {
@@ -295,6 +295,8 @@ interface KnownNames {
   /** Rules by location (`file:line`), as coverage keys them. */
   readonly locations: ReadonlySet<string>;
   readonly conditions: ReadonlySet<string>;
+  /** Why a chain cannot be run (the simulator's words), undefined for one that can. */
+  readonly chainProblem: (chain: string) => string | undefined;
 }
 
 function knownNames(sources: readonly ScriptSource[]): KnownNames {
@@ -309,12 +311,16 @@ function knownNames(sources: readonly ScriptSource[]): KnownNames {
       });
     }
   }
-  return { rules, locations, conditions: knownConditions(sources) };
+  const sim = new Simulator(sources, new World());
+  return { rules, locations, conditions: knownConditions(sources), chainProblem: (chain) => sim.chainProblem(chain) };
 }
 
-/** A send's names that its rule sets do not have: a rule or error condition it expects. */
+/** A send's names that its rule sets do not have: a rule or error condition it expects, the chain it is run through. */
 function stepNameErrors(step: Extract<TestStep, { kind: "send" }>, names: KnownNames): Diagnostic[] {
-  return step.expect ? unknownNames(step.expect, names) : [];
+  const out = step.expect ? unknownNames(step.expect, names) : [];
+  const problem = step.chain ? names.chainProblem(step.chain.value) : undefined;
+  if (problem) out.push(diag("SFW610", step.chain!.span, { problem }));
+  return out;
 }
 
 /**

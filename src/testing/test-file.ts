@@ -35,7 +35,7 @@ export type TestStep =
       readonly span: Span;
       readonly xml: Located<string>;
       readonly origin?: string;
-      readonly chain?: string;
+      readonly chain?: Located<string>;
       readonly at?: Located<string>;
       readonly times: number;
       readonly expect?: StepExpectation;
@@ -201,7 +201,7 @@ class TestBuilder {
       const at = toks(o, "time")[0];
       const times = toks(o, "times")[0];
       if (origin) step.origin = this.string(origin).value;
-      if (chain) step.chain = this.string(chain).value;
+      if (chain) step.chain = this.string(chain);
       if (at) step.at = this.string(at);
       if (times) step.times = Math.max(1, Math.floor(Number(times.image)));
     }

@@ -15,7 +15,7 @@ const rules = `chain deliver {
 
 /**
  * A test file with a syntax error is not run, but the names it gives further on (a rule after
- * `by`, an error condition) are still checked where the parser read them soundly: each
+ * `by`, an error condition, a chain) are still checked where the parser read them soundly: each
  * case lists every diagnostic the run reports, as `CODE line:col`. What is left unchecked is where a
  * check could only give an echo of the syntax error (a name of the step the error is in, or one
  * that may be the next step's first word), or where a rule set may be missing. (The report is in
@@ -92,6 +92,11 @@ const cases: [string, string, string[]][] = [
     "a 'rules' line without its path: no name is checked, nor is the rules line missing",
     `rules\ncase "a" {\n  send xml"<message/>" expect pass by qiet\n}\n`,
     ["SFW102 2:1"],
+  ],
+  [
+    "an unknown chain after a syntax error",
+    `rules "r.sfw"\ncase "a" {\n  snd xml"<message/>"\n  send xml"<message/>" chain "delivr" expect pass\n}\n`,
+    ["SFW102 3:3", "SFW610 4:30"],
   ],
   [
     "no syntax error, an unknown verdict: the other steps' names too",

@@ -272,6 +272,13 @@ test("test files: a misspelt error condition is reported before the run, with th
   t.is(ok.code, 0, ok.stderr + ok.stdout);
 });
 
+test("test files: a send's unknown chain is an error before the run, with the closest one and the chains there are", async (t) => {
+  const typo = 'rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "c" {\n  send xml"<presence from=\'x@remote.example/r\' to=\'alice@example.org\'/>" chain "delivr" expect drop\n}\n';
+  const r = await run(workdir({ "r.sfw": rules, "x.test.sfw": typo }), "test");
+  t.is(r.code, 1);
+  t.regex(r.stderr, /^x\.test\.sfw:4:\d+: error\[SFW610\]: unknown chain 'delivr' \(did you mean 'deliver'\?\): the chains are 'preroute', 'deliver'/m);
+});
+
 test("test files: a rule is known only to the test files whose rule sets have it, not to every test file of the run", async (t) => {
   const other = "chain deliver {\n  rule none {\n    when kind == iq\n    then drop\n  }\n}\n";
   const uses = (file: string) => `rules "${file}"\ncase "c" {\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect drop by quiet\n}\n`;
@@ -291,6 +298,7 @@ const codeCases: [string, Record<string, string>, string[]][] = [
   ["unknown rule and error condition in an expect: comment", { "t.xml": '<message/>\n<!-- expect: bounce policy-violaton by spma -->\n<message from="x@remote.example/r" to="alice@example.org"><body>casino</body></message>\n', "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW606 3:1", "SFW609 3:1"]],
   ["malformed expect comment", { "t.xml": "<!-- expect: bouncy -->\n<message/>\n", "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW607 2:1"]],
   ["no rules line", { "x.test.sfw": 'case "c" { }\n' }, ["SFW608 1:1"]],
+  ["unknown chain in a send", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" chain "delivr" expect pass\n}\n' }, ["SFW610 3:30"]],
 ];
 
 for (const [name, files, expected] of codeCases) {
