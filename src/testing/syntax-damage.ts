@@ -16,8 +16,8 @@ const isWord = (t: IToken): boolean => /^[A-Za-z_]/.test(t.image);
  * The parser recovers by inserting or deleting a token, or by skipping tokens until one that can
  * go on (a step's or a declaration's first word). Every token keeps its own place whatever the
  * recovery (strings and names are single tokens), so a step read from its `send` to its last token
- * with no error in it or between it and the next token means what it says, with one exception:
- * its last word may have been taken from what follows the error, see {@link stepSound}.
+ * with no error in it or between it and the next token means what it says, unless its last word
+ * may have been taken from what follows the error, see {@link stepSound}.
  *
  * Not sound, so not checked: a step with an error in it; what the parser skipped (a misspelt
  * `snd` step: its names are not read at all); and every name when a rule set may be missing from
@@ -30,7 +30,7 @@ export class SyntaxDamage {
     private readonly tokens: readonly IToken[],
     /** Offsets of the syntax errors: the tokens the parser stopped at, characters the lexer dropped, unterminated strings. */
     private readonly errors: readonly number[],
-    private readonly textLength: number,
+    private readonly text: string,
     cst: CstNode,
   ) {
     this.collect(cst);
@@ -55,7 +55,7 @@ export class SyntaxDamage {
   }
 
   private nextStart(index: number): number {
-    return this.tokens[index + 1]?.startOffset ?? this.textLength;
+    return this.tokens[index + 1]?.startOffset ?? this.text.length;
   }
 
   /** An error from `start` up to (not including) `limit`. */
@@ -67,8 +67,10 @@ export class SyntaxDamage {
    * Whether a step (its first and last token's offsets) was read soundly. Right before an error,
    * its last word may belong to what follows: a keyword taken as a name (`expect pass by` at a line's
    * end, then `send …`: a rule named `send`), or a misspelt word taken as the optional error
-   * condition (`expect drop`, then `snd xml"…"`: the condition `snd`). A name the grammar requires
-   * there (`by spma`, a verdict) is the user's, whatever follows.
+   * condition (`expect drop`, then `snd xml"…"`: the condition `snd`). Any other last token is the
+   * user's, if the error is on a later line: what is wrong is the next line (a misspelt step, a
+   * missing `}`). An error on the step's own line may be the same slip as its last token (`by snd
+   * spam`, `chain "x" "deliver"`: a word too many), so the step is left out.
    */
   stepSound(start: number, end: number, optionalLast: IToken | undefined): boolean {
     const i = this.indexEndingAt(end);
@@ -76,9 +78,9 @@ export class SyntaxDamage {
     const next = this.nextStart(i);
     if (this.errorIn(start, next)) return false;
     if (!this.errors.includes(next)) return true;
-    const last = this.tokens[i];
-    if (!last || !isWord(last)) return true;
-    return last.startOffset !== optionalLast?.startOffset && !(testFileWords as readonly string[]).includes(last.image);
+    const last = this.tokens[i]!;
+    if (!this.text.slice(end + 1, next).includes("\n")) return false;
+    return !isWord(last) || (last.startOffset !== optionalLast?.startOffset && !(testFileWords as readonly string[]).includes(last.image));
   }
 
   /**

@@ -95,7 +95,7 @@ export function parseTestFile(text: string, file: string): ParsedTestFile {
     const hint = token?.tokenType === T.Identifier ? didYouMean(token.image, testFileWords) : undefined;
     report(diag("SFW102", token ? spanOf(token, file, text) : eof(file, text), { expected, found }, hint ? { hint: `did you mean '${hint}'?` } : {}));
   }
-  const damage = new SyntaxDamage(tokens, errorOffsets, text.length, cst);
+  const damage = new SyntaxDamage(tokens, errorOffsets, text, cst);
   const b = new TestBuilder(file, text, report, damage);
   const test = b.file(cst);
   if (!damage.any) return { test, diagnostics };

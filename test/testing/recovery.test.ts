@@ -1,4 +1,6 @@
 import test from "ava";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
 
 const rules = `chain deliver {
@@ -41,6 +43,16 @@ const cases: [string, string, string[]][] = [
     "an option's value of the wrong kind: that step is not checked, the next one is",
     `rules "r.sfw"\ncase "a" {\n  send xml"<message/>" times "3" expect pass by spma\n  send xml"<message/>" expect pass by qiet\n}\n`,
     ["SFW102 3:30", "SFW606 4:39"],
+  ],
+  [
+    "a word too many after a rule's name: that name is not checked (it may be the same slip)",
+    `rules "r.sfw"\ncase "a" {\n  send xml"<message/>" expect pass by snd spam\n  send xml"<message/>" expect pass by qiet\n}\n`,
+    ["SFW102 3:43", "SFW606 4:39"],
+  ],
+  [
+    "a string too many after a chain's: that chain is not checked",
+    `rules "r.sfw"\ncase "a" {\n  send xml"<message/>" chain "x" "deliver" expect pass\n  send xml"<message/>" expect pass by qiet\n}\n`,
+    ["SFW102 3:34", "SFW606 4:39"],
   ],
   [
     "'by' at a line's end: the next step's 'send' is not taken for a rule's name",
@@ -115,3 +127,47 @@ for (const [name, text, expected] of cases) {
     t.regex(r.stdout, /^0 passed, 0 failed$/m);
   });
 }
+
+/**
+ * Every single-token slip (a token deleted, one inserted before it, a word misspelt) of a file
+ * whose wrong names are known: past the syntax error it makes, no name error but those is
+ * reported. (The names the slip itself touches are left alone.)
+ */
+test("test-file errors past a syntax error: no single-token slip makes a name error of its own", async (t) => {
+  const file = `rules "r.sfw"
+world { "hosts": ["example.org"] }
+case "a" {
+  send xml"<message to='a@example.org'><body>casino</body></message>" origin "c2s:x@example.org/r" expect bounce policy-violation by spam
+  send xml"<presence to='a@example.org'/>" chain "deliver" expect drop by quiet
+  wait 5s
+  send xml"<message/>" times 2 expect bounce policy-violaton
+}
+case "b" {
+  send xml"<presence/>"
+    expect drop by qiet emits xml"<message/>"
+  send xml"<message/>" chain "delivr" expect bounce policy-violation
+}
+`;
+  const wrong = ["policy-violaton", "qiet", "delivr"];
+  const inserted = ["send", "by", "expect", "case", "{", "}", ",", "snd", "rule", '"x"', "bounce", "times", "3", 'xml"<m/>"'];
+  const dir = tempdir({ "r.sfw": rules }, "stanzafw-recovery-");
+  const slips: [string, string][] = [];
+  for (const m of file.matchAll(/xml"[^"]*"|"[^"]*"|[\w-]+|[{}:,[\]]/g)) {
+    if (wrong.includes(m[0])) continue;
+    const [before, after] = [file.slice(0, m.index), file.slice(m.index + m[0].length)];
+    slips.push([`${m[0]} deleted`, before + after]);
+    for (const x of inserted) slips.push([`${x} before ${m[0]}`, `${before}${x} ${m[0]}${after}`]);
+    if (/^[a-z]/.test(m[0])) slips.push([`${m[0]} misspelt`, `${before}${m[0].slice(1)}${after}`]);
+  }
+  let damaged = 0;
+  for (const [slip, text] of slips) {
+    writeFileSync(join(dir, "x.test.sfw"), text);
+    const r = await runIn(dir, ["test", "x.test.sfw"]);
+    if (!/error\[SFW10[126]\]/.test(r.stderr)) continue;
+    damaged++;
+    const names = [...r.stderr.matchAll(/error\[SFW6(?:01|06|09|10)\]: [^']*'([^']*)'/g)].map((m) => m[1]!);
+    const echoes = names.filter((n) => !wrong.includes(n));
+    if (echoes.length > 0) t.fail(`${slip}: ${echoes.join(", ")}\n${r.stderr}`);
+  }
+  t.true(damaged > 700, `${damaged} of ${slips.length} slips are syntax errors`);
+});
