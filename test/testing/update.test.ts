@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "
 import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
 import { applyEdits } from "../../src/testing/run-tests.js";
+import { readTrafficText } from "../../src/sim/traffic.js";
 
 const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
 const workdir = (files: Record<string, string>) => tempdir(files, "stanzafw-update-");
@@ -157,4 +158,42 @@ test("test --update does not write a traffic expectation the comment reader woul
   const d = await run(dashes, "test", "--update");
   t.is(d.stderr, "stanzafw: --update did not record t.xml:1:1: its expectation 'bounce x--ban by r.pfw:2' holds '--', which an XML comment cannot: write it by hand without that part\n");
   t.is(readFileSync(join(dashes, "t.xml"), "utf8"), `${presence}\n`);
+});
+
+/**
+ * Traffic files put together from stanzas (some over several lines, one with a character outside
+ * the BMP), comments and line breaks, in a fixed pseudo-random order: `--update` leaves every
+ * stanza as it was and the file well-formed, gives every stanza its own expectation (one case
+ * each), and a second `--update` changes nothing.
+ */
+test("test --update on generated traffic layouts: the stanzas unchanged, each with its own expectation, a second run a no-op", async (t) => {
+  const pieces = [
+    hi,
+    `<message from="x@remote.example/r" to="alice@example.org"><body>casino\n😀 two</body></message>`,
+    presence,
+    `<presence from="x@remote.example/r"\n  to="alice@example.org"/>`,
+    `<message from="x@remote.example/r" to="alice@example.org" id="a\nb"><body>é</body></message>`,
+    "<!-- note -->",
+    "<!-- expect: drop -->",
+    "<!-- expect: pass -->",
+    "\n",
+    "  ",
+    "\r\n",
+  ];
+  let seed = 7;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  const stanzas = (text: string) => readTrafficText(text, "t.xml").map((i) => (i.kind === "stanza" ? i.stanza.toString() : `problem: ${i.message}`));
+  const dir = workdir({ "r.sfw": rules, "r.test.sfw": header });
+  for (let k = 0; k < 60; k++) {
+    const traffic = `${Array.from({ length: 2 + next(8) }, () => pieces[next(pieces.length)]).join("")}\n`;
+    writeFileSync(join(dir, "t.xml"), traffic);
+    const first = await run(dir, "test", "--update");
+    const updated = readFileSync(join(dir, "t.xml"), "utf8");
+    t.deepEqual(stanzas(updated), stanzas(traffic), JSON.stringify(traffic));
+    t.is(first.stderr.match(/did not record.*/)?.[0], undefined, JSON.stringify(traffic));
+    await run(dir, "test", "--update");
+    t.is(readFileSync(join(dir, "t.xml"), "utf8"), updated, JSON.stringify(traffic));
+    const tap = await run(dir, "test", "--reporter", "tap");
+    t.regex(tap.stdout, new RegExp(`^1\\.\\.${stanzas(traffic).length + 1}$`, "m"), JSON.stringify(traffic));
+  }
 });
