@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { hasErrors } from "../diag/diagnostic.js";
 import { renderText } from "../diag/render-text.js";
 import { coveragePercent, githubReport, junitReport, summaryLine, tapReport, textReport } from "../testing/reporters.js";
-import { applyEdits, runTestFiles, type TestRun } from "../testing/run-tests.js";
+import { applyEdits, runTestFiles, type FileEdit, type TestRun, type Unrecorded } from "../testing/run-tests.js";
 import { checkWritable, displayPath, findRuleFiles, writeAtomically } from "./files.js";
 import { exitCodes, UsageError, type CliIo } from "./io.js";
 
@@ -75,18 +75,29 @@ function noTestsReason(run: TestRun, paths: readonly string[]): string {
   return `${run.filesWithErrors} of ${files(run.files)} with errors, no case in the others: no test could run`;
 }
 
-/** Writes recorded expectations and shows the diff; expectations that fail are never touched. */
+/**
+ * Writes recorded expectations and shows the diff; expectations that fail are never touched. A
+ * file is edited at its real path: a symbolic link stays a link, its target written (atomically,
+ * beside the target), and a file reached by two paths is edited once.
+ */
 function applyUpdates(io: CliIo, run: TestRun): void {
-  const edits = run.edits;
-  const byFile = new Map<string, typeof edits[number][]>();
-  for (const e of edits) byFile.set(e.path, [...(byFile.get(e.path) ?? []), e]);
-  for (const [path, fileEdits] of byFile) {
-    const before = readFileSync(path, "utf8");
-    const after = applyEdits(before, fileEdits);
-    const name = displayPath(io.cwd, path);
-    io.stdout(createTwoFilesPatch(name, name, before, after, undefined, "recorded expectations"));
-    writeAtomically(io.cwd, path, after);
+  const byFile = new Map<string, FileEdit[]>();
+  for (const e of run.edits) {
+    const real = realpathSync(e.path);
+    byFile.set(real, [...(byFile.get(real) ?? []), e]);
   }
-  for (const u of run.unrecorded) io.stderr(`stanzafw: --update did not record ${u.file}:${u.line}: ${u.why}\n`);
-  if (byFile.size === 0 && run.unrecorded.length === 0) io.stdout("--update: every case already has an expectation (failing ones are never rewritten)\n");
+  const unrecorded: Unrecorded[] = [...run.unrecorded];
+  let written = 0;
+  for (const [real, edits] of byFile) {
+    const before = readFileSync(real, "utf8");
+    const { text: after, refused } = applyEdits(before, edits);
+    unrecorded.push(...refused.map(({ edit, why }) => ({ file: edit.display, line: edit.line, column: edit.column, why })));
+    if (after === before) continue;
+    const name = edits[0]!.display;
+    io.stdout(createTwoFilesPatch(name, name, before, after, undefined, "recorded expectations"));
+    writeAtomically(io.cwd, real, after);
+    written++;
+  }
+  for (const u of unrecorded) io.stderr(`stanzafw: --update did not record ${u.file}:${u.line}:${u.column}: ${u.why}\n`);
+  if (written === 0 && unrecorded.length === 0) io.stdout("--update: every case already has an expectation (failing ones are never rewritten)\n");
 }

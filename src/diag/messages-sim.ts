@@ -11,4 +11,5 @@ export const simMessages = {
   SFW607: { severity: "error", message: "malformed expectation: {problem}", doc: "An `expect:` comment in a traffic file that cannot be read." },
   SFW608: { severity: "error", message: "a test file needs a 'rules' line naming the rule sets it tests", doc: "Every test file says which rule files it runs." },
   SFW609: { severity: "error", message: "unknown error condition '{condition}': not a stanza error condition, and no rule set of this test bounces with it", doc: "An expectation names an error condition that is neither an RFC 6120 stanza error condition nor one a `.pfw` rule set of the test bounces with." },
+  SFW610: { severity: "error", message: "{problem}", doc: "A `send … chain` names a chain that is neither built in nor defined by a rule set of the test: the stanza would run no rule at all." },
 } as const satisfies Record<string, MessageEntry>;

@@ -16,7 +16,7 @@ import type { XmlElement } from "../sim/xml.js";
 import { errorConditions } from "../vocab/error-conditions.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { baseRuleName } from "../sim/rule-names.js";
-import { parseTestFile, type StepExpectation, type TestFile } from "./test-file.js";
+import { parseTestFile, type StepExpectation, type TestFile, type TestStep } from "./test-file.js";
 
 /** One failed check inside a case. */
 export interface Failure {
@@ -49,11 +49,29 @@ export interface RuleCoverage {
   readonly decided: number;
 }
 
-/** A proposed edit of a test or traffic file (`--update`). */
-export interface FileEdit {
+/**
+ * A proposed edit of a test or traffic file (`--update`): `path` absolute, `display` for messages,
+ * `by` the test file whose run proposed it, `line` and `column` the place of the send or stanza.
+ */
+export type FileEdit = {
   readonly path: string;
-  readonly offset: number;
-  readonly insert: string;
+  readonly display: string;
+  readonly by: string;
+  readonly line: number;
+  readonly column: number;
+} & (
+  /** ` expect …` inserted at `offset` of a test file (the end of its send). */
+  | { readonly kind: "send"; readonly offset: number; readonly insert: string }
+  /** `<!-- expect: EXPECTATION -->` right before the `<ELEMENT` stanza at line:column of a traffic file. */
+  | { readonly kind: "comment"; readonly element: string; readonly expectation: string }
+);
+
+/** A send or stanza without an expectation that `--update` does not record, and why. */
+export interface Unrecorded {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly why: string;
 }
 
 export interface TestRun {
@@ -62,8 +80,8 @@ export interface TestRun {
   readonly sources: Map<string, string>;
   readonly coverage: RuleCoverage[];
   readonly edits: FileEdit[];
-  /** Sends without an expectation that `--update` cannot record, and why. */
-  readonly unrecorded: { readonly file: string; readonly line: number; readonly why: string }[];
+  /** Sends and stanzas without an expectation that `--update` cannot record, and why. */
+  readonly unrecorded: Unrecorded[];
   /** Test files found. */
   readonly files: number;
   /** Test files for which an error was reported (their own, or of a file they name). */
@@ -106,7 +124,10 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
   run.sources.set(display, text);
   const parsed = parseTestFile(text, display);
   run.diagnostics.push(...parsed.diagnostics);
-  if (parsed.diagnostics.some((d) => d.severity === "error")) return;
+  // A file with errors is not run. Its names are still checked as far as it was read soundly, so
+  // that the first mistake does not hide the next; not at all when a rule set may be missing.
+  const runnable = !parsed.diagnostics.some((d) => d.severity === "error");
+  if (parsed.damaged && !parsed.damaged.rulesKnown) return;
   const test = parsed.test;
   const dir = dirname(path);
   const here = (p: string) => ({ abs: resolve(dir, p), display: relative(cwd, resolve(dir, p)) || p });
@@ -114,26 +135,13 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
     run.diagnostics.push(diag("SFW608", fileSpan(display)));
     return;
   }
-  // Rule sets.
-  const sources: ScriptSource[] = [];
-  let target: TargetVersion | undefined;
-  for (const r of test.rules) {
-    const file = here(r.value);
-    let ruleText: string;
-    try {
-      ruleText = readFileSync(file.abs, "utf8");
-    } catch (e) {
-      run.diagnostics.push(diag("SFW602", r.span, { what: "rule file", path: r.value, why: (e as NodeJS.ErrnoException).code ?? String(e) }));
-      return;
-    }
-    run.sources.set(file.display, ruleText);
-    const loaded = loadRules(ruleText, file.display);
-    if (!loaded.source) {
-      run.diagnostics.push(diag("SFW605", r.span, { path: r.value }), ...loaded.diagnostics.filter((d) => d.severity === "error"));
-      return;
-    }
-    sources.push(loaded.source);
-    target ??= loaded.target;
+  const loaded = loadRuleSets(test, here, run);
+  if (!loaded) return;
+  const { sources, target } = loaded;
+  const names = knownNames(sources);
+  if (!runnable) {
+    for (const c of test.cases) for (const step of c.steps) if (step.kind === "send") run.diagnostics.push(...stepNameErrors(step, names));
+    return;
   }
   for (const s of sources) {
     for (const c of s.script.chains) {
@@ -145,8 +153,6 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
   }
   const world = loadWorld(test, here, run.diagnostics);
   if (!world) return;
-  const ruleNames = new Set([...tallies.values()].map((t) => t.rule));
-  const conditions = knownConditions(sources);
   const simulator = () => new Simulator(sources, world, { trace: true, ...(target ? { target } : {}) });
   const count = (r: SimResult, touched: Set<string>, decided: Set<string>) => {
     for (const e of r.trace ?? []) {
@@ -188,10 +194,10 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         if (Number.isNaN(t)) run.diagnostics.push(diag("SFW604", step.at.span, { problem: `'${step.at.value}' is not an ISO 8601 time` }));
         else clock = t / 1000;
       }
-      if (step.expect) run.diagnostics.push(...unknownNames(step.expect, ruleNames, tallies, conditions));
+      run.diagnostics.push(...stepNameErrors(step, names));
       const outcomes: string[] = [];
       for (let i = 0; i < step.times; i++) {
-        const r = sim.simulate({ stanza, time: clock, ...(step.origin ? { origin: step.origin } : {}), ...(step.chain ? { chain: step.chain } : {}) });
+        const r = sim.simulate({ stanza, time: clock, ...(step.origin ? { origin: step.origin } : {}), ...(step.chain ? { chain: step.chain.value } : {}) });
         count(r, touched, decided);
         outcomes.push(describeResult(r, true));
         if (step.expect) {
@@ -202,11 +208,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
           }
         }
       }
-      // The expectation of `times N` holds for each copy: one is recorded only if all copies agree
-      // (a rate limit that bites at copy 11 would otherwise be recorded as what copy 1 must do).
-      const distinct = [...new Set(outcomes)];
-      if (!step.expect && distinct.length === 1) run.edits.push({ path, offset: step.span.end.offset, insert: ` expect ${distinct[0]}` });
-      else if (!step.expect && distinct.length > 1) run.unrecorded.push({ file: display, line: step.span.start.line, why: `its ${step.times} copies have different outcomes (${distinct.map((o) => `${outcomes.filter((x) => x === o).length} × ${o}`).join(", ")}); split it into sends whose copies agree` });
+      if (!step.expect) recordSend(run, { path, display, by: display, line: step.span.start.line, column: step.span.start.column }, step, outcomes);
     }
     settle(touched, decided);
     run.cases.push({ suite: display, name: c.name, file: display, line: c.span.start.line, status: failures.length > 0 ? "failed" : "passed", failures, durationMs: performance.now() - t0 });
@@ -241,16 +243,15 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         run.diagnostics.push(diag("SFW607", { file: item.file, start: { offset: 0, line: item.line, column: item.column }, end: { offset: 0, line: item.line, column: item.column + 1 } }, { problem: (e as Error).message }));
         continue;
       }
-      if (expected && !tr.benign) run.diagnostics.push(...unknownNames(placed(expected, item.file, item.line, item.column), ruleNames, tallies, conditions));
+      if (expected && !tr.benign) run.diagnostics.push(...unknownNames(placed(expected, item.file, item.line, item.column), names));
       const touched = new Set<string>();
       const decided = new Set<string>();
       count(item.result, touched, decided);
+      settle(touched, decided);
       if (!expected) {
-        run.edits.push({ path: file.abs, offset: -item.line, insert: `<!-- expect: ${describeResult(item.result, true)} -->` });
-        settle(touched, decided);
+        recordStanza(run, { path: file.abs, display: file.display, by: display, line: item.line, column: item.column }, item.input.stanza.name, item.result);
         continue;
       }
-      settle(touched, decided);
       const why = unmet(expected, item.result);
       const failures: Failure[] = why
         ? [{ file: item.file, line: item.line, message: tr.benign ? `benign traffic must pass: ${why}` : why, expected: `${expected.verdict}${expected.condition ? ` ${expected.condition}` : ""}${expected.rule ? ` by ${expected.rule}` : ""}`, actual: describeResult(item.result), stanza: item.input.stanza.toString(), trace: traceText(item.result, sources) }]
@@ -260,22 +261,115 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
   }
 }
 
+/** The rule sets a test file names, loaded; undefined (the errors reported) when one cannot be. */
+function loadRuleSets(test: TestFile, here: (p: string) => { abs: string; display: string }, run: TestRun): { sources: ScriptSource[]; target: TargetVersion | undefined } | undefined {
+  const sources: ScriptSource[] = [];
+  let target: TargetVersion | undefined;
+  for (const r of test.rules) {
+    const file = here(r.value);
+    let ruleText: string;
+    try {
+      ruleText = readFileSync(file.abs, "utf8");
+    } catch (e) {
+      run.diagnostics.push(diag("SFW602", r.span, { what: "rule file", path: r.value, why: (e as NodeJS.ErrnoException).code ?? String(e) }));
+      return undefined;
+    }
+    run.sources.set(file.display, ruleText);
+    const loaded = loadRules(ruleText, file.display);
+    if (!loaded.source) {
+      run.diagnostics.push(diag("SFW605", r.span, { path: r.value }), ...loaded.diagnostics.filter((d) => d.severity === "error"));
+      return undefined;
+    }
+    sources.push(loaded.source);
+    target ??= loaded.target;
+  }
+  return { sources, target };
+}
+
+/**
+ * What an expectation or a send may name, from the test file's own rule sets (not every rule set
+ * of the run: a rule of another test file's rule set is unknown here).
+ */
+interface KnownNames {
+  readonly rules: ReadonlySet<string>;
+  /** Rules by location (`file:line`), as coverage keys them. */
+  readonly locations: ReadonlySet<string>;
+  readonly conditions: ReadonlySet<string>;
+  /** Why a chain cannot be run (the simulator's words), undefined for one that can. */
+  readonly chainProblem: (chain: string) => string | undefined;
+}
+
+function knownNames(sources: readonly ScriptSource[]): KnownNames {
+  const rules = new Set<string>();
+  const locations = new Set<string>();
+  for (const s of sources) {
+    for (const c of s.script.chains) {
+      c.rules.forEach((_, i) => {
+        const k = ruleKey(s, c.name, i);
+        rules.add(k.rule);
+        locations.add(k.key);
+      });
+    }
+  }
+  const sim = new Simulator(sources, new World());
+  return { rules, locations, conditions: knownConditions(sources), chainProblem: (chain) => sim.chainProblem(chain) };
+}
+
+/** A send's names that its rule sets do not have: a rule or error condition it expects, the chain it is run through. */
+function stepNameErrors(step: Extract<TestStep, { kind: "send" }>, names: KnownNames): Diagnostic[] {
+  const out = step.expect ? unknownNames(step.expect, names) : [];
+  const problem = step.chain ? names.chainProblem(step.chain.value) : undefined;
+  if (problem) out.push(diag("SFW610", step.chain!.span, { problem }));
+  return out;
+}
+
+/**
+ * `--update` for a send without an expectation: ` expect …` right after it (an offset, so that a
+ * second send on its line gets its own). The expectation of `times N` holds for each copy: one is
+ * recorded only if all copies agree (a rate limit that bites at copy 11 would otherwise be
+ * recorded as what copy 1 must do).
+ */
+function recordSend(run: TestRun, at: Omit<FileEdit, "kind" | "offset" | "insert">, step: Extract<TestStep, { kind: "send" }>, outcomes: readonly string[]): void {
+  const distinct = [...new Set(outcomes)];
+  if (distinct.length === 1) run.edits.push({ ...at, kind: "send", offset: step.span.end.offset, insert: ` expect ${distinct[0]}` });
+  else run.unrecorded.push({ file: at.display, line: at.line, column: at.column, why: `its ${step.times} copies have different outcomes (${distinct.map((o) => `${outcomes.filter((x) => x === o).length} × ${o}`).join(", ")}); split it into sends whose copies agree` });
+}
+
+/**
+ * `--update` for a traffic stanza without an expectation: an `expect:` comment to go right before
+ * it. The comment reader takes the comment's words as they are, split at spaces: a `.pfw` rule's
+ * location is written unquoted, and one with a space in it cannot be written at all (nor `--`,
+ * which XML does not allow inside a comment).
+ */
+function recordStanza(run: TestRun, at: Omit<FileEdit, "kind" | "element" | "expectation">, element: string, result: SimResult): void {
+  const expectation = describeResult(result);
+  const location = result.rule && result.rule.name === undefined ? result.rule.pfw : undefined;
+  const why =
+    location !== undefined && /\s/.test(location)
+      ? `the location of the rule that decided it ('${location}') has a space, and the words of an expect: comment are split at spaces: rename the file, or expect the verdict without 'by'`
+      : expectation.includes("--")
+        ? `its expectation '${expectation}' holds '--', which an XML comment cannot: write it by hand without that part`
+        : undefined;
+  if (why) run.unrecorded.push({ file: at.display, line: at.line, column: at.column, why });
+  else run.edits.push({ ...at, kind: "comment", element, expectation });
+}
+
 /** An `expect:` comment's names, placed at the stanza it is written before (where its case is reported). */
 function placed(e: Expectation, file: string, line: number, column: number): Pick<StepExpectation, "rule" | "condition"> {
   const span: Span = { file, start: { offset: 0, line, column }, end: { offset: 0, line, column: column + 1 } };
   return { ...(e.condition !== undefined ? { condition: { value: e.condition, span } } : {}), ...(e.rule !== undefined ? { rule: { value: e.rule, span } } : {}) };
 }
 
-/** An expectation's names that no rule set can give: a rule (SFW606) or an error condition (SFW609). */
-function unknownNames(e: Pick<StepExpectation, "rule" | "condition">, ruleNames: ReadonlySet<string>, tallies: ReadonlyMap<string, Tally>, conditions: ReadonlySet<string>): Diagnostic[] {
+/** An expectation's names that its rule sets cannot give: a rule (SFW606) or an error condition (SFW609). */
+function unknownNames(e: Pick<StepExpectation, "rule" | "condition">, names: KnownNames): Diagnostic[] {
   const out: Diagnostic[] = [];
   // A `.pfw` rule is named by its location (`file:line`), which needs no declaration.
-  if (e.rule && !ruleNames.has(e.rule.value) && !tallies.has(e.rule.value) && !/:\d+$/.test(e.rule.value)) {
-    const guess = didYouMean(e.rule.value, ruleNames);
+  if (e.rule && !names.rules.has(e.rule.value) && !names.locations.has(e.rule.value) && !/:\d+$/.test(e.rule.value)) {
+    const guess = didYouMean(e.rule.value, names.rules);
     out.push(diag("SFW606", e.rule.span, { rule: e.rule.value }, guess ? { hint: `did you mean '${guess}'?` } : {}));
   }
-  if (e.condition && !conditions.has(e.condition.value)) {
-    const guess = didYouMean(e.condition.value, conditions);
+  if (e.condition && !names.conditions.has(e.condition.value)) {
+    const guess = didYouMean(e.condition.value, names.conditions);
     out.push(diag("SFW609", e.condition.span, { condition: e.condition.value }, { hint: guess ? `did you mean '${guess}'?` : "see RFC 6120 §8.3.3 for the defined conditions" }));
   }
   return out;
@@ -356,17 +450,64 @@ export function describeResult(r: SimResult, quoteLocations = false): string {
   return `${r.verdict}${r.error && (r.verdict === "bounce" || r.verdict === "default") ? ` ${r.error.condition}` : ""}${by ? ` by ${by}` : ""}`;
 }
 
-/** Applies `--update` edits to a text: offsets, or `-line` for "before this line, with its indentation". */
-export function applyEdits(text: string, edits: readonly FileEdit[]): string {
-  const lines = text.split("\n");
-  const lineStart = (n: number) => lines.slice(0, n - 1).reduce((a, l) => a + l.length + 1, 0);
-  const resolved = edits.map((e) => {
-    if (e.offset >= 0) return { at: e.offset, text: e.insert };
-    const line = -e.offset;
-    const indent = /^\s*/.exec(lines[line - 1] ?? "")![0];
-    return { at: lineStart(line), text: `${indent}${e.insert}\n` };
-  });
+/** What `--update` makes of one file's text: the edits made, and the ones refused with why. */
+export interface AppliedEdits {
+  readonly text: string;
+  readonly refused: { readonly edit: FileEdit; readonly why: string }[];
+}
+
+/**
+ * Applies `--update` edits to a text. Edits for one place (a stanza or send) proposed more than
+ * once — a traffic file that two test files read, a file reached by two paths — are made once if
+ * they agree; if they do not, no one expectation holds for every run that reads the place, so
+ * none is written.
+ */
+export function applyEdits(text: string, edits: readonly FileEdit[]): AppliedEdits {
+  // The traffic reader counts a first line's columns after a byte order mark.
+  const lineStarts = [text.startsWith("\uFEFF") ? 1 : 0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  const refused: { edit: FileEdit; why: string }[] = [];
+  const byPlace = new Map<number, { at: number; insert: string; edit: FileEdit }[]>();
+  for (const edit of edits) {
+    const placed = placeEdit(text, lineStarts, edit);
+    if ("why" in placed) refused.push({ edit, why: placed.why });
+    else byPlace.set(placed.at, [...(byPlace.get(placed.at) ?? []), { ...placed, edit }]);
+  }
+  const made: { at: number; insert: string }[] = [];
+  for (const group of byPlace.values()) {
+    const first = group[0]!;
+    if (group.every((g) => g.insert === first.insert)) made.push(first);
+    else refused.push({ edit: first.edit, why: `the test files that read it see different outcomes (${group.map((g) => `${g.edit.by}: ${outcomeOf(g.edit)}`).join("; ")}), and one expectation cannot be both: write the expectation by hand, or give the test files traffic files of their own` });
+  }
   let out = text;
-  for (const e of resolved.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.at);
-  return out;
+  for (const e of made.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.insert + out.slice(e.at);
+  return { text: out, refused };
+}
+
+function outcomeOf(edit: FileEdit): string {
+  return edit.kind === "comment" ? edit.expectation : edit.insert.replace(/^ expect /, "");
+}
+
+/**
+ * Where an edit goes. A send's is at its offset. A stanza's comment goes right before the stanza,
+ * the one place the traffic reader takes it from: on a line of its own, indented as the stanza,
+ * when nothing but indentation is before the stanza on its line; else on the stanza's line (before
+ * the line would be before the line's first stanza, or inside the markup of a stanza that ends
+ * there). The traffic reader counts columns in characters, not UTF-16 units; a stanza not found
+ * where it was read (the file changed meanwhile) is refused, never guessed at.
+ */
+function placeEdit(text: string, lineStarts: readonly number[], edit: FileEdit): { at: number; insert: string } | { why: string } {
+  if (edit.kind === "send") return { at: edit.offset, insert: edit.insert };
+  const lineStart = lineStarts[edit.line - 1];
+  let at = lineStart ?? text.length;
+  for (let n = 1; n < edit.column && at < text.length; n++) at += text.codePointAt(at)! > 0xffff ? 2 : 1;
+  // The element is a stanza's name (message, presence, iq), perhaps written with a prefix.
+  const tag = new RegExp(`<(?:[^\\s/>:]+:)?${edit.element}[\\s/>]`, "y");
+  tag.lastIndex = at;
+  if (lineStart === undefined || !tag.test(text)) return { why: `no <${edit.element}> starts there any more (the file changed since it was read): run --update again` };
+  const comment = `<!-- expect: ${edit.expectation} -->`;
+  const indent = text.slice(lineStart, at);
+  if (!/^[ \t]*$/.test(indent)) return { at, insert: comment };
+  const eol = text[text.indexOf("\n", at) - 1] === "\r" ? "\r\n" : "\n";
+  return { at: lineStart, insert: `${indent}${comment}${eol}` };
 }

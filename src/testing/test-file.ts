@@ -6,6 +6,7 @@ import { decodeDetail } from "../syntax/error-messages.js";
 import { decodeString } from "../syntax/strings.js";
 import * as T from "../syntax/tokens.js";
 import type { Verdict } from "../sim/engine.js";
+import { SyntaxDamage, testFileWords } from "./syntax-damage.js";
 import { testFileParser } from "./test-parser.js";
 
 /** A parsed test file (`*.test.sfw`). */
@@ -34,7 +35,7 @@ export type TestStep =
       readonly span: Span;
       readonly xml: Located<string>;
       readonly origin?: string;
-      readonly chain?: string;
+      readonly chain?: Located<string>;
       readonly at?: Located<string>;
       readonly times: number;
       readonly expect?: StepExpectation;
@@ -52,18 +53,32 @@ export interface StepExpectation {
 
 const verdicts: readonly Verdict[] = ["pass", "drop", "bounce", "redirect", "default", "error", "unsimulatable"];
 
-export function parseTestFile(text: string, file: string): { test: TestFile; diagnostics: Diagnostic[] } {
+export interface ParsedTestFile {
+  readonly test: TestFile;
+  readonly diagnostics: Diagnostic[];
+  /**
+   * Set when the file has syntax errors. It is not run then; `test` holds only the steps read
+   * soundly, whose names are still checked, and only if `rulesKnown`: the `rules` lines surely
+   * name every rule set (see SyntaxDamage).
+   */
+  readonly damaged?: { readonly rulesKnown: boolean };
+}
+
+export function parseTestFile(text: string, file: string): ParsedTestFile {
   const diagnostics: Diagnostic[] = [];
   const report = (d: Diagnostic): void => {
     diagnostics.push(d);
   };
+  const errorOffsets: number[] = [];
   const lexed = T.sfwLexer.tokenize(text);
   for (const e of lexed.errors) {
+    errorOffsets.push(e.offset);
     const start = positionAt(text, e.offset);
     report(diag("SFW101", { file, start, end: positionAt(text, e.offset + Math.max(1, e.length)) }, { text: JSON.stringify(text.slice(e.offset, e.offset + Math.max(1, e.length))) }));
   }
   const tokens = lexed.tokens.filter((t) => {
     if (t.tokenType === T.UnterminatedString || t.tokenType === T.UnterminatedPrefixedString) {
+      errorOffsets.push(t.startOffset);
       report(diag("SFW106", spanOf(t, file, text)));
       return false;
     }
@@ -74,13 +89,18 @@ export function parseTestFile(text: string, file: string): { test: TestFile; dia
   for (const error of testFileParser.errors) {
     const detail = decodeDetail(error.message) ?? { expected: "something else", found: "this", ruleName: "" };
     const token = Number.isNaN(error.token.startOffset) ? undefined : error.token;
+    errorOffsets.push(token ? token.startOffset : text.length);
     const found = token ? detail.found : "the end of the file";
     const expected = detail.ruleName === "testFile" && detail.expected === "the end of the file" ? "rules, world, traffic, benign traffic or case" : detail.expected;
-    const hint = token?.tokenType === T.Identifier ? didYouMean(token.image, ["rules", "world", "traffic", "benign", "case", "send", "expect", "wait", "origin", "chain", "at", "times", "by", "emits"]) : undefined;
+    const hint = token?.tokenType === T.Identifier ? didYouMean(token.image, testFileWords) : undefined;
     report(diag("SFW102", token ? spanOf(token, file, text) : eof(file, text), { expected, found }, hint ? { hint: `did you mean '${hint}'?` } : {}));
   }
-  const b = new TestBuilder(file, text, report);
-  return { test: b.file(cst), diagnostics };
+  const damage = new SyntaxDamage(tokens, errorOffsets, text, cst);
+  const b = new TestBuilder(file, text, report, damage);
+  const test = b.file(cst);
+  if (!damage.any) return { test, diagnostics };
+  const rulesDecls = subs(cst, "rulesDecl").flatMap((r) => (r.location && Number.isFinite(r.location.endOffset) ? [{ start: r.location.startOffset, end: r.location.endOffset! }] : []));
+  return { test, diagnostics, damaged: { rulesKnown: damage.rulesKnown(rulesDecls) } };
 }
 
 function spanOf(t: IToken, file: string, text: string): Span {
@@ -101,6 +121,7 @@ class TestBuilder {
     private readonly fileName: string,
     private readonly text: string,
     private readonly report: (d: Diagnostic) => void,
+    private readonly damage: SyntaxDamage,
   ) {}
 
   span(t: IToken): Span {
@@ -168,6 +189,8 @@ class TestBuilder {
   }
 
   send(s: CstNode): TestStep | undefined {
+    // A step the parser did not read soundly is left out, its other mistakes unsaid: they may be the syntax error's echoes.
+    if (this.damage.any && !this.soundStep(s)) return undefined;
     const stanzaToken = toks(s, "stanza")[0];
     const xml = stanzaToken ? this.prefixed(stanzaToken, "xml") : undefined;
     if (!xml) return undefined;
@@ -178,7 +201,7 @@ class TestBuilder {
       const at = toks(o, "time")[0];
       const times = toks(o, "times")[0];
       if (origin) step.origin = this.string(origin).value;
-      if (chain) step.chain = this.string(chain).value;
+      if (chain) step.chain = this.string(chain);
       if (at) step.at = this.string(at);
       if (times) step.times = Math.max(1, Math.floor(Number(times.image)));
     }
@@ -201,6 +224,13 @@ class TestBuilder {
       }
     }
     return step;
+  }
+
+  private soundStep(s: CstNode): boolean {
+    const loc = s.location;
+    if (!loc || !Number.isFinite(loc.endOffset)) return false;
+    const condition = subs(s, "expectClause").flatMap((e) => toks(e, "condition"))[0];
+    return this.damage.stepSound(loc.startOffset, loc.endOffset!, condition);
   }
 
   json(n: CstNode): unknown {

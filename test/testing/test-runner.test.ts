@@ -246,7 +246,7 @@ test("test --update does not record one expectation for copies of a send that di
   const tests = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "flood" {\n  send xml"<message from='x@remote.example/r' to='alice@example.org'/>" times 3\n${same}}\n`;
   const dir = workdir({ "r.sfw": limited, "r.test.sfw": tests });
   const r = await run(dir, "test", "--update");
-  t.regex(r.stderr, /^stanzafw: --update did not record r\.test\.sfw:4: its 3 copies have different outcomes \(1 × pass, 2 × bounce resource-constraint by flood\)/m);
+  t.regex(r.stderr, /^stanzafw: --update did not record r\.test\.sfw:4:3: its 3 copies have different outcomes \(1 × pass, 2 × bounce resource-constraint by flood\)/m);
   const updated = readFileSync(join(dir, "r.test.sfw"), "utf8");
   t.true(updated.includes(`times 3\n`), updated);
   t.true(updated.includes(`to='alice@example.org'/>" expect pass\n`), updated);
@@ -272,6 +272,20 @@ test("test files: a misspelt error condition is reported before the run, with th
   t.is(ok.code, 0, ok.stderr + ok.stdout);
 });
 
+test("test files: a send's unknown chain is an error before the run, with the closest one and the chains there are", async (t) => {
+  const typo = 'rules "r.sfw"\nworld { "hosts": ["example.org"] }\ncase "c" {\n  send xml"<presence from=\'x@remote.example/r\' to=\'alice@example.org\'/>" chain "delivr" expect drop\n}\n';
+  const r = await run(workdir({ "r.sfw": rules, "x.test.sfw": typo }), "test");
+  t.is(r.code, 1);
+  t.regex(r.stderr, /^x\.test\.sfw:4:\d+: error\[SFW610\]: unknown chain 'delivr' \(did you mean 'deliver'\?\): the chains are 'preroute', 'deliver'/m);
+});
+
+test("test files: a rule is known only to the test files whose rule sets have it, not to every test file of the run", async (t) => {
+  const other = "chain deliver {\n  rule none {\n    when kind == iq\n    then drop\n  }\n}\n";
+  const uses = (file: string) => `rules "${file}"\ncase "c" {\n  send xml"<presence from='x@remote.example/r' to='alice@example.org'/>" expect drop by quiet\n}\n`;
+  const r = await run(workdir({ "r.sfw": rules, "o.sfw": other, "a.test.sfw": uses("r.sfw"), "b.test.sfw": uses("o.sfw") }), "test");
+  t.deepEqual([...r.stderr.matchAll(/^(\S+):(\d+):\d+: error\[(SFW\d+)\]/gm)].map((m) => `${m[1]} ${m[3]}`), ["b.test.sfw SFW606"], r.stderr);
+});
+
 // The SFW6xx codes through the runner (each case: a test file and what it must report).
 const codeCases: [string, Record<string, string>, string[]][] = [
   ["unknown verdict", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" expect bounced\n}\n' }, ["SFW601 3:31"]],
@@ -284,6 +298,7 @@ const codeCases: [string, Record<string, string>, string[]][] = [
   ["unknown rule and error condition in an expect: comment", { "t.xml": '<message/>\n<!-- expect: bounce policy-violaton by spma -->\n<message from="x@remote.example/r" to="alice@example.org"><body>casino</body></message>\n', "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW606 3:1", "SFW609 3:1"]],
   ["malformed expect comment", { "t.xml": "<!-- expect: bouncy -->\n<message/>\n", "x.test.sfw": 'rules "r.sfw"\ntraffic "t.xml"\n' }, ["SFW607 2:1"]],
   ["no rules line", { "x.test.sfw": 'case "c" { }\n' }, ["SFW608 1:1"]],
+  ["unknown chain in a send", { "x.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<message/>" chain "delivr" expect pass\n}\n' }, ["SFW610 3:30"]],
 ];
 
 for (const [name, files, expected] of codeCases) {
