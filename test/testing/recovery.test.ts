@@ -2,18 +2,8 @@ import test from "ava";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
+import { spamAndQuiet as rules } from "../helpers/rule-sets.js";
 
-const rules = `chain deliver {
-  rule spam {
-    when body contains "casino"
-    then bounce policy-violation "no"
-  }
-  rule quiet {
-    when kind == presence
-    then drop
-  }
-}
-`;
 
 /**
  * A test file with a syntax error is not run, but the names it gives further on (a rule after

@@ -2,6 +2,7 @@ import test from "ava";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
+import { spamAndQuiet as rules } from "../helpers/rule-sets.js";
 import { diagnosticCases } from "../helpers/diagnostic-cases.js";
 import { parseYamlBlock } from "../helpers/yaml-block.js";
 import { parseTestFile } from "../../src/testing/test-file.js";
@@ -19,17 +20,6 @@ function wellFormed(xml: string): void {
 const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
 const workdir = (files: Record<string, string>) => tempdir(files, "stanzafw-test-");
 
-const rules = `chain deliver {
-  rule spam {
-    when body contains "casino"
-    then bounce policy-violation "no"
-  }
-  rule quiet {
-    when kind == presence
-    then drop
-  }
-}
-`;
 const passing = `rules "r.sfw"
 world { "hosts": ["example.org"] }
 case "spam is bounced" {

@@ -2,23 +2,13 @@ import test from "ava";
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runIn, workdir as tempdir } from "../helpers/cli.js";
+import { spamAndQuiet as rules } from "../helpers/rule-sets.js";
 import { applyEdits } from "../../src/testing/run-tests.js";
 import { readTrafficText } from "../../src/sim/traffic.js";
 
 const run = (cwd: string, ...argv: string[]) => runIn(cwd, argv);
 const workdir = (files: Record<string, string>) => tempdir(files, "stanzafw-update-");
 
-const rules = `chain deliver {
-  rule spam {
-    when body contains "casino"
-    then bounce policy-violation "no"
-  }
-  rule quiet {
-    when kind == presence
-    then drop
-  }
-}
-`;
 // The case, empty, passes: a run with no case at all is a failure of its own.
 const header = `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\ncase "c" { }\n`;
 const hi = `<message from="x@remote.example/r" to="alice@example.org"><body>hi</body></message>`;
