@@ -203,7 +203,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         if (step.expect) {
           const why = checkStep(step.expect, r);
           if (why) {
-            failures.push({ file: display, line: step.span.start.line, message: step.times > 1 ? `${why} (copy ${i + 1} of ${step.times})` : why, expected: describeExpectation(step.expect), actual: describeResult(r), stanza: step.xml.value, trace: traceText(r, sources) });
+            failures.push({ file: display, line: step.span.start.line, message: step.times > 1 ? `${why} (copy ${i + 1} of ${step.times})` : why, expected: describeExpectation(step.expect), actual: describeOutcome(r), stanza: step.xml.value, trace: traceText(r, sources) });
             break;
           }
         }
@@ -254,7 +254,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
       }
       const why = unmet(expected, item.result);
       const failures: Failure[] = why
-        ? [{ file: item.file, line: item.line, message: tr.benign ? `benign traffic must pass: ${why}` : why, expected: `${expected.verdict}${expected.condition ? ` ${expected.condition}` : ""}${expected.rule ? ` by ${expected.rule}` : ""}`, actual: describeResult(item.result), stanza: item.input.stanza.toString(), trace: traceText(item.result, sources) }]
+        ? [{ file: item.file, line: item.line, message: tr.benign ? `benign traffic must pass: ${why}` : why, expected: `${expected.verdict}${expected.condition ? ` ${expected.condition}` : ""}${expected.rule ? ` by ${expected.rule}` : ""}`, actual: describeOutcome(item.result), stanza: item.input.stanza.toString(), trace: traceText(item.result, sources) }]
         : [];
       run.cases.push({ suite: `${display} › ${file.display}`, name: `${file.display}:${item.line}`, file: item.file, line: item.line, status: failures.length ? "failed" : "passed", failures, durationMs: performance.now() - t0 });
     }
@@ -448,6 +448,11 @@ export function describeResult(r: SimResult, quoteLocations = false): string {
   const name = r.rule?.name !== undefined ? baseRuleName(r.rule.name) : undefined;
   const by = name ?? (r.rule ? (quoteLocations ? JSON.stringify(r.rule.pfw) : r.rule.pfw) : undefined);
   return `${r.verdict}${r.error && (r.verdict === "bounce" || r.verdict === "default") ? ` ${r.error.condition}` : ""}${by ? ` by ${by}` : ""}`;
+}
+
+/** A result as a failure shows it: with why, for a Lua error or a stanza that cannot be simulated. */
+function describeOutcome(r: SimResult): string {
+  return r.reason !== undefined && (r.verdict === "error" || r.verdict === "unsimulatable") ? `${describeResult(r)} (${r.reason})` : describeResult(r);
 }
 
 /** What `--update` makes of one file's text: the edits made, and the ones refused with why. */

@@ -54,6 +54,14 @@ test("test: a failure shows expected, actual, the stanza and the trace; exit 1",
   t.regex(r.stdout, /^0 passed, 1 failed$/m);
 });
 
+test("test: a failure with a Lua error or an unsimulatable stanza says why", async (t) => {
+  const loop = "::deliver\nKIND: message\nJUMP CHAIN=user/self\n\n::user/self\nJUMP CHAIN=user/self\n";
+  const testFile = `rules "r.pfw"\n\ncase "loops" {\n  send xml"<message from='a@x.example/r' to='b@example.org' type='chat'><body>hi</body></message>"\n    expect pass\n}\n`;
+  const r = await run(workdir({ "r.pfw": loop, "r.test.sfw": testFile }), "test");
+  t.is(r.code, 1);
+  t.regex(r.stdout, /actual: {3}error \(mod_firewall raises a Lua error \(stack overflow \(a chain jumps to itself\)\)/);
+});
+
 test("test --output where the directory is missing: exit 2 before anything runs", async (t) => {
   const dir = workdir({ "r.sfw": rules, "r.test.sfw": 'rules "r.sfw"\ncase "c" {\n  send xml"<presence from=\'x@remote.example/r\' to=\'alice@example.org\'/>" expect pass\n}\n' });
   const r = await run(dir, "test", "--reporter", "junit", "--output", "nodir/junit.xml");
