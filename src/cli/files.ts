@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync, writeFileSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync, renameSync, rmSync, type Stats } from "node:fs";
 import { dirname, basename, join, resolve, relative, isAbsolute } from "node:path";
 import { positionAt } from "../diag/span.js";
 import { UsageError } from "./io.js";
@@ -79,15 +79,39 @@ function walk(cwd: string, dir: string, extensions: readonly string[], out: stri
 
 /** Writes a file atomically: a temporary file beside it, then a rename, so readers never see half a file. */
 export function writeAtomically(cwd: string, path: string, text: string): void {
-  const target = resolve(cwd, path);
+  // A file that is there is replaced where it really is (a symlink stays a link), and keeps its
+  // permissions and owner: a compiled script is often readable by Prosody's group only.
+  const target = existingTarget(resolve(cwd, path));
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
     writeFileSync(tmp, text, { encoding: "utf8", flag: "wx" });
+    keepModeAndOwner(target, tmp);
     renameSync(tmp, target);
   } catch (e) {
     removeTemporary(tmp);
     throw new UsageError(`cannot write ${path}: ${whyUnwritable(cwd, path) ?? (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/** The file a path names, through symlinks, when there is one; else the path. */
+function existingTarget(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Gives the new file the mode and owner of the one it replaces (the owner only where the process may). */
+function keepModeAndOwner(target: string, tmp: string): void {
+  let old: Stats;
+  try {
+    old = statSync(target);
+  } catch {
+    return;
+  }
+  chmodSync(tmp, old.mode & 0o7777);
+  if (process.getuid?.() === 0) chownSync(tmp, old.uid, old.gid);
 }
 
 /** A failed write's temporary file, if it was made: where a part of the path is a file, it cannot have been. */
