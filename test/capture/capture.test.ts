@@ -90,7 +90,7 @@ test("a real Prosody log (mod_stanza_debug at debug level): client stanzas get t
   t.is(code, 0);
   const verdicts = stdout.trim().split("\n").map((l) => JSON.parse(l) as { verdict: string; line: number });
   t.true(verdicts.some((v) => v.verdict === "drop"));
-  t.regex(log, /SEND: <message[^\n]*id='x4'[^\n]*type='error'|SEND: <message[^\n]*type='error'[^\n]*id='x4'/, "the server refused the message to nobody");
+  t.regex(log, /SEND: <message(?=[^\n>]*id='x4')(?=[^\n>]*type='error')/, "the server refused the message to nobody");
   // The script the server ran: the log's SEND lines agree with the simulation (errors for a made-up
   // account and for an iq are no disagreement). Another script: they do not.
   let same = "";
@@ -162,7 +162,8 @@ test("a real Prosody log: a subscription request the server delivered (from the 
     alice.close();
     bob.close();
   });
-  t.regex(log, /SEND: <presence[^\n]*type='subscribe'[^\n]*from='alice@a\.test'/, "delivered to bob from alice's bare JID");
+  // Prosody writes attributes in table order, which differs between runs.
+  t.regex(log, /SEND: <presence(?=[^\n>]*type='subscribe')(?=[^\n>]*from='alice@a\.test')/, "delivered to bob from alice's bare JID");
   const path = file("subscription.log", log);
   const run = async (script: string) => {
     let out = "";
