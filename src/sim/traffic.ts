@@ -15,7 +15,9 @@ import { stanzaKinds } from "../vocab/stanza-kinds.js";
  *   </event>
  *
  * Parsing is streaming, with a real XML parser; each stanza knows its file, line and column.
- * A malformed stanza is reported with its position and skipped; reading goes on.
+ * A malformed stanza is reported with its position and skipped; reading goes on — also after a
+ * stanza that is never closed (a line cut off), which would otherwise swallow every stanza after
+ * it as its children (see {@link TrafficReader} on resynchronising).
  */
 
 export const trafficNamespace = "urn:stanzafw:traffic:0";
@@ -103,13 +105,129 @@ interface Frame {
   readonly foreign: boolean;
   /** The default namespace in scope inside a stream, traffic or event element ("" for none). */
   readonly defaultUri?: string;
+  /** A stanza's element in a stanza namespace (the stanza itself, its body…), not an extension's. */
+  readonly plain?: boolean;
+  /** A stream, traffic or event element: its qualified name, the column its start tag began at, and that tag (rebuilt) to give a fresh parser. */
+  readonly name?: string;
+  readonly column?: number;
+  readonly startTag?: string;
+}
+
+/** The start tag of a wrapper element, rebuilt (its namespace declarations, for a fresh parser). */
+function rebuildStartTag(tag: SaxesTagNS): string {
+  let out = `<${tag.name}`;
+  for (const a of Object.values(tag.attributes) as SaxesAttributeNS[]) {
+    out += ` ${a.name}="${a.value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;")}"`;
+  }
+  return `${out}>`;
+}
+
+/**
+ * saxes's state after some text. Its states are not part of its API: the one it is in between
+ * markup, and the one inside an end tag after a line break, are found by probing; resynchronising
+ * is off if the probes do not tell them from each other and from the states where a line is data
+ * (a comment, CDATA, a processing instruction) or a start tag's.
+ */
+function saxesState(text: string): unknown {
+  const probe = new SaxesParser({ xmlns: true, fragment: true });
+  probe.on("error", () => {});
+  probe.write(text);
+  return (probe as unknown as { state?: unknown }).state;
+}
+const textState = saxesState("<a>x\n");
+const endTagState = saxesState("<a><b></b\n");
+const canResync =
+  typeof textState === "number" &&
+  typeof endTagState === "number" &&
+  textState !== endTagState &&
+  saxesState("<a>&amp;\n") === textState &&
+  saxesState("<a><b></\n") === endTagState &&
+  ["<a><!--\n", "<a><!-- -\n", "<a><![CDATA[\n", "<a><![CDATA[]\n", "<a><?pi \n", "<a><b\n", "<a><b c='\n"].every((t) => saxesState(t) !== textState && saxesState(t) !== endTagState);
+
+/** How much of a line is looked at for the start tag that resynchronises (a start tag longer than this does not). */
+const resyncLookahead = 4096;
+
+/**
+ * Whether a line (at `at`) may begin with a start tag that resynchronises: blanks, then `<` and the
+ * name of a stanza or of an event element (any prefix), or too little of the line to tell. Only
+ * such lines split what saxes is given (each split costs a write).
+ */
+function mayStartTag(text: string, at: number): boolean {
+  let i = at;
+  while (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09) i++;
+  if (i >= text.length) return true;
+  if (text.charCodeAt(i) !== 0x3c) return false;
+  let end = i + 1;
+  while (end < text.length && end - i < 64 && isNameChar(text.charCodeAt(end))) end++;
+  if (end >= text.length) return true;
+  const name = text.slice(i + 1, end);
+  return stanzaNames.has(name) || name === "event" || name.endsWith(":event");
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x3a || c === 0x5f || c === 0x2d || c === 0x2e;
+}
+
+/** A line's first start tag when it begins the line (after blanks) and ends on it: name, column, the declaration of its prefix. */
+function lineStartTag(line: string): { name: string; column: number; declared: string | undefined } | undefined {
+  let i = 0;
+  while (line.charCodeAt(i) === 0x20 || line.charCodeAt(i) === 0x09) i++;
+  if (line.charCodeAt(i) !== 0x3c) return undefined;
+  const column = i + 1;
+  const nameMatch = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?/.exec(line.slice(i + 1, i + 200));
+  if (!nameMatch) return undefined;
+  const name = nameMatch[0];
+  const colon = name.indexOf(":");
+  const declaration = colon < 0 ? "xmlns" : `xmlns:${name.slice(0, colon)}`;
+  let declared: string | undefined;
+  const attribute = /[ \t\r]*(?:(\/?>)|([^\s=/>]+)[ \t\r]*=[ \t\r]*(?:'([^'\n]*)'|"([^"\n]*)"))/y;
+  attribute.lastIndex = i + 1 + name.length;
+  // The name must end where the tag or an attribute starts.
+  if (!/^([ \t\r]|\/?>)/.test(line.slice(attribute.lastIndex, attribute.lastIndex + 2))) return undefined;
+  for (;;) {
+    const m = attribute.exec(line);
+    // Not a whole start tag on this line: what follows (a namespace declaration?) is unknown.
+    if (!m) return undefined;
+    if (m[1]) return { name, column, declared };
+    if (m[2] === declaration) declared = m[3] ?? m[4];
+  }
 }
 
 const refusedDoctype = "a DOCTYPE is not accepted in traffic (no entity declarations, ever)";
 
-/** An incremental reader: feed text, collect items. */
+/**
+ * An incremental reader: feed text, collect items.
+ *
+ * **Resynchronising.** A stanza never closed (a capture's line cut off: `<message …><body>hi`)
+ * would make the stanzas after it its children, to the end of the file. So, while a top-level
+ * stanza is open, a line that begins (after blanks) with a whole start tag of a stanza — at the
+ * column where the open stanza's start tag began, in a stanza namespace (or none declared), while
+ * the innermost open element is the stanza or one of its stanza-namespace children and saxes is
+ * between markup — ends it: the open stanza is reported at its start as not closed before the
+ * next stanza, and dropped; reading goes on from that line with a fresh parser, given the start
+ * tags of the enclosing stream, traffic and event elements (their namespaces, defaults and
+ * annotations are kept) and the file's line numbers. A stanza whose start tag itself is cut off
+ * (`<message to='a@exa`), or cut off in an end tag (`</bo`), ends the same way at such a line,
+ * whatever the innermost element (a `<` is never part of a tag). A line beginning with the start
+ * tag of the enclosing `<event>` (same name, at its column) ends the open stanza and that event.
+ *
+ * Why this cannot misread a well-formed capture:
+ * - XMPP nests stanzas only inside extension elements (`<forwarded xmlns='urn:xmpp:forward:0'>`
+ *   in carbons, MAM, privileged entities…), never directly in a stanza or in its `<body>`,
+ *   `<subject>`, `<error>`…: there, a `<message>` can only be the next stanza. A stanza-named
+ *   element in another namespace (an extension's own `<message xmlns='urn:…'>`) declares that
+ *   namespace on its tag, which must therefore be whole on the line to be looked at.
+ * - Comments, CDATA sections and processing instructions may hold any line: saxes must be in
+ *   text, or inside a start or end tag (where a `<` is malformed anyway).
+ * - The column: sibling stanzas are written at one indentation, and a pretty-printer indents
+ *   children deeper, so a nested stanza is not taken for the next one even if the rules above
+ *   were bent (a stanza inside a non-XMPP element). A line at another column is left to saxes.
+ * - Only top-level stanzas are ended; unknown top-level elements (`<foo>`, a BOSH `<body>`) may
+ *   hold stanzas and are read as before. Records (log lines, JSON lines) are parsed one at a
+ *   time and never resynchronise ({@link RecordParser}).
+ */
 export class TrafficReader {
-  private readonly parser: SaxesParser<{ xmlns: true; fragment: true; position: true }>;
+  private parser: SaxesParser<{ xmlns: true; fragment: true; position: true }>;
   private readonly stack: Frame[] = [];
   private readonly out: TrafficItem[] = [];
   private stanzaStart: { line: number; column: number } | undefined;
@@ -124,41 +242,62 @@ export class TrafficReader {
   /** A start tag was seen but not completed (a truncated record). */
   private tagPending = false;
 
-  /** `maxStanzaChars`: a stanza longer than this is reported and skipped (a capture can hold anything). */
+  /** The pending start tag is a top-level stanza's. */
+  private pendingStanza = false;
+  /** The last comment inside the open stanza: where it starts and ends (the next stanza's expectation, if the stanza is left open before it). */
+  private stanzaComment: { text: string; startLine: number; line: number; column: number } | undefined;
+
+  /**
+   * `maxStanzaChars`: a stanza longer than this is reported and skipped (a capture can hold anything).
+   * `resync`: end a stanza left open at the next stanza's line (see above); off for records.
+   */
   constructor(
     private readonly file: string,
     private readonly maxStanzaChars = 1 << 20,
+    private readonly resync = true,
   ) {
-    this.parser = new SaxesParser({ xmlns: true, fragment: true, position: true });
-    this.parser.on("opentagstart", (tag) => {
+    this.parser = this.newParser("");
+  }
+
+  /** A parser, first given `replay` (start tags of enclosing elements, on a line of their own) without telling of it. */
+  private newParser(replay: string): SaxesParser<{ xmlns: true; fragment: true; position: true }> {
+    const parser = new SaxesParser({ xmlns: true, fragment: true, position: true });
+    if (replay !== "") {
+      parser.on("error", () => {});
+      parser.write(`${replay}\n`);
+    }
+    parser.on("opentagstart", (tag) => {
       this.tagStart = { line: this.line, column: Math.max(1, this.parser.column - tag.name.length - 1) };
       this.tagPending = true;
+      const parent = this.stack[this.stack.length - 1];
+      this.pendingStanza = stanzaNames.has(tag.name) && (parent === undefined || parent.role === "stream" || parent.role === "traffic" || parent.role === "event");
     });
-    this.parser.on("opentag", (tag) => {
+    parser.on("opentag", (tag) => {
       this.tagPending = false;
       this.open(tag);
       this.tagBroken = false;
       this.markupEnded();
     });
-    this.parser.on("closetag", () => {
+    parser.on("closetag", () => {
       this.close();
       this.markupEnded();
     });
-    this.parser.on("processinginstruction", () => this.markupEnded());
-    this.parser.on("text", (text) => this.text(text));
-    this.parser.on("cdata", (text) => this.text(text));
-    this.parser.on("comment", (comment) => {
+    parser.on("processinginstruction", () => this.markupEnded());
+    parser.on("text", (text) => this.text(text));
+    parser.on("cdata", (text) => this.text(text));
+    parser.on("comment", (comment) => {
       if (!this.inStanza()) this.pendingComment = comment.trim();
       // saxes tells of a comment on its final '>', before counting it.
       this.markupEnded(1);
+      if (this.stanzaStart) this.stanzaComment = { text: comment.trim(), startLine: this.line - (comment.match(/\n/g)?.length ?? 0), line: this.lastMarkupLine, column: this.lastMarkupColumn };
     });
     // A stream of stanzas is read as a fragment, where saxes reports a DOCTYPE as misplaced when
     // it starts, then hands it on when it ends: one problem, in words about what is refused.
-    this.parser.on("doctype", () => {
+    parser.on("doctype", () => {
       if (this.doctypeReported) this.doctypeReported = false;
       else this.problem(refusedDoctype);
     });
-    this.parser.on("error", (error) => {
+    parser.on("error", (error) => {
       const message = error.message.replace(/^\d+:\d+: /, "");
       if (message.startsWith("inappropriately located doctype")) {
         this.doctypeReported = true;
@@ -170,6 +309,7 @@ export class TrafficReader {
       // once the capture has an error (reported), its text outside stanzas is not warned of.
       this.hadError = true;
     });
+    return parser;
   }
 
   private started = false;
@@ -196,8 +336,110 @@ export class TrafficReader {
         chunk = text.slice(0, end + 2).replace(/[^\n]/g, " ") + text.slice(end + 2);
       }
     }
-    this.parser.write(chunk);
+    this.feed(chunk, false);
     return this.out.splice(0);
+  }
+
+  /** The text fed to saxes so far ends a line. */
+  private atLineStart = false;
+  /** The start of a line held back until enough of it is there to tell whether it resynchronises. */
+  private held = "";
+
+  /**
+   * Gives text to saxes, stopping at each line that may begin the next stanza to see whether the
+   * one open ends there. `final`: nothing follows (nothing is held back).
+   */
+  private feed(chunk: string, final: boolean): void {
+    let text = chunk;
+    if (this.held !== "") {
+      text = this.held + chunk;
+      this.held = "";
+    }
+    if (!this.resync || !canResync) {
+      this.parser.write(text);
+      return;
+    }
+    let from = 0;
+    let at = this.atLineStart ? 0 : text.indexOf("\n") + 1;
+    while (at > 0 || (at === 0 && this.atLineStart)) {
+      if (at >= text.length) break;
+      if (mayStartTag(text, at)) {
+        if (at > from) this.parser.write(text.slice(from, at));
+        from = at;
+        const nl = text.indexOf("\n", at);
+        if (nl < 0 && !final && text.length - at < resyncLookahead && this.openStanza()) {
+          // Too little of the line to tell: the rest comes with the next chunk.
+          this.held = text.slice(at);
+          this.atLineStart = true;
+          return;
+        }
+        if (this.openStanza()) this.resyncAt(text.slice(at, Math.min(nl < 0 ? text.length : nl, at + resyncLookahead)));
+      }
+      const nl = text.indexOf("\n", at);
+      if (nl < 0) break;
+      at = nl + 1;
+    }
+    if (from < text.length) this.parser.write(text.slice(from));
+    if (text.length > 0) this.atLineStart = text.charCodeAt(text.length - 1) === 0x0a;
+  }
+
+  /** A top-level stanza is open, or its start tag begun. */
+  private openStanza(): boolean {
+    return this.stanzaStart !== undefined || (this.tagPending && this.pendingStanza);
+  }
+
+  /** At the start of `line` (its first characters): whether the open stanza ends here, and if so, ending it. */
+  private resyncAt(line: string): void {
+    if (!this.openStanza()) return;
+    const tag = lineStartTag(line);
+    if (!tag) return;
+    const stanzaDepth = this.stack.findIndex((f) => f.role === "stanza");
+    const depth = stanzaDepth < 0 ? this.stack.length : stanzaDepth;
+    let target: number;
+    let column: number;
+    let next: string;
+    if (stanzaNames.has(tag.name)) {
+      if (tag.declared !== undefined && !stanzaNamespaces.has(tag.declared)) return;
+      target = depth;
+      column = (this.stanzaStart ?? this.tagStart).column;
+      next = "stanza";
+    } else {
+      // The start tag of the event the stanza is in (in its namespace, unless undeclared).
+      let event = depth - 1;
+      while (event >= 0 && this.stack[event]!.role !== "event") event--;
+      const frame = this.stack[event];
+      if (!frame || frame.name !== tag.name || (tag.declared !== undefined && tag.declared !== trafficNamespace)) return;
+      target = event;
+      column = frame.column!;
+      next = "event";
+    }
+    if (tag.column !== column) return;
+    // Inside a start or end tag a `<` is malformed; otherwise saxes must be in text, in the stanza or a child of its namespace.
+    const state = (this.parser as unknown as { state: unknown }).state;
+    const top = this.stack[this.stack.length - 1];
+    if (!this.tagPending && state !== endTagState && (top?.role !== "stanza" || !top.plain || state !== textState)) return;
+    const lineNo = this.line;
+    const start = this.stanzaStart;
+    this.report(start ?? this.tagStart, `${start ? "the stanza is" : "the stanza's start tag is"} not closed before the next ${next} (line ${lineNo})`);
+    if (target <= this.stack.findIndex((f) => f.role === "event")) this.eventAnnotations = {};
+    this.stack.length = target;
+    this.stanzaStart = undefined;
+    this.stanzaBroken = undefined;
+    this.stanzaBytes = 0;
+    this.tagPending = false;
+    this.tagBroken = false;
+    this.pendingStanza = false;
+    // The comment before the stanza dropped was its own; one on a line of its own after its first,
+    // right before this line, is the next stanza's (an inline expectation), as it would be had the
+    // stanza been closed.
+    const comment = this.stanzaComment;
+    const before = start && comment && comment.line === this.lastMarkupLine && comment.column === this.lastMarkupColumn && comment.startLine > start.line;
+    this.pendingComment = before ? comment.text : undefined;
+    this.stanzaComment = undefined;
+    this.doctypeReported = false;
+    this.hadError = true;
+    this.parser = this.newParser(this.stack.map((f) => f.startTag!).join(""));
+    this.lineBase = lineNo - this.parser.line;
   }
 
   /**
@@ -212,7 +454,7 @@ export class TrafficReader {
     if (this.atBoundary && this.started) {
       const item = this.fastStanza(text, lineNo);
       if (item) {
-        this.skippedLines++;
+        this.lineBase++;
         this.out.push(item);
         return this.out.splice(0);
       }
@@ -226,12 +468,15 @@ export class TrafficReader {
     return items;
   }
 
-  /** Lines read by the fast path, never shown to saxes (which would keep their line breaks as text until the next tag). */
-  private skippedLines = 0;
+  /**
+   * The file's line where saxes's is 0: lines read by the fast path, never shown to saxes (which
+   * would keep their line breaks as text until the next tag), and those before a fresh parser's.
+   */
+  private lineBase = 0;
 
   /** The line saxes is at, in the file. */
   private get line(): number {
-    return this.parser.line + this.skippedLines;
+    return this.parser.line + this.lineBase;
   }
 
   /** Whether saxes stands between two stanzas at the start of the next line. */
@@ -271,13 +516,15 @@ export class TrafficReader {
    * part lost); only a stanza begun before the damage is reported, as cut off.
    */
   end(brokenOff = false): TrafficItem[] {
+    if (this.held !== "") this.feed("", true);
     if (!brokenOff) {
       if (!this.started && this.prolog) {
         this.started = true;
-        this.parser.write(this.prolog);
+        this.feed(this.prolog, true);
       }
       this.parser.close();
     }
+    this.stanzaComment = undefined;
     if (this.stanzaStart) this.report(this.stanzaStart, brokenOff ? "the stanza is cut off where the file becomes unreadable" : "the stanza is not closed before the end of the file");
     this.stanzaStart = undefined;
     return this.out.splice(0);
@@ -326,14 +573,14 @@ export class TrafficReader {
       if (uri === streamNamespace && local === "stream") {
         const ns = tag.ns?.[""];
         if (ns) this.defaultNamespace = ns;
-        this.stack.push({ role: "stream", foreign: false, defaultUri });
+        this.stack.push({ role: "stream", foreign: false, defaultUri, name: tag.name, column: this.tagStart.column, startTag: rebuildStartTag(tag) });
         return;
       }
       if (uri === trafficNamespace && (local === "traffic" || local === "event")) {
         const values = Object.fromEntries(attrs.filter((a) => a.uri === "").map((a) => [a.local, a.value]));
         if (local === "traffic") this.trafficDefaults = values;
         else this.eventAnnotations = values;
-        this.stack.push({ role: local, foreign: false, defaultUri });
+        this.stack.push({ role: local, foreign: false, defaultUri, name: tag.name, column: this.tagStart.column, startTag: rebuildStartTag(tag) });
         return;
       }
       if (!stanzaNamespaces.has(uri) || !stanzaNames.has(local)) {
@@ -345,9 +592,10 @@ export class TrafficReader {
       const foreign = uri !== "" && uri !== this.defaultNamespace;
       if (foreign) element.attr = { xmlns: uri, ...element.attr };
       this.stanzaStart = this.tagStart;
+      this.stanzaComment = undefined;
       this.stanzaBroken = this.tagBroken ? alreadyReported : undefined;
       this.stanzaBytes = 0;
-      this.stack.push({ role: "stanza", element, foreign });
+      this.stack.push({ role: "stanza", element, foreign, plain: true });
       return;
     }
     if (parent.role === "other") {
@@ -361,7 +609,7 @@ export class TrafficReader {
     const foreign = parent.foreign || effectiveUri !== this.defaultNamespace;
     if (foreign) element.attr = { xmlns: effectiveUri, ...element.attr };
     parent.element!.children.push(element);
-    this.stack.push({ role: "stanza", element, foreign });
+    this.stack.push({ role: "stanza", element, foreign, plain: recordNamespaces.has(effectiveUri) });
   }
 
   private close(): void {
@@ -459,7 +707,7 @@ export class RecordParser {
     private readonly file: string,
     private readonly maxStanzaChars = 1 << 20,
   ) {
-    this.reader = new TrafficReader(file, maxStanzaChars);
+    this.reader = new TrafficReader(file, maxStanzaChars, false);
   }
 
   parse(xml: string): TrafficItem | undefined {
@@ -472,7 +720,7 @@ export class RecordParser {
   parseWithSaxes(xml: string): TrafficItem | undefined {
     const items = this.reader.write(xml);
     if (items.length === 1 && items[0]!.kind === "stanza" && this.reader.idle) return items[0];
-    this.reader = new TrafficReader(this.file, this.maxStanzaChars);
+    this.reader = new TrafficReader(this.file, this.maxStanzaChars, false);
     const problem = items.find((i) => i.kind === "problem");
     // The callers say that the record is skipped; the reason alone is wanted here.
     if (problem) return { ...problem, message: problem.message.replace(/^malformed stanza: /, "") };

@@ -114,10 +114,12 @@ for (const [title, text, message] of skippedCases) {
 test("a stanza whose start tag is malformed is reported and dropped, not simulated as saxes recovered it", async (t) => {
   const text = "<message from='x@r.example/y' <body>lost</body></message>\n<message to='a@example.org'/>\n<presence to='a@example.org' type='error>\n<presence to='b@example.org'/>\n";
   const items = readTrafficText(text, "c.xml");
+  // The start tag left open on line 3 (its quote never closed) ends where the next stanza begins.
   t.deepEqual(
     items.filter((i) => i.kind === "stanza").map((i) => (i.kind === "stanza" ? `${i.line} ${i.stanza.attr.to}` : "")),
-    ["2 a@example.org"],
+    ["2 a@example.org", "4 b@example.org"],
   );
   t.deepEqual(items.filter((i) => i.kind === "problem").map((i) => i.line)[0], 1);
+  t.deepEqual(items.filter((i) => i.kind === "problem").map((i) => i.line).slice(-1), [3]);
   t.deepEqual(await lineByLine(text), items);
 });
