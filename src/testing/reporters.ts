@@ -18,7 +18,7 @@ export function textReport(run: TestRun, options: { coverage: boolean }): string
     if (c.status === "passed") continue;
     out.push(`FAIL ${c.file}:${c.line} ${label(c)}`);
     for (const f of c.failures) {
-      out.push(`  ${f.file}:${f.line}: ${f.message}`);
+      out.push(`  ${f.file}:${f.line}:${f.column}: ${f.message}`);
       if (f.expected) out.push(`    expected: ${f.expected}`);
       if (f.actual) out.push(`    actual:   ${f.actual}`);
       out.push(`    stanza:   ${f.stanza}`);
@@ -69,7 +69,7 @@ export function tapReport(run: TestRun): string {
 
 /** One entry of a TAP block's `failures:` list; JSON strings are valid YAML double-quoted scalars. */
 function tapFailure(f: Failure): string[] {
-  const fields: [string, string][] = [["message", f.message], ["at", `${f.file}:${f.line}`], ["expected", f.expected], ["actual", f.actual]];
+  const fields: [string, string][] = [["message", f.message], ["at", `${f.file}:${f.line}:${f.column}`], ["expected", f.expected], ["actual", f.actual]];
   return fields.map(([key, value], i) => `  ${i === 0 ? "  - " : "    "}${key}: ${JSON.stringify(value)}`);
 }
 
@@ -119,7 +119,7 @@ export function junitReport(run: TestRun): string {
       else {
         out.push(`${open}>`);
         for (const f of c.failures) {
-          const body = [`${f.file}:${f.line}: ${f.message}`, `expected: ${f.expected}`, `actual: ${f.actual}`, `stanza: ${f.stanza}`, ...f.trace].join("\n");
+          const body = [`${f.file}:${f.line}:${f.column}: ${f.message}`, `expected: ${f.expected}`, `actual: ${f.actual}`, `stanza: ${f.stanza}`, ...f.trace].join("\n");
           out.push(`      <failure message="${xmlEscape(f.message)}" type="verdict">${xmlEscape(body)}</failure>`);
         }
         out.push("    </testcase>");
@@ -149,7 +149,7 @@ export function githubReport(run: TestRun): string {
     out.push(`::${d.severity} file=${prop(d.span.file)},${place},title=${prop(`stanzafw ${d.code}`)}::${esc(diagnosticText(d))}`);
   }
   for (const c of run.cases) {
-    for (const f of c.failures) out.push(`::error file=${prop(f.file)},line=${f.line},title=${prop(`stanzafw: ${c.name}`)}::${esc(`${f.message}\nexpected: ${f.expected}\nactual: ${f.actual}`)}`);
+    for (const f of c.failures) out.push(`::error file=${prop(f.file)},line=${f.line},col=${f.column},title=${prop(`stanzafw: ${c.name}`)}::${esc(`${f.message}\nexpected: ${f.expected}\nactual: ${f.actual}`)}`);
   }
   return out.length ? out.join("\n") + "\n" : "";
 }

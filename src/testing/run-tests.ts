@@ -22,6 +22,8 @@ import { parseTestFile, type StepExpectation, type TestFile, type TestStep } fro
 export interface Failure {
   readonly file: string;
   readonly line: number;
+  /** Where the failing step or stanza begins on its line. */
+  readonly column: number;
   readonly message: string;
   readonly expected: string;
   readonly actual: string;
@@ -186,7 +188,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
       }
       const stanza = stanzaOf(step.xml.value, step.xml.span, run.diagnostics);
       if (!stanza) {
-        failures.push({ file: display, line: step.span.start.line, message: "the stanza literal is not a stanza", expected: "", actual: "", stanza: step.xml.value, trace: [] });
+        failures.push({ file: display, line: step.span.start.line, column: step.span.start.column, message: "the stanza literal is not a stanza", expected: "", actual: "", stanza: step.xml.value, trace: [] });
         continue;
       }
       if (step.at) {
@@ -203,7 +205,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
         if (step.expect) {
           const why = checkStep(step.expect, r);
           if (why) {
-            failures.push({ file: display, line: step.span.start.line, message: step.times > 1 ? `${why} (copy ${i + 1} of ${step.times})` : why, expected: describeExpectation(step.expect), actual: describeOutcome(r), stanza: step.xml.value, trace: traceText(r, sources) });
+            failures.push({ file: display, line: step.span.start.line, column: step.span.start.column, message: step.times > 1 ? `${why} (copy ${i + 1} of ${step.times})` : why, expected: describeExpectation(step.expect), actual: describeOutcome(r), stanza: step.xml.value, trace: traceText(r, sources) });
             break;
           }
         }
@@ -254,7 +256,7 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
       }
       const why = unmet(expected, item.result);
       const failures: Failure[] = why
-        ? [{ file: item.file, line: item.line, message: tr.benign ? `benign traffic must pass: ${why}` : why, expected: `${expected.verdict}${expected.condition ? ` ${expected.condition}` : ""}${expected.rule ? ` by ${expected.rule}` : ""}`, actual: describeOutcome(item.result), stanza: item.input.stanza.toString(), trace: traceText(item.result, sources) }]
+        ? [{ file: item.file, line: item.line, column: item.column, message: tr.benign ? `benign traffic must pass: ${why}` : why, expected: `${expected.verdict}${expected.condition ? ` ${expected.condition}` : ""}${expected.rule ? ` by ${expected.rule}` : ""}`, actual: describeOutcome(item.result), stanza: item.input.stanza.toString(), trace: traceText(item.result, sources) }]
         : [];
       run.cases.push({ suite: `${display} › ${file.display}`, name: `${file.display}:${item.line}`, file: item.file, line: item.line, status: failures.length ? "failed" : "passed", failures, durationMs: performance.now() - t0 });
     }

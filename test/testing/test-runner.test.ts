@@ -112,6 +112,7 @@ test("test: reporters tap, junit and github come from the same results", async (
   const tap = await run(dir, "test", "--reporter", "tap");
   t.is(tap.code, 1);
   t.regex(tap.stdout, /^TAP version 13\n1\.\.2\nok 1 - a\.test\.sfw › spam is bounced\nnot ok 2 - b\.test\.sfw › presence passes/);
+  t.regex(tap.stdout, /^ {6}at: "b\.test\.sfw:4:3"$/m, "a failure's place, column included");
   const junit = await run(dir, "test", "--reporter", "junit", "--output", "report.xml");
   t.is(junit.code, 1);
   const xml = readFileSync(join(dir, "report.xml"), "utf8");
@@ -119,11 +120,11 @@ test("test: reporters tap, junit and github come from the same results", async (
   t.regex(xml, /<testcase classname="b\.test\.sfw" name="presence passes \(it does not\)" file="b\.test\.sfw" line="3" time="[\d.]+">\n\s+<failure message="verdict drop, expected pass"/);
   t.regex(junit.stdout, /^1 passed, 1 failed$/m);
   const github = await run(dir, "test", "--reporter", "github");
-  t.regex(github.stdout, /^::error file=b\.test\.sfw,line=4,title=stanzafw%3A presence passes \(it does not\)::verdict drop, expected pass%0Aexpected: pass/m);
+  t.regex(github.stdout, /^::error file=b\.test\.sfw,line=4,col=3,title=stanzafw%3A presence passes \(it does not\)::verdict drop, expected pass%0Aexpected: pass/m);
   // GitHub reads annotations from the log only: with --output they are in the log too.
   const githubFile = await run(dir, "test", "--reporter", "github", "--output", "annotations.txt");
-  t.regex(githubFile.stdout, /^::error file=b\.test\.sfw,line=4,/m);
-  t.regex(readFileSync(join(dir, "annotations.txt"), "utf8"), /^::error file=b\.test\.sfw,line=4,/m);
+  t.regex(githubFile.stdout, /^::error file=b\.test\.sfw,line=4,col=3,/m);
+  t.regex(readFileSync(join(dir, "annotations.txt"), "utf8"), /^::error file=b\.test\.sfw,line=4,col=3,/m);
 });
 
 test("test: --reporter junit on standard output is one well-formed document, its summary a comment; with --output the log shows the failures", async (t) => {
@@ -134,7 +135,7 @@ test("test: --reporter junit on standard output is one well-formed document, its
   t.regex(r.stdout, /<\/testsuites>\n<!-- 1 passed, 1 failed -->\n$/);
   const file = await run(dir, "test", "--reporter", "junit", "--output", "report.xml");
   t.notThrows(() => wellFormed(readFileSync(join(dir, "report.xml"), "utf8")));
-  t.regex(file.stdout, /FAIL b\.test\.sfw:3 [^\n]*\n {2}b\.test\.sfw:4: verdict drop, expected pass\n {4}expected: pass\n {4}actual: {3}drop by quiet/);
+  t.regex(file.stdout, /FAIL b\.test\.sfw:3 [^\n]*\n {2}b\.test\.sfw:4:3: verdict drop, expected pass\n {4}expected: pass\n {4}actual: {3}drop by quiet/);
   t.regex(file.stdout, /^1 passed, 1 failed$/m);
 });
 
@@ -175,8 +176,8 @@ test("test: the TAP block of a case with several failures lists them, with no ke
   t.true(end > start, r.stdout);
   t.deepEqual(parseYamlBlock(lines.slice(start + 1, end)), {
     failures: [
-      { message: "verdict drop, expected pass", at: "r.test.sfw:4", expected: "pass", actual: "drop by quiet" },
-      { message: "verdict bounce, expected drop", at: "r.test.sfw:5", expected: "drop", actual: "bounce policy-violation by spam" },
+      { message: "verdict drop, expected pass", at: "r.test.sfw:4:3", expected: "pass", actual: "drop by quiet" },
+      { message: "verdict bounce, expected drop", at: "r.test.sfw:5:3", expected: "drop", actual: "bounce policy-violation by spam" },
     ],
   });
 });
@@ -202,8 +203,8 @@ test("test: inline expectations in traffic files, and benign traffic", async (t)
   const dir = workdir({ "r.sfw": rules, "t.xml": traffic, "b.xml": benign, "r.test.sfw": `rules "r.sfw"\nworld { "hosts": ["example.org"] }\ntraffic "t.xml"\nbenign traffic "b.xml"\n` });
   const r = await run(dir, "test");
   t.is(r.code, 1);
-  t.regex(r.stdout, /FAIL t\.xml:4 .*\n {2}t\.xml:4: verdict pass, expected drop/);
-  t.regex(r.stdout, /FAIL b\.xml:2 .*\n {2}b\.xml:2: benign traffic must pass: verdict drop, expected pass/);
+  t.regex(r.stdout, /FAIL t\.xml:4 .*\n {2}t\.xml:4:1: verdict pass, expected drop/);
+  t.regex(r.stdout, /FAIL b\.xml:2 .*\n {2}b\.xml:2:1: benign traffic must pass: verdict drop, expected pass/);
   t.regex(r.stdout, /^2 passed, 2 failed$/m);
 });
 
