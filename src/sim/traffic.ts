@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
 import { parseStanzaRecord } from "./stanza-fast-path.js";
-import { XmlElement } from "./xml.js";
+import { escapeXml, XmlElement } from "./xml.js";
 import { stanzaKinds } from "../vocab/stanza-kinds.js";
 
 /**
@@ -117,7 +117,7 @@ interface Frame {
 function rebuildStartTag(tag: SaxesTagNS): string {
   let out = `<${tag.name}`;
   for (const a of Object.values(tag.attributes) as SaxesAttributeNS[]) {
-    out += ` ${a.name}="${a.value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;")}"`;
+    out += ` ${a.name}="${escapeXml(a.value)}"`;
   }
   return `${out}>`;
 }
@@ -361,21 +361,21 @@ export class TrafficReader {
     }
     let from = 0;
     let at = this.atLineStart ? 0 : text.indexOf("\n") + 1;
-    while (at > 0 || (at === 0 && this.atLineStart)) {
-      if (at >= text.length) break;
+    while ((at > 0 || this.atLineStart) && at < text.length) {
+      const nl = text.indexOf("\n", at);
       if (mayStartTag(text, at)) {
         if (at > from) this.parser.write(text.slice(from, at));
         from = at;
-        const nl = text.indexOf("\n", at);
-        if (nl < 0 && !final && text.length - at < resyncLookahead && this.openStanza()) {
-          // Too little of the line to tell: the rest comes with the next chunk.
-          this.held = text.slice(at);
-          this.atLineStart = true;
-          return;
+        if (this.openStanza()) {
+          if (nl < 0 && !final && text.length - at < resyncLookahead) {
+            // Too little of the line to tell: the rest comes with the next chunk.
+            this.held = text.slice(at);
+            this.atLineStart = true;
+            return;
+          }
+          this.resyncAt(text.slice(at, Math.min(nl < 0 ? text.length : nl, at + resyncLookahead)));
         }
-        if (this.openStanza()) this.resyncAt(text.slice(at, Math.min(nl < 0 ? text.length : nl, at + resyncLookahead)));
       }
-      const nl = text.indexOf("\n", at);
       if (nl < 0) break;
       at = nl + 1;
     }
@@ -388,9 +388,8 @@ export class TrafficReader {
     return this.stanzaStart !== undefined || (this.tagPending && this.pendingStanza);
   }
 
-  /** At the start of `line` (its first characters): whether the open stanza ends here, and if so, ending it. */
+  /** At the start of `line` (its first characters), a top-level stanza open: whether it ends here, and if so, ending it. */
   private resyncAt(line: string): void {
-    if (!this.openStanza()) return;
     const tag = lineStartTag(line);
     if (!tag) return;
     const stanzaDepth = this.stack.findIndex((f) => f.role === "stanza");

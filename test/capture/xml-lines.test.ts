@@ -1,22 +1,12 @@
 import test from "ava";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { readCapture } from "../../src/capture/read-capture.js";
-import { readTrafficText, type TrafficItem } from "../../src/sim/traffic.js";
+import { readTrafficText } from "../../src/sim/traffic.js";
+import { readXmlLineByLine as lineByLine } from "../helpers/xml-capture.js";
 
 /**
  * XML captures are read a line at a time, and a line holding one stanza between stanzas goes to
  * the fast path instead of saxes. Whatever the capture, the items must be those of saxes reading
  * the whole text (readTrafficText), positions and annotations included.
  */
-async function lineByLine(text: string): Promise<TrafficItem[]> {
-  const path = join(mkdtempSync(join(tmpdir(), "stanzafw-xml-")), "c.xml");
-  writeFileSync(path, text);
-  const out: TrafficItem[] = [];
-  for await (const i of readCapture(path, "c.xml", { format: "xml" })) out.push(i);
-  return out;
-}
 
 const S = "xmlns:stream='http://etherx.jabber.org/streams'";
 

@@ -1,10 +1,9 @@
 import test from "ava";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readCapture } from "../../src/capture/read-capture.js";
 import { RecordParser, readTrafficText, TrafficReader, type TrafficItem } from "../../src/sim/traffic.js";
 import { runIn, workdir } from "../helpers/cli.js";
+import { readXmlLineByLine as lineByLine } from "../helpers/xml-capture.js";
 
 /**
  * A stanza left open (a capture's line cut off) ends where a line begins the next stanza, rather
@@ -18,14 +17,6 @@ function withoutResync(text: string): TrafficItem[] {
   return [...reader.write(text), ...reader.end()];
 }
 
-/** Read line by line from a file, as `sim --traffic` does (the fast path for stanza lines). */
-async function lineByLine(text: string): Promise<TrafficItem[]> {
-  const path = join(mkdtempSync(join(tmpdir(), "stanzafw-resync-")), "c.xml");
-  writeFileSync(path, text);
-  const out: TrafficItem[] = [];
-  for await (const i of readCapture(path, "c.xml", { format: "xml" })) out.push(i);
-  return out;
-}
 
 /** Fed in pieces cut at the given offsets (a file's chunks end anywhere, in the middle of a line's start tag too). */
 function inPieces(text: string, cuts: readonly number[]): TrafficItem[] {
