@@ -118,6 +118,7 @@ test("test: reporters tap, junit and github come from the same results", async (
   const xml = readFileSync(join(dir, "report.xml"), "utf8");
   t.regex(xml, /<testsuites name="stanzafw" tests="2" failures="1">/);
   t.regex(xml, /<testcase classname="b\.test\.sfw" name="presence passes \(it does not\)" file="b\.test\.sfw" line="3" time="[\d.]+">\n\s+<failure message="verdict drop, expected pass"/);
+  t.regex(xml, /<failure [^>]*>b\.test\.sfw:4:3: verdict drop, expected pass\n/, "the failure's place, column included");
   t.regex(junit.stdout, /^1 passed, 1 failed$/m);
   const github = await run(dir, "test", "--reporter", "github");
   t.regex(github.stdout, /^::error file=b\.test\.sfw,line=4,col=3,title=stanzafw%3A presence passes \(it does not\)::verdict drop, expected pass%0Aexpected: pass/m);
