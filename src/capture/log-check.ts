@@ -23,53 +23,64 @@ const window = 4_096;
 
 /**
  * The `window` most recent entries, by stanza id, with the few ids that two senders share
- * chained. Everything lives in arrays made once, indexed by an entry's sequence number modulo
- * the window, so that an entry is no object of its own: a window of objects and strings, each
- * living for thousands of stanzas, was what the collector paid for most in a replay (half of the
- * main thread's time in the young generation's collections, measured on the benchmark log). An
- * entry's slot is reused as the window moves on; a sequence number whose slot holds another one
- * is gone.
+ * chained. An entry is no object of its own: its data lives in arrays made once, at its sequence
+ * number modulo the window, and a sequence number whose slot holds a newer one is gone. (Objects
+ * and strings living for thousands of stanzas each were what the collector paid for most in a
+ * replay.) The ids are kept in two generations of maps, the older dropped whole: evicting one
+ * entry at a time costs more, in V8, than the entries themselves.
  */
 class Recent {
-  private readonly heads = new Map<string, number>();
+  private current = new Map<string, number>();
+  private previous = new Map<string, number>();
   private readonly seqs = new Float64Array(window).fill(-1);
   private readonly older = new Float64Array(window).fill(-1);
   private readonly alive = new Uint8Array(window);
-  private readonly ids: string[] = new Array<string>(window).fill("");
   private readonly whos: string[] = new Array<string>(window).fill("");
   private next = 0;
 
   /** Adds an entry (replacing one with the same id and sender): its slot, for the caller's data. */
   add(id: string, who: string): number {
-    this.delete(id, who);
+    const head = this.head(id);
+    const replaced = this.from(head, who);
+    if (replaced >= 0) this.alive[replaced] = 0;
     const seq = this.next++;
-    const slot = seq % window;
-    const gone = this.seqs[slot]!;
-    // What was in the slot is the oldest entry: any entries chained after it are gone already.
-    if (gone >= 0 && this.heads.get(this.ids[slot]!) === gone) this.heads.delete(this.ids[slot]!);
+    const slot = seq & (window - 1);
     this.seqs[slot] = seq;
-    this.older[slot] = this.heads.get(id) ?? -1;
+    this.older[slot] = head;
     this.alive[slot] = 1;
-    this.ids[slot] = id;
     this.whos[slot] = unpinned(who);
-    this.heads.set(id, seq);
+    this.current.set(id, seq);
+    if (this.current.size >= window) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
     return slot;
   }
 
   /** The slot of the entry with this id and sender, or -1. */
   find(id: string, who: string): number {
-    for (let seq = this.heads.get(id) ?? -1; seq >= 0; ) {
-      const slot = seq % window;
-      if (this.seqs[slot] !== seq) break;
-      if (this.alive[slot] === 1 && this.whos[slot] === who) return slot;
-      seq = this.older[slot]!;
-    }
-    return -1;
+    return this.from(this.head(id), who);
   }
 
   delete(id: string, who: string): void {
     const slot = this.find(id, who);
     if (slot >= 0) this.alive[slot] = 0;
+  }
+
+  /** The newest sequence number with this id (maybe gone), or -1. */
+  private head(id: string): number {
+    return this.current.get(id) ?? this.previous.get(id) ?? -1;
+  }
+
+  /** The slot of the entry of `who` on the chain from `seq`, or -1. */
+  private from(seq: number, who: string): number {
+    while (seq >= 0) {
+      const slot = seq & (window - 1);
+      if (this.seqs[slot] !== seq) return -1;
+      if (this.alive[slot] === 1 && this.whos[slot] === who) return slot;
+      seq = this.older[slot]!;
+    }
+    return -1;
   }
 }
 
