@@ -44,6 +44,7 @@ class Recent {
     const replaced = this.from(head, who);
     if (replaced >= 0) this.alive[replaced] = 0;
     const seq = this.next++;
+    // `&` keeps the low bits of any integer below 2^53: the slot stays right past 2^31 entries.
     const slot = seq & (window - 1);
     this.seqs[slot] = seq;
     this.older[slot] = head;
@@ -75,7 +76,8 @@ class Recent {
   /** The slot of the entry of `who` on the chain from `seq`, or -1. */
   private from(seq: number, who: string): number {
     while (seq >= 0) {
-      const slot = seq & (window - 1);
+      // `&` keeps the low bits of any integer below 2^53: the slot stays right past 2^31 entries.
+    const slot = seq & (window - 1);
       if (this.seqs[slot] !== seq) return -1;
       if (this.alive[slot] === 1 && this.whos[slot] === who) return slot;
       seq = this.older[slot]!;

@@ -114,6 +114,19 @@ const cases: [string, (c: LogCheck) => void, [number, string, string, number][]]
     },
     [[5009, "pass", "the server sent an error back", 9001]],
   ],
+  [
+    "ids that senders share and reuse, over several windows: each SEND finds the latest stanza of its sender",
+    (c) => {
+      for (let i = 0; i < 10_000; i++) c.predict("f", i + 1, "s2s1", i % 2 === 0 ? "a@x/r" : "b@y/r", `id${i % 3}`, result(i % 2 === 0 ? "drop" : "pass"));
+      c.sent(send({ session: "c2s9", id: "id1", from: "a@x/r", line: 20_000 }));
+      c.sent(send({ session: "s2s1", id: "id1", to: "b@y/r", type: "error", line: 20_001 }));
+      c.sent(send({ session: "c2s9", id: "id1", from: "a@x/r", line: 20_002 }));
+    },
+    [
+      [9995, "drop", "the server delivered it", 20_000],
+      [9998, "pass", "the server sent an error back", 20_001],
+    ],
+  ],
 ];
 
 for (const [title, events, expected] of cases) {
