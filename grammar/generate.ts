@@ -5,7 +5,7 @@ import { sfwParser } from "../src/syntax/parser.js";
 
 /** The railroad diagrams of the parser, as a standalone HTML page. */
 export function diagramsHtml(): string {
-  return createSyntaxDiagramsCode(sfwParser.getSerializedGastProductions());
+  return createSyntaxDiagramsCode(sfwParser().getSerializedGastProductions());
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

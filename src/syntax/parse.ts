@@ -33,7 +33,7 @@ export function parse(text: string, file: string): ParseResult {
   const report = (d: Diagnostic): void => {
     diagnostics.push(d);
   };
-  const lexed = T.sfwLexer.tokenize(text);
+  const lexed = T.sfwLexer().tokenize(text);
   for (const error of lexed.errors) report(lexError(error, text, file));
   // The parser never sees a character the lexer refused, so it complains about the token after
   // it (`a && b`: "expected 'then' but found 'b'"): an echo of the same mistake, not reported.
@@ -96,10 +96,11 @@ interface SegmentContext {
 
 /** Parses a run of tokens with a start rule; `after` is the token that follows the run in the file (for "found …"). */
 function parseSegment(ctx: SegmentContext, tokens: readonly IToken[], after: IToken | undefined, start: "file" | "ruleDecl"): CstNode {
-  sfwParser.input = [...tokens];
-  const cst = start === "file" ? sfwParser.file() : sfwParser.ruleDecl();
+  const parser = sfwParser();
+  parser.input = [...tokens];
+  const cst = start === "file" ? parser.file() : parser.ruleDecl();
   const swallowed = tokens.some((t) => ctx.repaired.has(t));
-  for (const error of sfwParser.errors) {
+  for (const error of parser.errors) {
     if (swallowed && Number.isNaN(error.token.startOffset)) continue;
     const d = parseError(ctx, error, after, start, tokens);
     if (ctx.seen.has(d.span.start.offset)) continue;

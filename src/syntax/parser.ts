@@ -458,4 +458,12 @@ export class SfwParser extends CstParser {
 }
 
 /** One parser instance, reused (Chevrotain parsers are built once and fed new input). */
-export const sfwParser = new SfwParser();
+let instance: SfwParser | undefined;
+
+/**
+ * The parser, made on first use: building it (Chevrotain's analysis of the grammar) takes a
+ * third of a second, which commands that read no `.sfw` file (`--help`, a `.pfw` replay) should not pay.
+ */
+export function sfwParser(): SfwParser {
+  return (instance ??= new SfwParser());
+}

@@ -180,4 +180,9 @@ export const allTokens: TokenType[] = [
 /** The words of the language, for "did you mean" on syntax errors. */
 export const keywords: readonly string[] = keywordTokens.map((t) => (t.PATTERN as string));
 
-export const sfwLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
+let lexer: InstanceType<typeof Lexer> | undefined;
+
+/** The lexer, made on first use (as the parsers are). */
+export function sfwLexer(): InstanceType<typeof Lexer> {
+  return (lexer ??= new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false }));
+}

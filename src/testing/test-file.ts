@@ -70,7 +70,7 @@ export function parseTestFile(text: string, file: string): ParsedTestFile {
     diagnostics.push(d);
   };
   const errorOffsets: number[] = [];
-  const lexed = T.sfwLexer.tokenize(text);
+  const lexed = T.sfwLexer().tokenize(text);
   for (const e of lexed.errors) {
     errorOffsets.push(e.offset);
     const start = positionAt(text, e.offset);
@@ -84,9 +84,10 @@ export function parseTestFile(text: string, file: string): ParsedTestFile {
     }
     return true;
   });
-  testFileParser.input = tokens;
-  const cst = testFileParser.testFile();
-  for (const error of testFileParser.errors) {
+  const parser = testFileParser();
+  parser.input = tokens;
+  const cst = parser.testFile();
+  for (const error of parser.errors) {
     const detail = decodeDetail(error.message) ?? { expected: "something else", found: "this", ruleName: "" };
     const token = Number.isNaN(error.token.startOffset) ? undefined : error.token;
     errorOffsets.push(token ? token.startOffset : text.length);

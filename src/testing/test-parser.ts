@@ -134,4 +134,9 @@ export class TestFileParser extends CstParser {
   });
 }
 
-export const testFileParser = new TestFileParser();
+let instance: TestFileParser | undefined;
+
+/** The parser, made on first use (only `stanzafw test` reads test files). */
+export function testFileParser(): TestFileParser {
+  return (instance ??= new TestFileParser());
+}
