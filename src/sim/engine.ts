@@ -323,7 +323,9 @@ export class Simulator {
           emitted.push(lazyErrorReply("DEFAULT", stanza, { condition, type: "cancel", ...(text !== undefined ? { text } : {}) }));
           break;
         }
-        if (r.decided && r.decided.action === "PASS") final = { verdict: "pass", rule: r.decided };
+        // A rule that ended the chain and let the stanza go on decided its pass: PASS, RETURN, or a
+        // DEFAULT in a chain jumped to (the jump then returns the caller's PASS).
+        if (r.decided) final = { verdict: "pass", rule: r.decided };
       }
     } catch (e) {
       if (e instanceof CannotSimulate) final = { verdict: "unsimulatable", reason: e.message };

@@ -60,6 +60,8 @@ const verdictCases: [string, string, string, string, number | undefined, string 
   ["JUMP CHAIN: the jumped chain decides", "JUMP CHAIN=user/x\n\nPASS.\n\n::user/x\nKIND: message\nDROP.\n", fromRemote(), "drop", 6, undefined],
   ["JUMP CHAIN: RETURN continues the caller", "JUMP CHAIN=user/x\n\nDROP.\n\n::user/x\nRETURN.\n", fromRemote(), "drop", 3, undefined],
   ["JUMP CHAIN: PASS in the jumped chain passes the caller too", "JUMP CHAIN=user/x\n\nDROP.\n\n::user/x\nPASS.\n", fromRemote(), "pass", 6, undefined],
+  ["JUMP CHAIN: DEFAULT in the jumped chain passes the caller, and is the rule that decided", "JUMP CHAIN=user/x\n\nDROP.\n\n::user/x\nKIND: message\nDEFAULT.\n", fromRemote(), "pass", 6, undefined],
+  ["RETURN in a built-in chain: the stanza passes by it", "KIND: message\nRETURN.\n\nDROP.\n", fromRemote(), "pass", 1, undefined],
   ["JUMP CHAIN to a missing chain continues", "JUMP CHAIN=user/none\n\nDROP.\n", fromRemote(), "drop", 3, undefined],
   ["CHECK LIST with a filter", "%LIST l: memory (filter: lower)\nADD TO=l X@REMOTE.example\n\nCHECK LIST: l contains $<@from|bare>\nDROP.\n", fromRemote(), "drop", 4, undefined],
   ["COUNT", "%PATTERN link: https?://%S+\n%SEARCH body: body#\nCOUNT: link in body > 1\nDROP.\n", fromRemote("http://a http://b"), "drop", 3, undefined],
