@@ -137,6 +137,8 @@ class HostFirewall {
   readonly definitions: Definitions;
   readonly scripts: CompiledScript[] = [];
   readonly reports: LoadReport[] = [];
+  /** Chain name → the files of the scripts that have it (made on first use). */
+  readonly sharedChains = new Map<string, string[]>();
 
   constructor(
     readonly host: string,
@@ -435,10 +437,27 @@ export class Simulator {
       // A user chain given as the event's chain runs as if jumped to.
       const viaJump = !builtinChains.has(chain);
       const r = this.runHandler(fw, script, compiled, viaJump, ctx, 0);
-      if (r.value !== undefined) return r;
+      if (r.value !== undefined) {
+        this.orderAssumed(fw, chain, ctx);
+        return r;
+      }
       if (r.decided) lastPass = r.decided;
     }
     return lastPass ? { value: undefined, decided: lastPass } : { value: undefined };
+  }
+
+  /**
+   * `firewall_scripts` is a set, and handlers of one priority run in the order of a Lua table's
+   * iteration: when a script's handler stops a stanza that another script's handler of the same
+   * chain could also have seen, the order given is an assumption, and said so.
+   */
+  private orderAssumed(fw: HostFirewall, chain: string, ctx: EventContext): void {
+    let files: string[] | undefined = fw.sharedChains.get(chain);
+    if (files === undefined) {
+      files = fw.scripts.filter((s) => (s.chains.get(chain)?.rules.length ?? 0) > 0).map((s) => s.source.file);
+      fw.sharedChains.set(chain, files);
+    }
+    if (files.length > 1) ctx.assume.add(`Prosody runs the ${chain} handlers of ${files.join(", ")} in an order it does not define (firewall_scripts is a set): simulated in the order given`);
   }
 
   /** `firewall/chains/NAME` fired from an action (called by {@link HandlerRuntime}). */

@@ -139,6 +139,17 @@ test("rosters: SUBSCRIBED reads the recipient's roster, and says when it assumed
   t.deepEqual(unknown.assumptions, ["no roster given for bob@example.org: assumed empty"]);
 });
 
+test("several scripts on one chain: the order given decides, and the result says so only where a script stopped the stanza", (t) => {
+  const sim = simulator(["KIND: message\nPASS.\n", "KIND: message\nDROP.\n", "::preroute\nDROP.\n"]);
+  const message = run(sim, fromRemote());
+  t.is(message.verdict, "drop");
+  t.deepEqual(message.assumptions, ["Prosody runs the deliver handlers of s0.pfw, s1.pfw in an order it does not define (firewall_scripts is a set): simulated in the order given"]);
+  const presence = run(sim, `<presence from="x@remote.example/r" to="alice@example.org"/>`);
+  t.is(presence.verdict, "pass");
+  t.deepEqual(presence.assumptions, []);
+  t.deepEqual(run(simulator("KIND: message\nDROP.\n"), fromRemote()).assumptions, []);
+});
+
 test("routing: a local client's stanza meets preroute, then deliver; `to` of its own bare JID is removed", (t) => {
   const sim = simulator("::preroute\nTO SELF?\nLOG=self\n\n::deliver\nKIND: message\nDROP.\n");
   const r = run(sim, `<message to="alice@example.org"/>`, { origin: "c2s:alice@example.org/phone" });
