@@ -139,6 +139,11 @@ const conditionHints: Readonly<Record<string, string>> = {
   NAME: "write 'KIND: message|presence|iq'",
 };
 
+/** A name as printed in a message: an invisible byte order mark shown as such. */
+function visible(name: string): string {
+  return name.replace(/\uFEFF/g, "<U+FEFF>");
+}
+
 function availableIn<T extends { availability: Readonly<Record<TargetVersion, Availability>> }>(list: readonly T[], target: TargetVersion): T[] {
   return list.filter((x) => x.availability[target].kind !== "missing");
 }
@@ -672,7 +677,7 @@ class Reader {
         this.report("SFW514", nameSpan, { what: `the condition ${info.name}`, target: targetDescriptions[this.target] });
         return undefined;
       }
-      this.report("SFW501", nameSpan, { name: key.replace(/_/g, " ") }, { hint: this.conditionHint(name, key, line) });
+      this.report("SFW501", nameSpan, { name: visible(key.replace(/_/g, " ")) }, { hint: this.conditionHint(name, key, line) });
       return undefined;
     }
     this.availability(`the condition ${info.name}`, info.availability[this.target], nameSpan);
@@ -689,6 +694,7 @@ class Reader {
 
   conditionHint(name: string, key: string, line: string): string | undefined {
     const display = key.replace(/_/g, " ");
+    if (line.startsWith("\uFEFF")) return "the file starts with a byte order mark (U+FEFF), which mod_firewall reads as part of the first line: save the file as UTF-8 without a BOM";
     if (line.startsWith("::") || line.startsWith("%")) return `a ${line.startsWith("::") ? "chain header" : "definition"} is only read between rules: put a blank line before it`;
     if (name === "") return "a condition line starts with its name, e.g. 'KIND: message'";
     if (line.startsWith("@@")) return "'@@ key = value' metadata lines need Prosody 13's mod_firewall (target \"13\")";

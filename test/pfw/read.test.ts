@@ -218,6 +218,8 @@ const hintCases: [string, string, RegExp][] = [
   ["::delivr\nDROP.\n", "SFW504", /::deliver/],
   ["%RAET r: 1\n", "SFW505", /%RATE/],
   ["DAY: mon-thru\nDROP.\n", "SFW506", /thu/],
+  ["\uFEFFKIND: message\nDROP.\n", "SFW501", /byte order mark/],
+  ["\uFEFF::deliver\nDROP.\n", "SFW501", /byte order mark/],
 ];
 
 for (const [text, code, hint] of hintCases) {
@@ -225,6 +227,8 @@ for (const [text, code, hint] of hintCases) {
     const d = readPfw(text, "t.pfw").diagnostics.find((x) => x.code === code);
     t.truthy(d, `no ${code}`);
     t.regex(d?.hint ?? "", hint);
+    // An invisible character in a message is shown, not printed as it is.
+    t.false(d?.message.includes("\uFEFF") ?? true);
   });
 }
 
