@@ -88,8 +88,8 @@ export interface DecidingRule {
 export interface ChainRun {
   readonly chain: string;
   readonly host: string;
-  /** What the chain's handlers returned together: `nil`, `true` or `false`. */
-  readonly result: "nil" | "true" | "false";
+  /** What the chain's handlers returned together: `nil`, `true` or `false`; `raised` when one raised a Lua error (the stanza is lost there). */
+  readonly result: "nil" | "true" | "false" | "raised";
 }
 
 export interface SimResult {
@@ -306,10 +306,13 @@ export class Simulator {
     const logs: string[] = [];
     const chains: ChainRun[] = [];
     let final: { verdict: Verdict; rule?: DecidingRule; error?: SimResult["error"]; reason?: string } = { verdict: "pass" };
+    let running: { chain: string; host: string } | undefined;
     try {
       for (const step of this.route(event, stanza, session, assume)) {
         const ctx = new StanzaContext(stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
+        running = step;
         const r = this.runBuiltin(step.host, step.chain, ctx);
+        running = undefined;
         chains.push({ chain: step.chain, host: step.host, result: r.value === undefined ? "nil" : String(r.value) as "true" | "false" });
         if (r.value === true) {
           final = { verdict: verdictOf(r.decided, stanza), ...(r.decided ? { rule: r.decided } : {}) };
@@ -331,8 +334,10 @@ export class Simulator {
       }
     } catch (e) {
       if (e instanceof CannotSimulate) final = { verdict: "unsimulatable", reason: e.message };
-      else if (e instanceof FirewallRuntimeError) final = { verdict: "error", reason: `mod_firewall raises a Lua error (${e.message}): Prosody logs it and the stanza is lost` };
-      else throw e;
+      else if (e instanceof FirewallRuntimeError) {
+        if (running) chains.push({ chain: running.chain, host: running.host, result: "raised" });
+        final = { verdict: "error", reason: `mod_firewall raises a Lua error (${e.message}): Prosody logs it and the stanza is lost` };
+      } else throw e;
     }
     const bounce = final.verdict === "bounce" ? emitted.find((x) => x.action === "BOUNCE") : final.verdict === "default" ? emitted.find((x) => x.action === "DEFAULT") : undefined;
     return new Outcome(final.verdict, final.rule, bounce?.error, chains, emitted, logs, assume.list(), trace, final.reason, stanza);

@@ -86,7 +86,8 @@ export function textSummary(summary: ReplaySummary, allRules: readonly { pfw: st
     lines.push("decided by:");
     for (const h of hits) lines.push(`  ${String(h.count).padStart(6)}  ${h.label}`);
   }
-  const never = allRules.filter((r) => !summary.hits.has(r.pfw));
+  // A rule mod_firewall stores twice (a condition line right after an action) is one rule of the file.
+  const never = [...new Map(allRules.filter((r) => !summary.hits.has(r.pfw)).map((r) => [r.pfw, r])).values()];
   if (never.length > 0) {
     lines.push("never decided:");
     for (const r of never) lines.push(`          ${r.label}`);

@@ -264,3 +264,10 @@ test("diff: a Prosody log without stanzas is a warning, not a skipped record", a
   t.regex(diff.stderr, /holds no stanzas/);
   t.regex(diff.stdout, /: 0 stanzas, 0 verdicts changed$/m);
 });
+
+test("sim: a rule mod_firewall stores twice is one rule in the list of rules never deciding", async (t) => {
+  const dir = workdir({ "r.pfw": "KIND: iq\nDROP.\n\nLOG=hi\nKIND: presence\nDROP.\n", "t.xml": '<message from="x@remote.example/r" to="alice@example.org" id="1"/>\n', "w.json": '{"hosts": ["example.org"]}' });
+  const r = await run(dir, "", "sim", "r.pfw", "--traffic", "t.xml", "--world", "w.json");
+  const never = r.stdout.split("never decided:\n")[1] ?? "";
+  t.deepEqual(never.trim().split(/\s+/), ["r.pfw:1", "r.pfw:4"]);
+});

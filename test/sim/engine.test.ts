@@ -139,6 +139,12 @@ test("rosters: SUBSCRIBED reads the recipient's roster, and says when it assumed
   t.deepEqual(unknown.assumptions, ["no roster given for bob@example.org: assumed empty"]);
 });
 
+test("a Lua error raised in a chain: the chain is listed as the one that raised", (t) => {
+  const r = run(simulator("MAY: xmpp:federate\nDROP.\n"), fromRemote());
+  t.is(r.verdict, "error");
+  t.deepEqual(r.chains, [{ chain: "deliver", host: "example.org", result: "raised" }]);
+});
+
 test("several scripts on one chain: the order given decides, and the result says so only where a script stopped the stanza", (t) => {
   const sim = simulator(["KIND: message\nPASS.\n", "KIND: message\nDROP.\n", "::preroute\nDROP.\n"]);
   const message = run(sim, fromRemote());
