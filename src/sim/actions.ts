@@ -1,7 +1,7 @@
 import { luaGmatch } from "../lua/string-functions.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { errorConditions } from "../vocab/error-conditions.js";
-import { helperFrom, helperTo, splitTo, type Emitted, type EventContext } from "./context.js";
+import { helperFrom, helperTo, sessionOf, splitTo, type Emitted, type EventContext } from "./context.js";
 import type { Definitions } from "./definitions.js";
 import { evaluateTemplate, parseTemplate } from "./template.js";
 import { bareJid, XmlElement } from "./xml.js";
@@ -166,7 +166,14 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       return a((ctx) => {
         const t = ctx.stanza.attr.type;
         if (t === "error" || (ctx.stanza.name === "iq" && t === "result")) return ret(true);
-        ctx.emitted.push(lazyErrorReply("BOUNCE", ctx.stanza, error));
+        if (sessionOf(ctx).type !== "s2s") ctx.emitted.push(lazyErrorReply("BOUNCE", ctx.stanza, error));
+        else {
+          // Back to another server: the reply meets deliver_remote first.
+          const reply = errorReply(ctx.stanza, error.type, error.condition, error.text);
+          const xml = reply.toString();
+          const delivered = ctx.sendBack(reply);
+          ctx.emitted.push({ action: "BOUNCE", xml, error, delivered });
+        }
         return ret(true);
       }, true);
     }
@@ -175,8 +182,11 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       return a((ctx, rt) => {
         const copy = ctx.stanza.clone();
         if (argument === undefined) {
-          // Without a target the copy goes back to the origin session, without routing.
-          ctx.emitted.push({ action: `${name} (sent back to the origin session)`, xml: copy.toString() });
+          // Without a target the copy goes back to the origin session, without routing (from an s2s
+          // session, through deliver_remote).
+          const xml = copy.toString();
+          const delivered = ctx.sendBack(copy);
+          ctx.emitted.push({ action: `${name} (sent back to the origin session)`, xml, ...(sessionOf(ctx).type === "s2s" ? { delivered } : {}) });
         } else {
           copy.attr.to = argument;
           const xml = copy.toString();
@@ -189,7 +199,9 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       return a((ctx) => {
         const reply = replyTo(ctx.stanza);
         reply.children.push(new XmlElement("body", {}, argument === undefined ? [] : [argument]));
-        ctx.emitted.push({ action: "REPLY", xml: reply.toString() });
+        const xml = reply.toString();
+        const delivered = ctx.sendBack(reply);
+        ctx.emitted.push({ action: "REPLY", xml, ...(sessionOf(ctx).type === "s2s" ? { delivered } : {}) });
         return go;
       });
     case "FORWARD":
@@ -219,6 +231,8 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       const level = /^\[([A-Za-z]+)\]/.exec(text)?.[1] ?? "info";
       const template = parseTemplate(text.replace(/^\[[A-Za-z]+\] ?/, ""));
       return a((ctx) => {
+        // `(session.log or log)(…)`: indexes the session.
+        sessionOf(ctx);
         ctx.logs.push(`${level}: ${evaluateTemplate(template, ctx)}`);
         return go;
       });
@@ -258,7 +272,7 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       const set = name.startsWith("MARK");
       const user = name.endsWith("USER");
       return a((ctx) => {
-        const table = user ? ctx.session.userMarks : ctx.session.marks;
+        const table = user ? sessionOf(ctx).userMarks : sessionOf(ctx).marks;
         if (table) {
           if (set) table.set(mark, ctx.now);
           else table.delete(mark);

@@ -1,6 +1,6 @@
 import { luaFind, luaGmatch, luaMatch, LuaPatternError } from "../lua/string-functions.js";
 import type { TargetVersion } from "../vocab/targets.js";
-import { CannotSimulate, FirewallRuntimeError, helperFrom, helperTo, splitFrom, splitTo, type EventContext } from "./context.js";
+import { CannotSimulate, FirewallRuntimeError, helperFrom, helperTo, sessionOf, splitFrom, splitTo, type EventContext } from "./context.js";
 import { MultiThrottle, Throttle, type Definitions } from "./definitions.js";
 import { evaluateTemplate, parseTemplate, type Template } from "./template.js";
 import { bareJid, splitJid } from "./xml.js";
@@ -237,7 +237,7 @@ export function compileCondition(name: string, argument: string | undefined, env
     case "SENT DIRECTED PRESENCE TO SENDER":
       return ok((ctx) => {
         const from = helperFrom(ctx);
-        return from !== undefined && ctx.session.directed.has(from);
+        return from !== undefined && sessionOf(ctx).directed.has(from);
       });
     case "PAYLOAD": {
       const ns = required(arg, "bad argument #2 to 'format' (string expected, got nil)");
@@ -294,7 +294,7 @@ export function compileCondition(name: string, argument: string | undefined, env
     case "ORIGIN MARKED": {
       const { name: mark, seconds } = markSpec(arg);
       return ok((ctx) => {
-        const at = ctx.session.marks.get(mark);
+        const at = sessionOf(ctx).marks.get(mark);
         if (seconds === undefined) return at !== undefined;
         return ctx.now - (at ?? 0) < seconds;
       });
@@ -302,7 +302,7 @@ export function compileCondition(name: string, argument: string | undefined, env
     case "USER MARKED": {
       const { name: mark, seconds } = markSpec(arg);
       return ok((ctx) => {
-        const table = ctx.session.userMarks;
+        const table = sessionOf(ctx).userMarks;
         const at = table?.get(mark);
         if (seconds === undefined) return at !== undefined;
         return ctx.now - (at ?? 0) < seconds;

@@ -15,6 +15,20 @@ export interface Session {
   readonly marks: Map<string, number>;
   /** The user's marks table (`firewall_marks`), shared by the user's sessions when user marks are enabled. */
   readonly userMarks: Map<string, number> | undefined;
+  /**
+   * The event has no origin (`event.origin` is nil): a reply an s2s session sends back meets
+   * deliver_remote through `route/remote`, which carries none. Code that uses `session` raises.
+   */
+  readonly absent?: true;
+}
+
+/** The origin of an event that has none ({@link Session.absent}). */
+export const noOrigin: Session = { id: "", type: "local", fullJid: undefined, host: "", directed: new Set(), marks: new Map(), userMarks: undefined, absent: true };
+
+/** The event's session, as generated code that indexes `session` reads it: it raises where there is none. */
+export function sessionOf(ctx: EventContext): Session {
+  if (ctx.session.absent) throw new FirewallRuntimeError("attempt to index a nil value (local 'session'): this event has no origin session");
+  return ctx.session;
 }
 
 /** Raised where mod_firewall's generated code would raise a Lua error while handling a stanza. */
@@ -59,11 +73,17 @@ export interface EventContext {
   readonly trace: TraceEntry[] | undefined;
   readonly emitted: Emitted[];
   readonly logs: string[];
+  /**
+   * `session.send(stanza)`: to a client or component directly; from an s2s session, through
+   * `route/remote` on this host, so the stanza meets deliver_remote first. Whether it was sent.
+   */
+  sendBack(stanza: XmlElement): boolean;
 }
 
 /** The `to` helper: the `to` attribute, or the sending session's bare JID. */
 export function helperTo(ctx: EventContext): string | undefined {
-  return ctx.stanza.attr.to ?? bareJid(ctx.session.fullJid);
+  const to = ctx.stanza.attr.to;
+  return to !== undefined ? to : bareJid(sessionOf(ctx).fullJid);
 }
 
 export function helperFrom(ctx: EventContext): string | undefined {

@@ -2,7 +2,7 @@ import type { PfwScript } from "../pfw/model.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { compileAction, lazyErrorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
 import { compileCondition, type CompiledCondition, type HandlerState } from "./conditions.js";
-import { CannotSimulate, FirewallRuntimeError, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
+import { CannotSimulate, FirewallRuntimeError, noOrigin, sessionOf, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
 import { Definitions } from "./definitions.js";
 import { Assumptions, type World } from "./world.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
@@ -309,7 +309,7 @@ export class Simulator {
     let running: { chain: string; host: string } | undefined;
     try {
       for (const step of this.route(event, stanza, session, assume)) {
-        const ctx = new StanzaContext(stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
+        const ctx = new StanzaContext(this, stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
         running = step;
         const r = this.runBuiltin(step.host, step.chain, ctx);
         running = undefined;
@@ -340,7 +340,8 @@ export class Simulator {
       } else throw e;
     }
     const bounce = final.verdict === "bounce" ? emitted.find((x) => x.action === "BOUNCE") : final.verdict === "default" ? emitted.find((x) => x.action === "DEFAULT") : undefined;
-    return new Outcome(final.verdict, final.rule, bounce?.error, chains, emitted, logs, assume.list(), trace, final.reason, stanza);
+    const reason = bounce?.delivered === false ? "the error reply is stopped in deliver_remote: the sender gets nothing back" : final.reason;
+    return new Outcome(final.verdict, final.rule, bounce?.error, chains, emitted, logs, assume.list(), trace, reason, stanza);
   }
 
   private inferOrigin(stanza: XmlElement): string {
@@ -530,14 +531,32 @@ export class Simulator {
    * until Lua's stack overflows, as in Prosody. (Called by {@link HandlerRuntime}.)
    */
   post(stanza: XmlElement, ctx: EventContext): boolean {
+    sessionOf(ctx);
     if (this.postDepth >= maxJumpDepth / 2) throw new FirewallRuntimeError("stack overflow (a stanza the firewall posts meets a rule that posts it again)");
     this.postDepth++;
     try {
       const toHost = splitJid(stanza.attr.to)[1];
       const chain = this.world.isLocalHost(toHost) ? "deliver" : "deliver_remote";
       const host = chain === "deliver" ? toHost! : ctx.host;
-      const r = this.runBuiltin(host, chain, new StanzaContext(stanza, ctx.session, host, ctx.now, ctx.world, ctx.assume, ctx.trace, ctx.emitted, ctx.logs));
+      const r = this.runBuiltin(host, chain, new StanzaContext(this, stanza, ctx.session, host, ctx.now, ctx.world, ctx.assume, ctx.trace, ctx.emitted, ctx.logs));
       return r.value === undefined;
+    } finally {
+      this.postDepth--;
+    }
+  }
+
+  /**
+   * `session.send` of a reply (BOUNCE, REPLY, COPY without a target). An s2s session's `send`
+   * fires `route/remote` on the host it belongs to: the reply meets deliver_remote there, as an
+   * event without an origin, before it leaves (mod_s2s in Prosody 0.12). Whether it was sent.
+   */
+  sendBack(stanza: XmlElement, ctx: EventContext): boolean {
+    const session = sessionOf(ctx);
+    if (session.type !== "s2s") return true;
+    if (this.postDepth >= maxJumpDepth / 2) throw new FirewallRuntimeError("stack overflow (a reply the firewall sends meets a rule that replies again)");
+    this.postDepth++;
+    try {
+      return this.runBuiltin(ctx.host, "deliver_remote", new StanzaContext(this, stanza, noOrigin, ctx.host, ctx.now, ctx.world, ctx.assume, ctx.trace, ctx.emitted, ctx.logs)).value === undefined;
     } finally {
       this.postDepth--;
     }
@@ -584,6 +603,7 @@ class HandlerRuntime implements ActionRuntime {
 /** What one stanza meets in a chain (a class: made for every stanza and chain, so kept cheap). */
 class StanzaContext implements EventContext {
   constructor(
+    private readonly sim: Simulator,
     readonly stanza: XmlElement,
     readonly session: Session,
     readonly host: string,
@@ -594,6 +614,10 @@ class StanzaContext implements EventContext {
     readonly emitted: Emitted[],
     readonly logs: string[],
   ) {}
+
+  sendBack(stanza: XmlElement): boolean {
+    return this.sim.sendBack(stanza, this);
+  }
 }
 
 class Outcome implements SimResult {

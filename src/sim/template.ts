@@ -1,4 +1,4 @@
-import { CannotSimulate, helperFrom, helperTo, type EventContext } from "./context.js";
+import { CannotSimulate, helperFrom, helperTo, sessionOf, type EventContext } from "./context.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 
 /**
@@ -110,13 +110,18 @@ function evaluateStanzaExpression(part: Extract<TemplatePart, { kind: "stanza" }
 /** The code expressions the simulator understands; anything else cannot be simulated. */
 function evaluateCode(code: string, ctx: EventContext): string {
   const c = code.trim();
-  const s = ctx.session;
   const known: Record<string, () => string | undefined> = {
-    "session.host": () => (s.type === "c2s" ? s.host : s.type === "local" ? s.host : undefined),
-    "session.type": () => (s.type === "c2s" ? "c2s" : s.type === "s2s" ? "s2sin" : "local"),
-    "session.full_jid": () => s.fullJid,
-    "session.username": () => splitJid(s.fullJid)[0],
-    "session.resource": () => splitJid(s.fullJid)[2],
+    "session.host": () => {
+      const s = sessionOf(ctx);
+      return s.type === "c2s" ? s.host : s.type === "local" ? s.host : undefined;
+    },
+    "session.type": () => {
+      const s = sessionOf(ctx);
+      return s.type === "c2s" ? "c2s" : s.type === "s2s" ? "s2sin" : "local";
+    },
+    "session.full_jid": () => sessionOf(ctx).fullJid,
+    "session.username": () => splitJid(sessionOf(ctx).fullJid)[0],
+    "session.resource": () => splitJid(sessionOf(ctx).fullJid)[2],
     "stanza.name": () => ctx.stanza.name,
     "current_host": () => ctx.host,
   };

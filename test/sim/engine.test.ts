@@ -145,6 +145,28 @@ test("a Lua error raised in a chain: the chain is listed as the one that raised"
   t.deepEqual(r.chains, [{ chain: "deliver", host: "example.org", result: "raised" }]);
 });
 
+test("a reply sent back to another server meets deliver_remote first, as an event without an origin session", (t) => {
+  const quiet = simulator("::deliver\nKIND: message\nBOUNCE=policy-violation\n\n::deliver_remote\nTYPE: error\nDROP.\n", undefined, true);
+  const stopped = run(quiet, fromRemote());
+  t.is(stopped.verdict, "bounce");
+  t.is(stopped.emitted[0]?.delivered, false);
+  t.regex(stopped.reason ?? "", /stopped in deliver_remote/);
+  t.true(stopped.trace!.some((e) => e.chain === "deliver_remote" && e.result));
+  // From a local client the reply goes to the client's session directly.
+  const local = run(quiet, `<message from="alice@example.org/r" to="bob@example.org"/>`, { origin: "c2s:alice@example.org/r" });
+  t.is(local.verdict, "bounce");
+  t.is(local.emitted[0]?.delivered, undefined);
+  t.false(local.trace!.some((e) => e.chain === "deliver_remote"));
+  // Code that uses the session raises there: `(session.log or log)` indexes a nil session.
+  const logging = run(simulator("::deliver\nKIND: message\nBOUNCE.\n\n::deliver_remote\nLOG=sent\n"), fromRemote());
+  t.is(logging.verdict, "error");
+  t.regex(logging.reason ?? "", /nil value \(local 'session'\)/);
+  const replied = run(simulator("::deliver\nKIND: message\nREPLY=go away\nDROP.\n\n::deliver_remote\nKIND: message\nDROP.\n"), fromRemote());
+  t.is(replied.verdict, "drop");
+  t.is(replied.emitted[0]?.delivered, false);
+  t.is(run(simulator("::deliver\nKIND: message\nBOUNCE.\n"), fromRemote()).emitted[0]?.delivered, true);
+});
+
 test("several scripts on one chain: the order given decides, and the result says so only where a script stopped the stanza", (t) => {
   const sim = simulator(["KIND: message\nPASS.\n", "KIND: message\nDROP.\n", "::preroute\nDROP.\n"]);
   const message = run(sim, fromRemote());
