@@ -1,6 +1,6 @@
 import type { PfwScript } from "../pfw/model.js";
 import type { TargetVersion } from "../vocab/targets.js";
-import { compileAction, lazyErrorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
+import { compileAction, errorReply, lazyErrorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
 import { compileCondition, type CompiledCondition, type HandlerState } from "./conditions.js";
 import { CannotSimulate, FirewallRuntimeError, noOrigin, sessionOf, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
 import { Definitions } from "./definitions.js";
@@ -325,7 +325,14 @@ export class Simulator {
           if (step.chain.startsWith("user/") || t === "error" || (stanza.name === "iq" && t === "result")) break;
           const condition = step.chain === "deliver_remote" ? "not-allowed" : "service-unavailable";
           const text = step.chain === "deliver_remote" ? "Communication with remote domains is not enabled" : undefined;
-          emitted.push(lazyErrorReply("DEFAULT", stanza, { condition, type: "cancel", ...(text !== undefined ? { text } : {}) }));
+          const error = { condition, type: "cancel", ...(text !== undefined ? { text } : {}) };
+          if (session.type !== "s2s") emitted.push(lazyErrorReply("DEFAULT", stanza, error));
+          else {
+            // The server's error goes back to the other server through deliver_remote, as a BOUNCE's does.
+            const reply = errorReply(stanza, error.type, condition, text);
+            const xml = reply.toString();
+            emitted.push({ action: "DEFAULT", xml, error, delivered: ctx.sendBack(reply) });
+          }
           break;
         }
         // A rule that ended the chain and let the stanza go on decided its pass: PASS, RETURN, or a

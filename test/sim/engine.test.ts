@@ -165,6 +165,11 @@ test("a reply sent back to another server meets deliver_remote first, as an even
   t.is(replied.verdict, "drop");
   t.is(replied.emitted[0]?.delivered, false);
   t.is(run(simulator("::deliver\nKIND: message\nBOUNCE.\n"), fromRemote()).emitted[0]?.delivered, true);
+  // The server's own service-unavailable after DEFAULT takes the same way.
+  const unhandled = run(simulator("::deliver\nKIND: message\nDEFAULT.\n\n::deliver_remote\nTYPE: error\nDROP.\n"), fromRemote());
+  t.is(unhandled.verdict, "default");
+  t.is(unhandled.error?.condition, "service-unavailable");
+  t.is(unhandled.emitted[0]?.delivered, false);
 });
 
 test("several scripts on one chain: the order given decides, and the result says so only where a script stopped the stanza", (t) => {
