@@ -15,7 +15,6 @@ import { reportUnreachableRules } from "./report-unreachable-rules.js";
 import { reportChainGraph } from "./report-chain-graph.js";
 import { reportRosterContext } from "./report-roster-context.js";
 import { reportUnusedDeclarations } from "./report-unused-declarations.js";
-import { reportRepeatedRates } from "./report-repeated-rates.js";
 import { reportImpossibleTypes } from "./report-impossible-types.js";
 import { mayMatchItsForward } from "./report-forward-loops.js";
 import { reportTargetFeatures } from "./report-target-features.js";
@@ -61,7 +60,6 @@ export function check(file: ast.SfwFile, options: CheckOptions = {}): CheckResul
   if (!hasErrors(ctx.diagnostics)) {
     for (const chain of chains) {
       reportUnreachableRules(ctx, chain);
-      reportRepeatedRates(ctx, chain);
       for (const rule of chain.rules) reportDeadActions(ctx, rule);
     }
     reportChainGraph(ctx, chains);

@@ -4,6 +4,7 @@ import type { CheckedChain, CheckedFile, CheckedRule, Formula, Literal } from ".
 import { literalKey } from "../check/model.js";
 import { literalsOf, toDnf, type Conjunction, type SignedLiteral } from "../check/formula.js";
 import { isTerminal } from "../check/report-dead-actions.js";
+import { reportRateBuckets } from "./report-rate-buckets.js";
 import type { LoweredAction, LoweredChain, LoweredCondition, LoweredRule, LoweredScript, RuleOrigin } from "./lowered.js";
 
 /** Largest number of mod_firewall rules one `.sfw` rule may lower to. */
@@ -23,8 +24,11 @@ export function lower(model: CheckedFile): { script: LoweredScript; diagnostics:
   const helpers: LoweredChain[] = [];
   for (const chain of model.chains) {
     const rules: LoweredRule[] = [];
+    const firstHelper = helpers.length;
     for (const rule of chain.rules) rules.push(...lowerRule(chain, rule, helpers, diagnostics));
-    chains.push({ name: chain.pfwName, rules, helperFor: undefined });
+    const main: LoweredChain = { name: chain.pfwName, rules, helperFor: undefined };
+    chains.push(main);
+    diagnostics.push(...reportRateBuckets(chain.name, [main, ...helpers.slice(firstHelper)]));
   }
   return { script: { definitions: model.definitions, chains: [...chains, ...helpers] }, diagnostics };
 }
@@ -34,7 +38,7 @@ function origin(rule: CheckedRule, part?: string): RuleOrigin {
 }
 
 function toCondition(s: SignedLiteral): LoweredCondition {
-  return { name: s.literal.name, negated: s.negated, argument: s.literal.argument };
+  return s.literal.sideEffect ? { name: s.literal.name, negated: s.negated, argument: s.literal.argument, rateTest: s.literal } : { name: s.literal.name, negated: s.negated, argument: s.literal.argument };
 }
 
 function lowerRule(chain: CheckedChain, rule: CheckedRule, helpers: LoweredChain[], diagnostics: Diagnostic[], helperBase = `user/sfw:${chain.name}:${rule.name}`): LoweredRule[] {

@@ -1,11 +1,13 @@
 import type { Span } from "../diag/span.js";
-import type { CheckedDefinition } from "../check/model.js";
+import type { CheckedDefinition, Literal } from "../check/model.js";
 
 /** A condition line to print. */
 export interface LoweredCondition {
   readonly name: string;
   readonly negated: boolean;
   readonly argument: string | undefined;
+  /** For a rate test: the source occurrence it comes from (for reports on where the lowering put it). */
+  readonly rateTest?: Literal;
 }
 
 /** An action line to print. */

@@ -76,6 +76,11 @@ diagnosticCases("rate tests and lowering (SFW309, SFW310, SFW313, SFW314)", {
     { name: "rate test inside an or with non-terminal actions", source: ruleSource("exceeds r or in_roster", 'log "x"', "rate r = 5 per second"), diagnostics: [{ code: "SFW309", line: 4, column: 10, message: "helper chain with its own rate buckets. Test the rate first ('exceeds r and (…)')" }] },
     { name: "same rate twice in one rule", source: ruleSource("(exceeds r and kind == iq) or (exceeds r and kind == message)", "drop", "rate r = 5 per second"), diagnostics: [{ code: "SFW309", line: 4, column: 41, message: "more than once" }] },
     { name: "same rate in two rules", source: "rate r = 5 per second\nchain deliver {\n  rule a { when kind == iq and exceeds r then drop }\n  rule b { when exceeds r then bounce }\n}\n", diagnostics: [{ code: "SFW310", line: 3, column: 32, message: "appears in 2 rules" }] },
+    {
+      name: "a rate tested after an 'or' in one rule and directly in another: the helper chain splits its buckets",
+      source: 'rate r = 2 per minute\nchain deliver {\n  rule a { when (body contains "casino" or payload "urn:x") and exceeds r then drop }\n  rule b { when kind == presence and exceeds r then drop }\n}\n',
+      diagnostics: [{ code: "SFW320", line: 3, column: 65, message: "rate 'r' is tested by rules 'a' and 'b' of chain 'deliver'" }],
+    },
     { name: "explosive condition", source: ruleSource(Array.from({ length: 7 }, (_, i) => `(payload "a${i}" or payload "b${i}")`).join(" and "), "drop"), diagnostics: [{ code: "SFW313", line: 3, column: 3 }] },
     { name: "log right after event", source: ruleSource(undefined, 'event "x"; log "y"'), diagnostics: [{ code: "SFW314", line: 3, column: 3, message: "'log' right after 'event'" }] },
     { name: "log right after event in a rule an 'or' splits: reported once", source: ruleSource("kind == message or kind == iq", 'event "x"; log "y"'), diagnostics: [{ code: "SFW314", line: 3, column: 3, message: "'log' right after 'event'" }] },

@@ -1,0 +1,70 @@
+import { diag, type Diagnostic } from "../diag/diagnostic.js";
+import type { Span } from "../diag/span.js";
+import { literalKey } from "../check/model.js";
+import type { LoweredChain } from "./lowered.js";
+
+/**
+ * What mod_firewall does with the rate tests of one source chain once it is lowered (the chain
+ * and the helper chains made for its rules). It keeps a rate's buckets per chain, and evaluates a
+ * condition repeated in rules of one chain once, before the first of them. So:
+ * - one rate tested by rules the lowering put in different chains (one of them through a helper
+ *   chain, for an `or` before the test) is a rate per chain: each lets the whole allowance through
+ *   (SFW320);
+ * - the same rate test in several rules of one chain is evaluated up front (SFW310).
+ */
+export function reportRateBuckets(sourceChain: string, lowered: readonly LoweredChain[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  // Rate name → chain → the source rules testing it, and where; test text → the same, for hoisting.
+  const byRate = new Map<string, Map<string, Use>>();
+  const byTest = new Map<string, Map<string, Use>>();
+  // Source rules in the order they are written.
+  const order = new Map<string, number>();
+  for (const chain of lowered) {
+    for (const rule of chain.rules) {
+      if (!order.has(rule.origin.ruleName) || rule.origin.span.start.offset < order.get(rule.origin.ruleName)!) order.set(rule.origin.ruleName, rule.origin.span.start.offset);
+      for (const c of rule.conditions) {
+        if (!c.rateTest) continue;
+        const rate = (c.argument ?? "").split(" ")[0]!;
+        note(byRate, rate, chain.name, rule.origin.ruleName, c.rateTest.span);
+        note(byTest, literalKey(c.rateTest), chain.name, rule.origin.ruleName, c.rateTest.span);
+      }
+    }
+  }
+  const split = new Set<string>();
+  for (const [rate, chains] of byRate) {
+    if (chains.size < 2) continue;
+    split.add(rate);
+    const uses = [...chains.values()];
+    const rules = [...new Set(uses.flatMap((u) => [...u.rules]))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    const where = [...chains].sort(([, a], [, b]) => a.first.start.offset - b.first.start.offset).map(([chain, u]) => `${[...u.rules].map((r) => `'${r}'`).join(", ")} in ${chain === sourceChain ? `chain '${chain}'` : "a helper chain"}`).join("; ");
+    diagnostics.push(diag("SFW320", first(uses), { rate, rules: rules.map((r) => `'${r}'`).join(" and "), chain: sourceChain, where }));
+  }
+  for (const [text, chains] of byTest) {
+    const rate = text.replace(/^LIMIT: /, "").split(" ")[0]!;
+    if (split.has(rate)) continue;
+    for (const [chain, u] of chains) {
+      if (u.rules.size > 1) diagnostics.push(diag("SFW310", u.first, { text, count: u.rules.size, chain: chain === sourceChain ? chain : `${chain}' (made for chain '${sourceChain}')` }));
+    }
+  }
+  return diagnostics;
+}
+
+interface Use {
+  readonly rules: Set<string>;
+  first: Span;
+}
+
+function note(map: Map<string, Map<string, Use>>, key: string, chain: string, rule: string, span: Span): void {
+  let chains = map.get(key);
+  if (!chains) map.set(key, (chains = new Map()));
+  const u = chains.get(chain);
+  if (!u) chains.set(chain, { rules: new Set([rule]), first: span });
+  else {
+    u.rules.add(rule);
+    if (span.start.offset < u.first.start.offset) u.first = span;
+  }
+}
+
+function first(uses: readonly Use[]): Span {
+  return uses.map((u) => u.first).reduce((a, b) => (b.start.offset < a.start.offset ? b : a));
+}
