@@ -453,9 +453,11 @@ export class TrafficReader {
     const top = this.stack[outer]!;
     const stanza = top.role === "stanza";
     const start = (stanza ? this.stanzaStart : top.line !== undefined && top.column !== undefined ? { line: top.line, column: top.column } : undefined) ?? this.tagStart;
-    const what = stanza ? "the stanza is" : `<${top.name}> is`;
-    const where = this.resync ? ` (level ${maxStanzaDepth + 1} begins at line ${this.tagStart.line}, column ${this.tagStart.column}); reading goes on at the next line that begins a stanza` : "";
-    this.report(start, `${what} nested deeper than ${maxStanzaDepth} elements${where}`);
+    const goesOn = this.resync ? "; reading goes on at the next line that begins a stanza" : "";
+    // A stanza is reported at its start, as other bad records; another element was reported
+    // there already (not a stanza, or a wrapper too many): this is said where it nests too deep.
+    if (stanza) this.report(start, `the stanza is nested deeper than ${maxStanzaDepth} elements${this.resync ? ` (level ${maxStanzaDepth + 1} begins at line ${this.tagStart.line}, column ${this.tagStart.column})` : ""}${goesOn}`);
+    else this.report(this.tagStart, `elements are nested deeper than ${maxStanzaDepth} in <${top.name}> (line ${start.line}, column ${start.column})${goesOn}`);
     this.skipping = { target: outer, column: start.column };
     this.stanzaStart = undefined;
     this.stanzaBroken = undefined;
