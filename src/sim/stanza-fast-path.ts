@@ -1,4 +1,4 @@
-import { XmlElement } from "./xml.js";
+import { maxStanzaDepth, XmlElement } from "./xml.js";
 
 /**
  * The fast path for capture records (a log line, a JSON line): one stanza as Prosody serialises
@@ -125,7 +125,8 @@ function reference(name: string): string | undefined {
 
 /**
  * Parses one record holding exactly one stanza (surrounding whitespace allowed). `maxTextChars`:
- * beyond that much text the record is left to saxes, which reports it as too large.
+ * beyond that much text the record is left to saxes, which reports it as too large; so is one
+ * nested deeper than {@link maxStanzaDepth}.
  */
 export function parseStanzaRecord(text: string, defaultNamespace: string, maxTextChars: number): XmlElement | undefined {
   const n = text.length;
@@ -153,6 +154,8 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
       foreign.pop();
       if (top === 0) break;
     } else {
+      // Deeper than the limit: left to saxes, whose reader reports it (and stops there).
+      if (elements.length >= maxStanzaDepth) return undefined;
       const end = nameEnd(text, i + 1);
       if (end === i + 1) return undefined;
       const name = nameAt(text, i + 1, end);

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
 import { parseStanzaRecord } from "./stanza-fast-path.js";
-import { escapeXml, XmlElement } from "./xml.js";
+import { escapeXml, maxStanzaDepth, XmlElement } from "./xml.js";
 import { stanzaKinds } from "../vocab/stanza-kinds.js";
 
 /**
@@ -107,8 +107,13 @@ interface Frame {
   readonly defaultUri?: string;
   /** A stanza's element in a stanza namespace (the stanza itself, its body…), not an extension's. */
   readonly plain?: boolean;
-  /** A stream, traffic or event element: its qualified name, the column its start tag began at, and that tag (rebuilt) to give a fresh parser. */
+  /**
+   * A stream, traffic or event element: its qualified name, where its start tag began, and that
+   * tag (rebuilt) to give a fresh parser. A top-level element that is not a stanza: its name and
+   * where it began (to report it and resynchronise after it when it nests too deep).
+   */
   readonly name?: string;
+  readonly line?: number;
   readonly column?: number;
   readonly startTag?: string;
 }
@@ -195,6 +200,25 @@ function lineStartTag(line: string): { name: string; column: number; declared: s
 
 const refusedDoctype = "a DOCTYPE is not accepted in traffic (no entity declarations, ever)";
 
+/** Whether a frame is one of the elements around stanzas (not counted in a stanza's depth). */
+function isWrapper(frame: Frame): boolean {
+  return frame.role === "stream" || frame.role === "traffic" || frame.role === "event";
+}
+
+/**
+ * Thrown from saxes's start-tag handler to stop it in the middle of a write, once a stanza nests
+ * too deep: saxes would otherwise go on through the rest of the text it was given, each element
+ * costing a walk over all those open. The parser is then dropped, never written to again.
+ */
+const stopParsing = new Error("nested too deep (caught in TrafficReader)");
+
+/** The number of line breaks in a text. */
+function lineBreaks(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
 /**
  * An incremental reader: feed text, collect items.
  *
@@ -271,6 +295,8 @@ export class TrafficReader {
       this.tagPending = true;
       const parent = this.stack[this.stack.length - 1];
       this.pendingStanza = stanzaNames.has(tag.name) && (parent === undefined || parent.role === "stream" || parent.role === "traffic" || parent.role === "event");
+      // Checked here, before saxes resolves the tag's namespaces (a walk over every open element).
+      if (this.stack.length >= maxStanzaDepth) this.checkDepth();
     });
     parser.on("opentag", (tag) => {
       this.tagPending = false;
@@ -355,8 +381,8 @@ export class TrafficReader {
       text = this.held + chunk;
       this.held = "";
     }
-    if (!this.resync || !canResync) {
-      this.parser.write(text);
+    if (!this.resync) {
+      this.pass(text);
       return;
     }
     let from = 0;
@@ -364,9 +390,9 @@ export class TrafficReader {
     while ((at > 0 || this.atLineStart) && at < text.length) {
       const nl = text.indexOf("\n", at);
       if (mayStartTag(text, at)) {
-        if (at > from) this.parser.write(text.slice(from, at));
+        if (at > from) this.pass(text.slice(from, at));
         from = at;
-        if (this.openStanza()) {
+        if (this.skipping !== undefined || (canResync && this.openStanza())) {
           if (nl < 0 && !final && text.length - at < resyncLookahead) {
             // Too little of the line to tell: the rest comes with the next chunk.
             this.held = text.slice(at);
@@ -379,8 +405,69 @@ export class TrafficReader {
       if (nl < 0) break;
       at = nl + 1;
     }
-    if (from < text.length) this.parser.write(text.slice(from));
+    if (from < text.length) this.pass(text.slice(from));
     if (text.length > 0) this.atLineStart = text.charCodeAt(text.length - 1) === 0x0a;
+  }
+
+  /**
+   * Gives text to saxes — or, while a record nested too deep is skipped, passes over it, counting
+   * its lines. When saxes is stopped in it ({@link checkDepth}), the rest of the text is skipped:
+   * {@link feed} cuts the text it is given at every line that may resynchronise, so the rest holds
+   * none (records are dropped whole).
+   */
+  private pass(text: string): void {
+    if (this.skipping === undefined) {
+      const line = this.line;
+      try {
+        this.parser.write(text);
+        return;
+      } catch (e) {
+        if (e !== stopParsing) throw e;
+      }
+      // Counted from where the text began, whatever saxes read of it.
+      this.lineBase += line - this.line;
+    }
+    this.lineBase += lineBreaks(text);
+  }
+
+  /**
+   * Set while the rest of a record nested too deep is skipped: the index in the stack of its
+   * top-level element (the frames below it, a stream, traffic or event, are kept) and the column
+   * its start tag began at, where the next stanza's must begin.
+   */
+  private skipping: { target: number; column: number } | undefined;
+
+  /**
+   * A start tag opens an element: if it nests deeper than {@link maxStanzaDepth} (counted from the
+   * top-level element; at most three wrappers below it are not counted, a stream, traffic and
+   * event), the record is reported at its start and skipped, and saxes is stopped before it does
+   * the tag's work. Reading goes on as after a stanza never closed: at the next line that begins
+   * a stanza at the record's column (or its event's start tag at its column), with a fresh
+   * parser; whatever the skipped text holds, since it is not parsed (a well-formed record too
+   * deep is skipped with its end tags). A record (log line, JSON line) is dropped whole.
+   */
+  private checkDepth(): void {
+    let outer = 0;
+    while (outer < 3 && outer < this.stack.length && isWrapper(this.stack[outer]!)) outer++;
+    if (this.stack.length + 1 - outer <= maxStanzaDepth) return;
+    const top = this.stack[outer]!;
+    const stanza = top.role === "stanza";
+    const start = (stanza ? this.stanzaStart : top.line !== undefined && top.column !== undefined ? { line: top.line, column: top.column } : undefined) ?? this.tagStart;
+    const goesOn = this.resync ? "; reading goes on at the next line that begins a stanza" : "";
+    // A stanza is reported at its start, as other bad records; another element was reported
+    // there already (not a stanza, or a wrapper too many): this is said where it nests too deep.
+    if (stanza) this.report(start, `the stanza is nested deeper than ${maxStanzaDepth} elements${this.resync ? ` (level ${maxStanzaDepth + 1} begins at line ${this.tagStart.line}, column ${this.tagStart.column})` : ""}${goesOn}`);
+    else this.report(this.tagStart, `elements are nested deeper than ${maxStanzaDepth} in <${top.name}> (line ${start.line}, column ${start.column})${goesOn}`);
+    this.skipping = { target: outer, column: start.column };
+    this.stanzaStart = undefined;
+    this.stanzaBroken = undefined;
+    this.stanzaComment = undefined;
+    this.pendingComment = undefined;
+    this.tagPending = false;
+    this.tagBroken = false;
+    this.pendingStanza = false;
+    this.hadError = true;
+    throw stopParsing;
   }
 
   /** A top-level stanza is open, or its start tag begun. */
@@ -392,15 +479,16 @@ export class TrafficReader {
   private resyncAt(line: string): void {
     const tag = lineStartTag(line);
     if (!tag) return;
+    const skipping = this.skipping;
     const stanzaDepth = this.stack.findIndex((f) => f.role === "stanza");
-    const depth = stanzaDepth < 0 ? this.stack.length : stanzaDepth;
+    const depth = skipping ? skipping.target : stanzaDepth < 0 ? this.stack.length : stanzaDepth;
     let target: number;
     let column: number;
     let next: string;
     if (stanzaNames.has(tag.name)) {
       if (tag.declared !== undefined && !stanzaNamespaces.has(tag.declared)) return;
       target = depth;
-      column = (this.stanzaStart ?? this.tagStart).column;
+      column = skipping ? skipping.column : (this.stanzaStart ?? this.tagStart).column;
       next = "stanza";
     } else {
       // The start tag of the event the stanza is in (in its namespace, unless undeclared).
@@ -413,13 +501,18 @@ export class TrafficReader {
       next = "event";
     }
     if (tag.column !== column) return;
-    // Inside a start or end tag a `<` is malformed; otherwise saxes must be in text, in the stanza or a child of its namespace.
-    const state = (this.parser as unknown as { state: unknown }).state;
-    const top = this.stack[this.stack.length - 1];
-    if (!this.tagPending && state !== endTagState && (top?.role !== "stanza" || !top.plain || state !== textState)) return;
     const lineNo = this.line;
     const start = this.stanzaStart;
-    this.report(start ?? this.tagStart, `${start ? "the stanza is" : "the stanza's start tag is"} not closed before the next ${next} (line ${lineNo})`);
+    if (skipping) {
+      // Reported when it was found too deep; nothing of it was parsed since.
+      this.skipping = undefined;
+    } else {
+      // Inside a start or end tag a `<` is malformed; otherwise saxes must be in text, in the stanza or a child of its namespace.
+      const state = (this.parser as unknown as { state: unknown }).state;
+      const top = this.stack[this.stack.length - 1];
+      if (!this.tagPending && state !== endTagState && (top?.role !== "stanza" || !top.plain || state !== textState)) return;
+      this.report(start ?? this.tagStart, `${start ? "the stanza is" : "the stanza's start tag is"} not closed before the next ${next} (line ${lineNo})`);
+    }
     if (target <= this.stack.findIndex((f) => f.role === "event")) this.eventAnnotations = {};
     this.stack.length = target;
     this.stanzaStart = undefined;
@@ -461,7 +554,7 @@ export class TrafficReader {
     const wasAtBoundary = this.atBoundary;
     const items = this.write(`${text}\n`);
     const top = this.stack[this.stack.length - 1];
-    const between = this.started && !this.tagPending && (top === undefined || top.role === "stream" || top.role === "traffic");
+    const between = this.started && !this.tagPending && this.skipping === undefined && (top === undefined || top.role === "stream" || top.role === "traffic");
     const end = trimmedEnd(text);
     this.atBoundary = between && (end === 0 ? wasAtBoundary : this.lastMarkupLine === lineNo && this.lastMarkupColumn === end);
     return items;
@@ -516,7 +609,8 @@ export class TrafficReader {
    */
   end(brokenOff = false): TrafficItem[] {
     if (this.held !== "") this.feed("", true);
-    if (!brokenOff) {
+    // A record too deep being skipped at the end: reported already; its parser was stopped.
+    if (!brokenOff && this.skipping === undefined) {
       if (!this.started && this.prolog) {
         this.started = true;
         this.feed(this.prolog, true);
@@ -572,19 +666,19 @@ export class TrafficReader {
       if (uri === streamNamespace && local === "stream") {
         const ns = tag.ns?.[""];
         if (ns) this.defaultNamespace = ns;
-        this.stack.push({ role: "stream", foreign: false, defaultUri, name: tag.name, column: this.tagStart.column, startTag: rebuildStartTag(tag) });
+        this.stack.push({ role: "stream", foreign: false, defaultUri, name: tag.name, line: this.tagStart.line, column: this.tagStart.column, startTag: rebuildStartTag(tag) });
         return;
       }
       if (uri === trafficNamespace && (local === "traffic" || local === "event")) {
         const values = Object.fromEntries(attrs.filter((a) => a.uri === "").map((a) => [a.local, a.value]));
         if (local === "traffic") this.trafficDefaults = values;
         else this.eventAnnotations = values;
-        this.stack.push({ role: local, foreign: false, defaultUri, name: tag.name, column: this.tagStart.column, startTag: rebuildStartTag(tag) });
+        this.stack.push({ role: local, foreign: false, defaultUri, name: tag.name, line: this.tagStart.line, column: this.tagStart.column, startTag: rebuildStartTag(tag) });
         return;
       }
       if (!stanzaNamespaces.has(uri) || !stanzaNames.has(local)) {
         this.report(this.tagStart, notAStanza(tag.name, local, uri));
-        this.stack.push({ role: "other", foreign: false });
+        this.stack.push({ role: "other", foreign: false, name: tag.name, line: this.tagStart.line, column: this.tagStart.column });
         return;
       }
       const element = new XmlElement(local, prosodyAttributes(attrs));

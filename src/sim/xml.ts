@@ -6,6 +6,19 @@
  */
 export type XmlNode = XmlElement | string;
 
+/**
+ * How deep a stanza's elements may nest, the stanza itself counted as 1 (the stream, `<traffic>`
+ * and `<event>` around it are not counted). Real XMPP stays far below: a MAM result holding a
+ * carbon of a message with an XHTML-IM body is about 12 levels, and even hand-nested XHTML-IM or
+ * a data form in a pubsub item in a forwarded stanza stays in the tens. Deeper records come from a
+ * broken or hostile client, and cost: the XML parser resolves each element's namespaces by
+ * walking every open element (quadratic: 100,000 levels take minutes), and the simulator's trees
+ * are walked recursively (`toString`, `clone`, the worker's codec). 256 leaves an order of
+ * magnitude of room for anything real while bounding that walk to a few hundred steps per element.
+ * The readers refuse a deeper stanza as a bad record before parsing further (src/sim/traffic.ts).
+ */
+export const maxStanzaDepth = 256;
+
 export class XmlElement {
   constructor(
     public name: string,
