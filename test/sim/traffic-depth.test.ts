@@ -6,7 +6,7 @@ import { parseStanzaRecord } from "../../src/sim/stanza-fast-path.js";
 import { RecordParser, readTrafficText, TrafficReader, type TrafficItem } from "../../src/sim/traffic.js";
 import { maxStanzaDepth, type XmlElement } from "../../src/sim/xml.js";
 import { runIn, workdir } from "../helpers/cli.js";
-import { readXmlLineByLine as lineByLine } from "../helpers/xml-capture.js";
+import { inPieces, readXmlLineByLine as lineByLine } from "../helpers/xml-capture.js";
 
 /**
  * A stanza nested deeper than maxStanzaDepth is a bad record (src/sim/traffic.ts, TrafficReader,
@@ -40,18 +40,6 @@ const tooDeepIn = (name: string, line: number, column: number) => `elements are 
 /** Where level N+1 begins in {@link deep}'s stanza written at `column`, `to` its `to`. */
 const levelColumn = (column: number, to: string) => column + `<message to='${to}'><body>hi</body>`.length + 3 * (N - 1);
 
-/** Fed in pieces cut at the given offsets. */
-function inPieces(text: string, cuts: readonly number[]): TrafficItem[] {
-  const reader = new TrafficReader("c.xml");
-  const out: TrafficItem[] = [];
-  let from = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    out.push(...reader.write(text.slice(from, cut)));
-    from = cut;
-  }
-  out.push(...reader.write(text.slice(from)), ...reader.end());
-  return out;
-}
 
 test(`a stanza ${N} deep is read as before, by the fast path and by saxes`, async (t) => {
   const text = `${deep(N, "a@example.org")}\n${deep(N, "b@example.org", "<b xmlns='urn:x'>", "</b>")}\n`;

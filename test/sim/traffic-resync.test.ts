@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { readCapture } from "../../src/capture/read-capture.js";
 import { RecordParser, readTrafficText, TrafficReader, type TrafficItem } from "../../src/sim/traffic.js";
 import { runIn, workdir } from "../helpers/cli.js";
-import { readXmlLineByLine as lineByLine } from "../helpers/xml-capture.js";
+import { inPieces, readXmlLineByLine as lineByLine } from "../helpers/xml-capture.js";
 
 /**
  * A stanza left open (a capture's line cut off) ends where a line begins the next stanza, rather
@@ -18,18 +18,6 @@ function withoutResync(text: string): TrafficItem[] {
 }
 
 
-/** Fed in pieces cut at the given offsets (a file's chunks end anywhere, in the middle of a line's start tag too). */
-function inPieces(text: string, cuts: readonly number[]): TrafficItem[] {
-  const reader = new TrafficReader("c.xml");
-  const out: TrafficItem[] = [];
-  let from = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    out.push(...reader.write(text.slice(from, cut)));
-    from = cut;
-  }
-  out.push(...reader.write(text.slice(from)), ...reader.end());
-  return out;
-}
 
 const summary = (items: readonly TrafficItem[]) => items.map((i) => (i.kind === "stanza" ? `${i.line}:${i.column} ${i.stanza.name} ${i.stanza.attr.to ?? i.stanza.attr.id ?? ""}` : `${i.line}:${i.column} ${i.message}`));
 
