@@ -53,7 +53,7 @@ class ExpressionParser {
   private peek(): LuaToken | undefined {
     const t = this.tokens[this.pos];
     if (t?.kind === "error") throw new Stop({ kind: "invalid", message: `${t.message} near '${t.text}'`, offset: t.offset });
-    if (t?.kind === "open") throw new Stop(this.context === "piece" ? { kind: "undecided", reason: `a ${t.what} is still open at the end of the text`, offset: t.offset } : { kind: "invalid", message: `unfinished ${t.what} near '<eof>'`, offset: t.offset });
+    if (t?.kind === "open") throw new Stop(this.context === "piece" ? { kind: "undecided", reason: `a ${t.what} is still open at the end of the text`, offset: t.offset } : { kind: "invalid", message: `unfinished ${t.what} (starting at line 1) near <eof>`, offset: t.offset });
     return t;
   }
 

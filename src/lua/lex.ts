@@ -65,7 +65,9 @@ function shortString(text: string, start: number): { end: number } | { end: numb
       // "\\\r\n" and "\\\n\r" are one line break.
       i += (e === "\n" && text[i + 2] === "\r") || (e === "\r" && text[i + 2] === "\n") ? 3 : 2;
     } else if (e === "x") {
-      if (!isHex(text[i + 2]) || !isHex(text[i + 3])) return { end: Math.min(text.length, i + 4), message: "hexadecimal digit expected" };
+      // llex.c's message shows the text up to and including the first non-hexadecimal character.
+      if (!isHex(text[i + 2])) return { end: Math.min(text.length, i + 3), message: "hexadecimal digit expected" };
+      if (!isHex(text[i + 3])) return { end: Math.min(text.length, i + 4), message: "hexadecimal digit expected" };
       i += 4;
     } else if (e === "z") {
       i += 2;
