@@ -261,8 +261,8 @@ export function compileCondition(name: string, argument: string | undefined, env
     }
     case "CROSSING GROUPS": {
       const groups = [...required(arg, "attempt to index a nil value").matchAll(/([^, ][^,]+)/g)].map((m) => m[1]!.trim());
-      // No group: the generated `not ` has no operand (the chain's Lua does not compile).
-      if (groups.length === 0) return ok(() => false, compileError("CROSSING GROUPS with no group name generates invalid Lua (unexpected symbol near 'not')"));
+      // No group: the generated condition has no operand (the chain's Lua does not compile).
+      if (groups.length === 0) return ok(() => false, compileError("CROSSING GROUPS with no group name generates invalid Lua"));
       // `not G1 or G2 or …`: the generated code negates only the first group (operator precedence).
       return ok((ctx) => {
         const both = (g: string): boolean => inGroup(ctx, g, bareTo(ctx)) && inGroup(ctx, g, bareFrom(ctx));
