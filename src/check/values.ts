@@ -3,6 +3,7 @@ import type { CheckContext } from "./context.js";
 import { hasTrailingWhitespace, unsafeReason } from "./text-safety.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import { validatePath } from "./paths.js";
+import { checkLuaExpression } from "../lua/expression.js";
 
 /** What a value expression denotes, for type checks (`from.host in set<jid>` is a mistake). */
 export type ValueType = "jid" | "bare-jid" | "domain" | "node" | "resource" | "string";
@@ -118,6 +119,12 @@ function renderPrefixed(ctx: CheckContext, lit: ast.PrefixedLit): Rendered | und
     }
     if (/[\n\r]/.test(lit.value) || /\\\s*$/.test(lit.value)) {
       ctx.report("SFW213", lit.valueSpan, { why: "code must be on one line and cannot end with a backslash" });
+      return undefined;
+    }
+    // mod_firewall pastes the code as `"..tostring((CODE)).."`: in parentheses, so it must be one expression.
+    const lua = checkLuaExpression(`(${lit.value})`);
+    if (lua.kind === "invalid") {
+      ctx.report("SFW223", lit.valueSpan, { lua: lua.message, code: lit.value });
       return undefined;
     }
     ctx.report("SFW221", lit.span, {});

@@ -4,6 +4,7 @@ import type { Code } from "../diag/messages.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import type { Position, Span } from "../diag/span.js";
 import { LuaPatternError, match as luaMatch } from "../lua/pattern.js";
+import { substituteCode, type MetaSite } from "./code-substitution.js";
 import { patternError } from "../lua/string-functions.js";
 import { pfwActions, pfwActionsByKey, type PfwActionInfo } from "../vocab/pfw-actions.js";
 import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../vocab/pfw-conditions.js";
@@ -180,6 +181,8 @@ class Reader {
   readonly chainOrder = new Map<string, RuleDraft[]>([["deliver", []]]);
   readonly uses: Use[] = [];
   readonly jumps: { name: string; span: Span }[] = [];
+  /** Chains with `$(…)` code whose effect on the generated Lua after it is not decided. */
+  readonly undecidedChains = new Set<string>();
   readonly conditionNames: string[];
   readonly actionNames: string[];
   chain = "deliver";
@@ -603,9 +606,14 @@ class Reader {
       case "INJECT":
         if (needs("<xml/>") && !/<[^>]+>/.test(arg!)) warn("INJECT needs an XML element: nothing to inject here (it fails when the rule runs)");
         return;
-      case "LOG":
-        if (needs("message")) this.expressions(arg!, spans.arg, true);
+      case "LOG": {
+        if (!needs("message")) return;
+        this.expressions(arg!, spans.arg, true);
+        const level = /^\[([A-Za-z]+)\]/.exec(arg!);
+        const prefix = /^\[[A-Za-z]+\] ?/.exec(arg!)?.[0].length ?? 0;
+        this.code("LOG", arg!.slice(prefix), this.sub(spans.arg, prefix, arg!.length - prefix), level?.[1]);
         return;
+      }
       case "JUMP CHAIN":
         if (arg === undefined) {
           err("JUMP CHAIN needs a chain name ('attempt to concatenate a nil value')", "write 'JUMP CHAIN=user/name'", spans.name);
@@ -627,6 +635,7 @@ class Reader {
         const at = spans.arg.start.offset + m.index;
         this.use("LIST", m[1]!, this.sub(spans.arg, m.index, m[1]!.length), at);
         this.expressions(m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 1, m[2]!.length), true);
+        this.code("ADD TO", m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 1, m[2]!.length));
         return;
       }
       case "RULEDEP": {
@@ -744,7 +753,10 @@ class Reader {
       case "TO EXACTLY":
       case "FROM EXACTLY":
         if (arg === undefined) warn(`${name} without a JID compares the address with nil`, `write '${name}: jid'`, spans.name);
-        else this.expressions(arg, spans.arg, true);
+        else {
+          this.expressions(arg, spans.arg, true);
+          this.code(name, arg, spans.arg);
+        }
         return;
       case "TO SELF":
       case "TO FULL JID":
@@ -777,7 +789,10 @@ class Reader {
       case "FROM ADMIN OF":
       case "TO ADMIN OF":
         if (arg === undefined) warn(`${name} without a host checks against nil`, `write '${name}: host'`, spans.name);
-        else if (arg !== "*") this.expressions(arg, spans.arg, false);
+        else if (arg !== "*") {
+          this.expressions(arg, spans.arg, false);
+          this.code(name, arg, spans.arg);
+        }
         return;
       case "CROSSING GROUPS": {
         if (missingArg("CROSSING GROUPS needs group names ('attempt to index a nil value')", "group1, group2")) return;
@@ -807,7 +822,10 @@ class Reader {
           return;
         }
         this.use("RATE", rate, this.sub(spans.arg, 0, rate.length), 0);
-        if (on) this.expressions(on[2]!, this.sub(spans.arg, rate.length + 4, on[2]!.length), true);
+        if (on) {
+          this.expressions(on[2]!, this.sub(spans.arg, rate.length + 4, on[2]!.length), true);
+          this.code("LIMIT", on[2]!, this.sub(spans.arg, rate.length + 4, on[2]!.length));
+        }
         return;
       }
       case "ORIGIN MARKED":
@@ -832,6 +850,7 @@ class Reader {
         if (!m) return err("error parsing list check, syntax: LISTNAME contains EXPRESSION");
         this.use("LIST", m[1]!, this.sub(spans.arg, m.index, m[1]!.length), 0);
         this.expressions(m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 10, m[2]!.length), true);
+        this.code("CHECK LIST", m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 10, m[2]!.length));
         return;
       }
       case "SCAN": {
@@ -873,7 +892,10 @@ class Reader {
       return;
     }
     const valueSpan = this.sub(span, eq + 1, value.length);
-    if (dollar) this.expressions(`"${value}"`, valueSpan, true, 1);
+    if (dollar) {
+      this.expressions(`"${value}"`, valueSpan, true, 1);
+      this.code("INSPECT", value, valueSpan);
+    }
     if (matchType === "~") {
       const e = patternError(value);
       if (e) this.report("SFW517", valueSpan, { message: `invalid Lua pattern (${e}): mod_firewall loads it, but every stanza that reaches this test raises an error` });
@@ -999,6 +1021,20 @@ class Reader {
         code = "derived";
       }
     }
+  }
+
+  /**
+   * `$(…)` code, substituted as mod_firewall's `meta` does on the text it scans (SFW508 when the
+   * chain's generated Lua does not compile). After a piece of code whose effect on the following
+   * lines cannot be decided, nothing more is claimed in that chain.
+   */
+  code(site: MetaSite, text: string, span: Span, level?: string): void {
+    if (!text.includes("$(") || this.undecidedChains.has(this.chain)) return;
+    const r = substituteCode(site, text, level);
+    if (r.verdict.kind === "undecided") this.undecidedChains.add(this.chain);
+    if (!r.problem) return;
+    const s = r.problem.substitution;
+    this.report("SFW508", this.sub(span, s.at, s.length), { message: r.problem.message, chain: this.chain });
   }
 
   // ------------------------------------------------------------------------------ helpers

@@ -3,7 +3,7 @@ import type { TargetVersion } from "../vocab/targets.js";
 import { errorConditions } from "../vocab/error-conditions.js";
 import { helperFrom, helperTo, sessionOf, splitTo, type Emitted, type EventContext } from "./context.js";
 import type { Definitions } from "./definitions.js";
-import { evaluateTemplate, parseTemplate } from "./template.js";
+import { codeChainError, evaluateTemplate, parseTemplate } from "./template.js";
 import { bareJid, XmlElement } from "./xml.js";
 
 /**
@@ -32,6 +32,12 @@ export interface CompiledAction {
   readonly terminal: boolean;
   /** Whether it fires events or posts stanzas (the runtime's closures are made only for those). */
   readonly usesRuntime: boolean;
+  /** Prosody's error when the action's generated Lua does not compile: the whole chain is skipped. */
+  readonly chainError?: string;
+}
+
+function withChainError(action: CompiledAction, chainError: string | undefined): CompiledAction {
+  return chainError ? { ...action, chainError } : action;
 }
 
 /** An emitted stanza serialised only when someone reads it (most replays never do). */
@@ -229,13 +235,17 @@ export function compileAction(name: string, argument: string | undefined, defs: 
     case "LOG": {
       const text = need(argument, "local 'string'");
       const level = /^\[([A-Za-z]+)\]/.exec(text)?.[1] ?? "info";
-      const template = parseTemplate(text.replace(/^\[[A-Za-z]+\] ?/, ""));
-      return a((ctx) => {
-        // `(session.log or log)(…)`: indexes the session.
-        sessionOf(ctx);
-        ctx.logs.push(`${level}: ${evaluateTemplate(template, ctx)}`);
-        return go;
-      });
+      const message = text.replace(/^\[[A-Za-z]+\] ?/, "");
+      const template = parseTemplate(message, "LOG", level);
+      return withChainError(
+        a((ctx) => {
+          // `(session.log or log)(…)`: indexes the session.
+          sessionOf(ctx);
+          ctx.logs.push(`${level}: ${evaluateTemplate(template, ctx)}`);
+          return go;
+        }),
+        codeChainError(message, "LOG", level),
+      );
     }
     case "STRIP": {
       const spec = need(argument, "local 'tag_desc'");
@@ -283,13 +293,16 @@ export function compileAction(name: string, argument: string | undefined, defs: 
     case "ADD TO": {
       const m = /(\S+) (.+)/s.exec(need(argument, "local 'spec'"));
       if (!m) throw new Error("attempt to concatenate a nil value (local 'list_name')");
-      const template = parseTemplate(m[2]!);
+      const template = parseTemplate(m[2]!, "ADD TO");
       const list = defs.lists.get(m[1]!);
       if (!list) throw new Error(defs.lists.size === 0 ? "attempt to index a nil value (field 'LIST')" : `Unknown list: ${m[1]}`);
-      return a((ctx) => {
-        list.add(evaluateTemplate(template, ctx));
-        return go;
-      });
+      return withChainError(
+        a((ctx) => {
+          list.add(evaluateTemplate(template, ctx));
+          return go;
+        }),
+        codeChainError(m[2]!, "ADD TO"),
+      );
     }
     case "UNSUBSCRIBE SENDER":
       return a((ctx, rt) => {

@@ -2,7 +2,7 @@ import { luaFind, luaGmatch, luaMatch, LuaPatternError } from "../lua/string-fun
 import type { TargetVersion } from "../vocab/targets.js";
 import { CannotSimulate, FirewallRuntimeError, helperFrom, helperTo, sessionOf, splitFrom, splitTo, type EventContext } from "./context.js";
 import { MultiThrottle, Throttle, type Definitions } from "./definitions.js";
-import { evaluateTemplate, parseTemplate, type Template } from "./template.js";
+import { codeChainError, evaluateTemplate, parseTemplate, type Template } from "./template.js";
 import { bareJid, splitJid } from "./xml.js";
 
 /**
@@ -34,6 +34,11 @@ export interface CompiledCondition {
 
 const dayNumbers012: Readonly<Record<string, number>> = { sun: 0, mon: 2, tue: 3, wed: 4, thu: 5, fri: 6, sat: 7 };
 const dayNumbers13: Readonly<Record<string, number>> = { sun: 1, mon: 2, tue: 3, wed: 4, thu: 5, fri: 6, sat: 7 };
+
+/** Prosody's message when a chain's generated Lua does not compile (the chain is skipped). */
+function compileError(why: string): string {
+  return `Error compiling (probably a compiler bug, please report): ${why}`;
+}
 
 function required(arg: string | undefined, message: string): string {
   if (arg === undefined) throw new Error(message);
@@ -164,7 +169,7 @@ export function compileCondition(name: string, argument: string | undefined, env
   switch (name) {
     case "KIND": {
       const kinds = comparisonList(required(arg, "Expected stanza kind to match against"));
-      return ok((ctx) => kinds.includes(ctx.stanza.name));
+      return ok((ctx) => kinds.includes(ctx.stanza.name), kinds.length === 0 ? compileError("KIND without any value generates invalid Lua") : undefined);
     }
     case "TYPE": {
       const types = comparisonList(required(arg, "Expected 'type' value to match against"));
@@ -172,7 +177,7 @@ export function compileCondition(name: string, argument: string | undefined, env
         const s = ctx.stanza;
         const t = s.attr.type ?? (s.name === "message" ? "normal" : s.name === "presence" ? "available" : undefined);
         return t !== undefined && types.includes(t);
-      });
+      }, types.length === 0 ? compileError("TYPE without any value generates invalid Lua") : undefined);
     }
     case "TO":
       return ok(jidMatcher("to", arg));
@@ -180,9 +185,10 @@ export function compileCondition(name: string, argument: string | undefined, env
       return ok(jidMatcher("from", arg));
     case "TO EXACTLY":
     case "FROM EXACTLY": {
-      const template = parseTemplate(required(arg, "bad argument #1 to 'format' (string expected, got nil)"));
+      const text = required(arg, "bad argument #1 to 'format' (string expected, got nil)");
+      const template = parseTemplate(text, name);
       const which = name === "TO EXACTLY" ? helperTo : helperFrom;
-      return ok((ctx) => which(ctx) === evaluateTemplate(template, ctx));
+      return ok((ctx) => which(ctx) === evaluateTemplate(template, ctx), codeChainError(text, name));
     }
     case "TO SELF":
       return ok((ctx) => ctx.stanza.attr.to === undefined);
@@ -244,7 +250,9 @@ export function compileCondition(name: string, argument: string | undefined, env
       return ok((ctx) => ctx.stanza.getChild(undefined, ns) !== undefined);
     }
     case "INSPECT":
-      return ok(compileInspect(required(arg, "attempt to index a nil value (local 'path')")));
+      const path = required(arg, "attempt to index a nil value (local 'path')");
+      const comparison = /^(.*?)([~/$]*)=(.*)$/s.exec(path);
+      return ok(compileInspect(path), comparison?.[2]!.includes("$") ? codeChainError(comparison[3]!, "INSPECT") : undefined);
     case "FROM GROUP":
     case "TO GROUP": {
       const group = arg ?? "";
@@ -253,7 +261,8 @@ export function compileCondition(name: string, argument: string | undefined, env
     }
     case "CROSSING GROUPS": {
       const groups = [...required(arg, "attempt to index a nil value").matchAll(/([^, ][^,]+)/g)].map((m) => m[1]!.trim());
-      if (groups.length === 0) throw new Error("unexpected symbol near 'not'");
+      // No group: the generated condition has no operand (the chain's Lua does not compile).
+      if (groups.length === 0) return ok(() => false, compileError("CROSSING GROUPS with no group name generates invalid Lua"));
       // `not G1 or G2 or …`: the generated code negates only the first group (operator precedence).
       return ok((ctx) => {
         const both = (g: string): boolean => inGroup(ctx, g, bareTo(ctx)) && inGroup(ctx, g, bareFrom(ctx));
@@ -268,8 +277,9 @@ export function compileCondition(name: string, argument: string | undefined, env
       const who = name.startsWith("FROM") ? bareFrom : bareTo;
       if (!name.endsWith(" OF")) return ok((ctx) => ctx.world.isAdmin(who(ctx), ctx.host, ctx.assume));
       const host = required(arg, "bad argument #1 to 'format'");
-      const template = host === "*" ? undefined : parseTemplate(host);
-      return ok((ctx) => ctx.world.isAdmin(who(ctx), template ? evaluateTemplate(template, ctx) : undefined, ctx.assume));
+      const site = name === "FROM ADMIN OF" ? "FROM ADMIN OF" : "TO ADMIN OF";
+      const template = host === "*" ? undefined : parseTemplate(host, site);
+      return ok((ctx) => ctx.world.isAdmin(who(ctx), template ? evaluateTemplate(template, ctx) : undefined, ctx.assume), host === "*" ? undefined : codeChainError(host, site));
     }
     case "MAY":
       return ok(() => {
@@ -311,9 +321,9 @@ export function compileCondition(name: string, argument: string | undefined, env
     case "CHECK LIST": {
       const m = /(\S+) contains (.+)$/s.exec(required(arg, "attempt to index a nil value"));
       if (!m) throw new Error("Error parsing list check, syntax: LISTNAME contains EXPRESSION");
-      const template = parseTemplate(m[2]!);
+      const template = parseTemplate(m[2]!, "CHECK LIST");
       const list = listOf(defs, m[1]!);
-      return ok((ctx) => list.contains(evaluateTemplate(template, ctx), ctx.assume));
+      return ok((ctx) => list.contains(evaluateTemplate(template, ctx), ctx.assume), codeChainError(m[2]!, "CHECK LIST"));
     }
     case "SCAN": {
       const m = /(\S+) for (\S+) in (\S+)$/s.exec(required(arg, "attempt to index a nil value"));
@@ -351,7 +361,7 @@ function compileInspect(path: string): Evaluator {
   let template: Template = [{ kind: "text", text: value }];
   if (matchType.includes("$")) {
     matchType = matchType.replace(/\$/g, "");
-    template = parseTemplate(value);
+    template = parseTemplate(value, "INSPECT");
   }
   const found = (ctx: EventContext): string | undefined => {
     const f = ctx.stanza.find(query);
@@ -433,12 +443,14 @@ function compileLimit(key: string, spec: string, defs: Definitions): CompiledCon
   const withKey = /^([A-Za-z0-9]+) on (.+)$/s.exec(spec);
   const name = withKey?.[1] ?? /^[A-Za-z0-9]+$/.exec(spec)?.[0];
   if (name === undefined) throw new Error("Unable to parse LIMIT specification");
-  const param = withKey ? parseTemplate(withKey[2]!) : undefined;
+  const param = withKey ? parseTemplate(withKey[2]!, "LIMIT") : undefined;
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new Error(`Invalid rate limit name: ${name}`);
   const def = defs.rates.get(name);
   if (!def) throw new Error(`Unknown rate limit: ${name}`);
+  const chainError = withKey ? codeChainError(withKey[2]!, "LIMIT") : undefined;
   return {
     key,
+    ...(chainError ? { chainError } : {}),
     evaluate: (ctx, handler) => {
       if (!param) {
         let t = handler.throttles.get(name);
@@ -475,5 +487,5 @@ function compileCount(key: string, expression: string, defs: Definitions): Compi
   const compare = (count: number): boolean => (op === ">" ? count > n : op === "<" ? count < n : op === "<=" ? count <= n : op === ">=" ? count >= n : count === n);
   const evaluate: Evaluator = (ctx) => patternRuntime(() => compare([...luaGmatch(searchText(ctx, search), pattern)].length));
   // `COUNT … = N` generates `x = N` inside an `if`: invalid Lua, the whole chain is not loaded.
-  return op === "=" ? { key, evaluate, chainError: "Error compiling (probably a compiler bug, please report): COUNT with '=' generates invalid Lua" } : { key, evaluate };
+  return op === "=" ? { key, evaluate, chainError: compileError("COUNT with '=' generates invalid Lua") } : { key, evaluate };
 }

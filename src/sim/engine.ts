@@ -193,7 +193,9 @@ class HostFirewall {
         const actions: CompiledRule["actions"][number][] = [];
         for (const a of rule.actions) {
           try {
-            actions.push({ compiled: compileAction(a.name, a.argument, this.definitions, this.target), line: a.span.start.line, raisesAfter: false });
+            const compiled = compileAction(a.name, a.argument, this.definitions, this.target);
+            if (compiled.chainError) chainError ??= compiled.chainError;
+            actions.push({ compiled, line: a.span.start.line, raisesAfter: false });
           } catch (e) {
             return fail((e as Error).message, a.span.start.line);
           }

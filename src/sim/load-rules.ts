@@ -46,9 +46,12 @@ function generatedCodeErrors(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((d) => d.severity === "error");
 }
 
-/** A script for the simulator; the reader's first error (in file order) is why Prosody would refuse it. */
+/**
+ * A script for the simulator; the reader's first error (in file order) is why Prosody would refuse
+ * it. SFW508 refuses only its chain: the simulator skips that chain itself when compiling it.
+ */
 export function pfwSource(file: string, script: PfwScript, diagnostics: readonly Diagnostic[]): ScriptSource {
-  const first = diagnostics.filter((d) => d.severity === "error" && d.span.file === file).sort((a, b) => a.span.start.offset - b.span.start.offset)[0];
+  const first = diagnostics.filter((d) => d.severity === "error" && d.code !== "SFW508" && d.span.file === file).sort((a, b) => a.span.start.offset - b.span.start.offset)[0];
   // SFW507 (a name the generated code cannot find) and SFW509 (a rule stored twice with conditions)
   // are errors that escape mod_firewall's loader: the scripts after this one are not loaded either.
   return first ? { file, script, refusal: { message: first.message, line: first.span.start.line, stopsLoading: first.code === "SFW507" || first.code === "SFW509" } } : { file, script };

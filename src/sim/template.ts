@@ -1,4 +1,5 @@
 import { CannotSimulate, helperFrom, helperTo, sessionOf, type EventContext } from "./context.js";
+import { substituteCode, type MetaSite } from "../pfw/code-substitution.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 
 /**
@@ -61,9 +62,23 @@ function splitOn(parts: TemplatePart[], marker: string, open: string, close: str
   return out;
 }
 
-/** Parses an argument where expressions are substituted; throws for an unknown function (a load error). */
-export function parseTemplate(text: string): Template {
-  const withCode = splitOn([{ kind: "text", text }], "$(", "(", ")", (code) => ({ kind: "code", code }));
+/**
+ * Parses an argument where expressions are substituted; throws for an unknown function (a load
+ * error). `site` is the handler that substitutes it: the `$(…)` code is what mod_firewall's meta
+ * finds in the text it scans there (for LOG, the whole generated line; `level` is LOG's level).
+ */
+export function parseTemplate(text: string, site: MetaSite, level?: string): Template {
+  let withCode: TemplatePart[] = [{ kind: "text", text }];
+  if (text.includes("$(")) {
+    withCode = [];
+    let at = 0;
+    for (const s of substituteCode(site, text, level).substitutions) {
+      if (s.at > at) withCode.push({ kind: "text", text: text.slice(at, s.at) });
+      withCode.push({ kind: "code", code: s.code });
+      at = s.at + s.length;
+    }
+    if (at < text.length) withCode.push({ kind: "text", text: text.slice(at) });
+  }
   return splitOn(withCode, "$<", "<", ">", (inner) => {
     const chain = /\|[A-Za-z0-9|]+$/.exec(inner);
     const path = chain ? inner.slice(0, chain.index) : inner;
@@ -72,6 +87,16 @@ export function parseTemplate(text: string): Template {
     const lookup = path.startsWith("@") ? { kind: "attr" as const, name: path.slice(1) } : /^[A-Za-z0-9]+#$/.test(path) ? { kind: "childText" as const, name: path.slice(0, -1) } : { kind: "find" as const };
     return { kind: "stanza", path, functions, lookup };
   });
+}
+
+/**
+ * Prosody's error when the `$(…)` code of an argument makes its chain's Lua fail to compile (the
+ * chain is then skipped), or undefined.
+ */
+export function codeChainError(text: string, site: MetaSite, level?: string): string | undefined {
+  if (!text.includes("$(")) return undefined;
+  const problem = substituteCode(site, text, level).problem;
+  return problem ? `Error compiling (probably a compiler bug, please report): ${problem.message}` : undefined;
 }
 
 export function hasExpressions(t: Template): boolean {

@@ -77,13 +77,18 @@ diagnosticCases("values mod_firewall cannot take (SFW205, SFW207–SFW215, SFW21
 });
 
 diagnosticCases("arguments and declarations (SFW206, SFW218–SFW222)", {
-  valid: [ruleSource(undefined, 'log "x"; drop', 'list l: set<string> = file("/etc/l.txt", missing: ignore)\nchain other { rule x { when from in l then drop } }'), ruleSource('from_admin_of "example.org" or to_admin_of *', "drop")],
+  valid: [ruleSource(undefined, 'log "x"; drop', 'list l: set<string> = file("/etc/l.txt", missing: ignore)\nchain other { rule x { when from in l then drop } }'), ruleSource('from_admin_of "example.org" or to_admin_of *', "drop"), ruleSource(undefined, 'log "x" + unsafe_lua"(function(s) if s then return s.host end end)(session) or stanza:get_child_text(\\"body\\")"')],
   invalid: [
     { name: "argument to a predicate without one", source: ruleSource('in_roster "x"', "drop"), diagnostics: [{ code: "SFW206", line: 4, column: 20, message: "'in_roster' expects no argument" }] },
     { name: "list option value with a comma", source: ruleSource("from in l", "drop", 'list l: set<string> = http("https://x.example/l", pattern: lua"[a,b]+")'), diagnostics: [{ code: "SFW218", line: 1, column: 60, message: "splits list options" }] },
     { name: "relative list path", source: ruleSource("from.host in l", "drop", 'list l: set<domain> = file("lists/l.txt")'), diagnostics: [{ code: "SFW219", line: 1, column: 28, message: "relative list path" }] },
     { name: "unbalanced unsafe_lua", source: ruleSource(undefined, 'log "x" + unsafe_lua"session.ip)"'), diagnostics: [{ code: "SFW220", line: 5, column: 31 }] },
     { name: "unsafe_lua is flagged", source: ruleSource(undefined, 'log "x" + unsafe_lua"session.ip"'), diagnostics: [{ code: "SFW221", line: 5, column: 20, message: "arbitrary Lua" }] },
+    // mod_firewall pastes the code as tostring((CODE)): Prosody's compile of the chain fails (checked with prosodyctl mod_firewall + luac5.4 in test/pfw/code-substitution.test.ts)
+    { name: "unsafe_lua that is not an expression", source: ruleSource(undefined, 'log "x" + unsafe_lua"1 2"'), diagnostics: [{ code: "SFW223", line: 5, column: 31, endColumn: 34, message: "')' expected near '2'" }] },
+    { name: "unsafe_lua with an unfinished string", source: ruleSource(undefined, 'log "x" + unsafe_lua"session.ip .. \\"x"'), diagnostics: [{ code: "SFW223", line: 5, column: 31, message: "unfinished string" }] },
+    { name: "unsafe_lua with '...'", source: ruleSource(undefined, 'log "x" + unsafe_lua"..."'), diagnostics: [{ code: "SFW223", line: 5, column: 31, message: "outside a vararg function" }] },
+    { name: "unsafe_lua with a statement", source: ruleSource(undefined, 'log "x" + unsafe_lua"x = 1"'), diagnostics: [{ code: "SFW223", line: 5, column: 31, message: "')' expected near '='" }] },
     // Prosody refuses these scripts: "function not supported here: host" (prosodyctl mod_firewall on the compiled .pfw)
     { name: "a JID part in from_admin_of", source: ruleSource("from_admin_of to.host", "drop"), diagnostics: [{ code: "SFW222", line: 4, column: 27, endColumn: 31, message: "'.host' cannot be used in 'from_admin_of'", hint: "write the host as text, or from_admin for the host the stanza is handled on (in deliver, the recipient's host)" }] },
     { name: "a JID part in a joined to_admin_of host", source: ruleSource('to_admin_of "x." + from.bare', "drop"), diagnostics: [{ code: "SFW222", line: 4, column: 34, message: "'.bare' cannot be used in 'to_admin_of'", hint: "write the host as text, or to_admin for the host the stanza is handled on (in deliver, the recipient's host)" }] },

@@ -88,6 +88,27 @@ test("a broken script is not loaded: the stanza passes and the load report says 
   t.regex(sim.loadReports()[0]!.error!, /unknown condition 'KNID'/);
 });
 
+// Checked with `prosodyctl mod_firewall test`: the deliver chain's Lua does not compile, so the message passes.
+const brokenChains: [string, string, string][] = [
+  ["$(…) without its ')' in LOG", "KIND: message\nDROP.\n\nKIND: presence\nLOG=$(session.host\n", "has no closing parenthesis"],
+  ["$(…) code that is not an expression", "KIND: message\nDROP.\n\nLOG=$(1 2)\n", "not a Lua expression"],
+  ["$(…) code in a condition", "FROM EXACTLY: $(1 2)\nPASS.\n\nKIND: message\nDROP.\n", "not a Lua expression"],
+  ["KIND without a value", "KIND: |\nPASS.\n\nKIND: message\nDROP.\n", "KIND without any value"],
+  ["CROSSING GROUPS without a group", "CROSSING GROUPS: a, b\nPASS.\n\nKIND: message\nDROP.\n", "CROSSING GROUPS with no group"],
+];
+
+for (const [name, script, why] of brokenChains) {
+  test(`a chain whose Lua does not compile is skipped, the script's other chains load: ${name}`, (t) => {
+    const sim = simulator(`${script}\n::preroute\nKIND: message\nLOG=preroute saw it\n`);
+    const r = run(sim, fromRemote());
+    t.is(r.verdict, "pass");
+    const report = sim.loadReports()[0]!;
+    t.true(report.loaded);
+    t.deepEqual(report.skippedChains.map((c) => c.chain), ["deliver"]);
+    t.regex(report.skippedChains[0]!.error, new RegExp(why.replace(/[()]/g, "\\$&")));
+  });
+}
+
 test("a tier-2 error stops loading the scripts after it too", (t) => {
   const sim = simulator(["LIMIT: nosuch\nDROP.\n\n%RATE r: 1\n", "KIND: message\nDROP.\n"]);
   t.deepEqual(sim.loadReports().map((r) => r.loaded), [false, false]);
