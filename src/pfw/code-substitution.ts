@@ -68,7 +68,7 @@ function quote(s: string, origin: number): { text: string; map: number[] } {
 }
 
 /** Lua's `%b()` from an opening bracket at `start`: the index just past its match, or -1. */
-function balancedEnd(s: string, start: number, open: string, close: string): number {
+export function balancedEnd(s: string, start: number, open: string, close: string): number {
   let depth = 0;
   for (let i = start; i < s.length; i++) {
     if (s[i] === open) depth++;

@@ -1,5 +1,5 @@
 import { CannotSimulate, helperFrom, helperTo, sessionOf, type EventContext } from "./context.js";
-import { substituteCode, type MetaSite } from "../pfw/code-substitution.js";
+import { balancedEnd, substituteCode, type MetaSite } from "../pfw/code-substitution.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 
 /**
@@ -22,16 +22,6 @@ export type Template = readonly TemplatePart[];
 
 const jidFunctions = new Set(["bare", "node", "host", "resource"]);
 
-/** Index just past the bracket that balances the one at `start`, or -1 (Lua's `%b`). */
-function balanced(s: string, start: number, open: string, close: string): number {
-  let depth = 0;
-  for (let i = start; i < s.length; i++) {
-    if (s[i] === open) depth++;
-    else if (s[i] === close && --depth === 0) return i + 1;
-  }
-  return -1;
-}
-
 function splitOn(parts: TemplatePart[], marker: string, open: string, close: string, make: (inner: string) => TemplatePart): TemplatePart[] {
   const out: TemplatePart[] = [];
   for (const part of parts) {
@@ -44,7 +34,7 @@ function splitOn(parts: TemplatePart[], marker: string, open: string, close: str
     for (;;) {
       const at = text.indexOf(marker);
       if (at < 0) break;
-      const end = balanced(text, at + 1, open, close);
+      const end = balancedEnd(text, at + 1, open, close);
       if (end < 0) {
         buffer += text.slice(0, at + 1);
         text = text.slice(at + 1);
