@@ -23,32 +23,29 @@ const window = 4_096;
 
 /**
  * The `window` most recent entries, by stanza id, with the few ids that two senders share
- * chained. An entry is no object of its own: its data lives in arrays made once, at its sequence
- * number modulo the window, and a sequence number whose slot holds a newer one is gone. (Objects
- * and strings living for thousands of stanzas each were what the collector paid for most in a
- * replay.) The ids are kept in two generations of maps, the older dropped whole: evicting one
- * entry at a time costs more, in V8, than the entries themselves.
+ * chained, newest first. An entry is no object of its own: its data lives in arrays made once, at
+ * its sequence number modulo the window, and a sequence number whose slot holds a newer one is
+ * gone (so is every entry after it on its chain). (Objects and strings living for thousands of
+ * stanzas each were what the collector paid for most in a replay.) An entry replaced or deleted
+ * is taken off its chain, so that a chain holds one entry per sender. The ids are kept in two
+ * generations of maps, the older dropped whole: evicting one entry at a time costs more, in V8,
+ * than the entries themselves.
  */
 class Recent {
   private current = new Map<string, number>();
   private previous = new Map<string, number>();
   private readonly seqs = new Float64Array(window).fill(-1);
   private readonly older = new Float64Array(window).fill(-1);
-  private readonly alive = new Uint8Array(window);
   private readonly whos: string[] = new Array<string>(window).fill("");
   private next = 0;
 
   /** Adds an entry (replacing one with the same id and sender): its slot, for the caller's data. */
   add(id: string, who: string): number {
-    const head = this.head(id);
-    const replaced = this.from(head, who);
-    if (replaced >= 0) this.alive[replaced] = 0;
+    const head = this.remove(id, who);
     const seq = this.next++;
-    // `&` keeps the low bits of any integer below 2^53: the slot stays right past 2^31 entries.
-    const slot = seq & (window - 1);
+    const slot = slotOf(seq);
     this.seqs[slot] = seq;
     this.older[slot] = head;
-    this.alive[slot] = 1;
     this.whos[slot] = unpinned(who);
     this.current.set(id, seq);
     if (this.current.size >= window) {
@@ -60,12 +57,17 @@ class Recent {
 
   /** The slot of the entry with this id and sender, or -1. */
   find(id: string, who: string): number {
-    return this.from(this.head(id), who);
+    for (let seq = this.head(id); seq >= 0; ) {
+      const slot = slotOf(seq);
+      if (this.seqs[slot] !== seq) return -1;
+      if (this.whos[slot] === who) return slot;
+      seq = this.older[slot]!;
+    }
+    return -1;
   }
 
   delete(id: string, who: string): void {
-    const slot = this.find(id, who);
-    if (slot >= 0) this.alive[slot] = 0;
+    this.remove(id, who);
   }
 
   /** The newest sequence number with this id (maybe gone), or -1. */
@@ -73,17 +75,36 @@ class Recent {
     return this.current.get(id) ?? this.previous.get(id) ?? -1;
   }
 
-  /** The slot of the entry of `who` on the chain from `seq`, or -1. */
-  private from(seq: number, who: string): number {
-    while (seq >= 0) {
-      // `&` keeps the low bits of any integer below 2^53: the slot stays right past 2^31 entries.
-    const slot = seq & (window - 1);
-      if (this.seqs[slot] !== seq) return -1;
-      if (this.alive[slot] === 1 && this.whos[slot] === who) return slot;
-      seq = this.older[slot]!;
+  /** Takes the entry of this id and sender off its chain; the chain's head after that, or -1. */
+  private remove(id: string, who: string): number {
+    const head = this.head(id);
+    let before = -1;
+    for (let seq = head; seq >= 0; ) {
+      const slot = slotOf(seq);
+      if (this.seqs[slot] !== seq) break;
+      const next = this.older[slot]!;
+      if (this.whos[slot] === who) {
+        if (before >= 0) {
+          this.older[slotOf(before)] = next;
+          return head;
+        }
+        if (next < 0) {
+          this.current.delete(id);
+          this.previous.delete(id);
+        } else if (this.current.has(id)) this.current.set(id, next);
+        else this.previous.set(id, next);
+        return next;
+      }
+      before = seq;
+      seq = next;
     }
-    return -1;
+    return head;
   }
+}
+
+/** An entry's slot: `&` keeps the low bits of any integer below 2^53, so the slot stays right past 2^31 entries. */
+function slotOf(seq: number): number {
+  return seq & (window - 1);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { LoweredChain } from "./lowered.js";
  * - one rate tested by rules the lowering put in different chains (one of them through a helper
  *   chain, for an `or` before the test) is a rate per chain: each lets the whole allowance through
  *   (SFW320);
- * - the same rate test in several rules of one chain is evaluated up front (SFW310).
+ * - the same rate test in several rules of one (lowered) chain is evaluated up front (SFW310).
  */
 export function reportRateBuckets(sourceChain: string, lowered: readonly LoweredChain[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
@@ -30,18 +30,15 @@ export function reportRateBuckets(sourceChain: string, lowered: readonly Lowered
       }
     }
   }
-  const split = new Set<string>();
   for (const [rate, chains] of byRate) {
     if (chains.size < 2) continue;
-    split.add(rate);
     const uses = [...chains.values()];
     const rules = [...new Set(uses.flatMap((u) => [...u.rules]))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
     const where = [...chains].sort(([, a], [, b]) => a.first.start.offset - b.first.start.offset).map(([chain, u]) => `${[...u.rules].map((r) => `'${r}'`).join(", ")} in ${chain === sourceChain ? `chain '${chain}'` : "a helper chain"}`).join("; ");
-    diagnostics.push(diag("SFW320", first(uses), { rate, rules: rules.map((r) => `'${r}'`).join(" and "), chain: sourceChain, where }));
+    diagnostics.push(diag("SFW320", first(uses), { rate, rules: andList(rules.map((r) => `'${r}'`)), chain: sourceChain, where }));
   }
+  // Rules left in one chain still share an up-front evaluation, whether or not others were split off.
   for (const [text, chains] of byTest) {
-    const rate = text.replace(/^LIMIT: /, "").split(" ")[0]!;
-    if (split.has(rate)) continue;
     for (const [chain, u] of chains) {
       if (u.rules.size > 1) diagnostics.push(diag("SFW310", u.first, { text, count: u.rules.size, chain: chain === sourceChain ? chain : `${chain}' (made for chain '${sourceChain}')` }));
     }
@@ -67,4 +64,9 @@ function note(map: Map<string, Map<string, Use>>, key: string, chain: string, ru
 
 function first(uses: readonly Use[]): Span {
   return uses.map((u) => u.first).reduce((a, b) => (b.start.offset < a.start.offset ? b : a));
+}
+
+/** `'a', 'b' and 'c'`. */
+function andList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)!}`;
 }

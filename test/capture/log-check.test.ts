@@ -127,6 +127,19 @@ const cases: [string, (c: LogCheck) => void, [number, string, string, number][]]
       [9998, "pass", "the server sent an error back", 20_001],
     ],
   ],
+  [
+    "one sender repeating an id thousands of times while another uses it: each entry replaces the last, and the other's is still found",
+    (c) => {
+      c.predict("f", 1, "s2s1", "u@y/r", "ping", result("drop"));
+      for (let i = 0; i < 10_000; i++) c.sent(send({ session: "c2s9", id: "ping", from: "bot@x/r", line: 10 + i }));
+      c.sent(send({ session: "c2s8", id: "ping", from: "u@y/r", line: 20_000 }));
+      c.predict("f", 20_001, "s2s2", "bot@x/r", "ping", result("bounce"));
+    },
+    [
+      [1, "drop", "the server delivered it", 20_000],
+      [20_001, "bounce", "the server delivered it", 10_009],
+    ],
+  ],
 ];
 
 for (const [title, events, expected] of cases) {

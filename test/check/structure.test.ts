@@ -81,6 +81,14 @@ diagnosticCases("rate tests and lowering (SFW309, SFW310, SFW313, SFW314)", {
       source: 'rate r = 2 per minute\nchain deliver {\n  rule a { when (body contains "casino" or payload "urn:x") and exceeds r then drop }\n  rule b { when kind == presence and exceeds r then drop }\n}\n',
       diagnostics: [{ code: "SFW320", line: 3, column: 65, message: "rate 'r' is tested by rules 'a' and 'b' of chain 'deliver'" }],
     },
+    {
+      name: "the same, with two rules left in the chain: they still share the up-front evaluation",
+      source: 'rate r = 2 per minute\nchain deliver {\n  rule a { when (body contains "casino" or payload "urn:x") and exceeds r then drop }\n  rule b { when kind == presence and exceeds r then drop }\n  rule c { when kind == iq and exceeds r then drop }\n}\n',
+      diagnostics: [
+        { code: "SFW320", line: 3, column: 65, message: "rate 'r' is tested by rules 'a', 'b' and 'c' of chain 'deliver'" },
+        { code: "SFW310", line: 4, column: 38, message: "appears in 2 rules of chain 'deliver'" },
+      ],
+    },
     { name: "explosive condition", source: ruleSource(Array.from({ length: 7 }, (_, i) => `(payload "a${i}" or payload "b${i}")`).join(" and "), "drop"), diagnostics: [{ code: "SFW313", line: 3, column: 3 }] },
     { name: "log right after event", source: ruleSource(undefined, 'event "x"; log "y"'), diagnostics: [{ code: "SFW314", line: 3, column: 3, message: "'log' right after 'event'" }] },
     { name: "log right after event in a rule an 'or' splits: reported once", source: ruleSource("kind == message or kind == iq", 'event "x"; log "y"'), diagnostics: [{ code: "SFW314", line: 3, column: 3, message: "'log' right after 'event'" }] },
