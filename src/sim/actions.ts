@@ -48,6 +48,7 @@ class LazyEmitted implements Emitted {
     readonly action: string,
     private readonly element: XmlElement,
     readonly error: Emitted["error"],
+    readonly delivered: boolean | undefined,
   ) {}
 
   get xml(): string {
@@ -55,8 +56,8 @@ class LazyEmitted implements Emitted {
   }
 }
 
-export function lazyEmitted(action: string, element: XmlElement, error?: Emitted["error"]): Emitted {
-  return new LazyEmitted(action, element, error);
+export function lazyEmitted(action: string, element: XmlElement, error?: Emitted["error"], delivered?: boolean): Emitted {
+  return new LazyEmitted(action, element, error, delivered);
 }
 
 /**
@@ -172,13 +173,11 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       return a((ctx) => {
         const t = ctx.stanza.attr.type;
         if (t === "error" || (ctx.stanza.name === "iq" && t === "result")) return ret(true);
-        if (sessionOf(ctx).type !== "s2s") ctx.emitted.push(lazyErrorReply("BOUNCE", ctx.stanza, error));
+        if (!ctx.repliesMeetRules()) ctx.emitted.push(lazyErrorReply("BOUNCE", ctx.stanza, error));
         else {
           // Back to another server: the reply meets deliver_remote first.
           const reply = errorReply(ctx.stanza, error.type, error.condition, error.text);
-          const xml = reply.toString();
-          const delivered = ctx.sendBack(reply);
-          ctx.emitted.push({ action: "BOUNCE", xml, error, delivered });
+          ctx.emitted.push(lazyEmitted("BOUNCE", reply, error, ctx.sendBack(reply)));
         }
         return ret(true);
       }, true);
@@ -190,9 +189,10 @@ export function compileAction(name: string, argument: string | undefined, defs: 
         if (argument === undefined) {
           // Without a target the copy goes back to the origin session, without routing (from an s2s
           // session, through deliver_remote).
+          const meets = ctx.repliesMeetRules();
           const xml = copy.toString();
           const delivered = ctx.sendBack(copy);
-          ctx.emitted.push({ action: `${name} (sent back to the origin session)`, xml, ...(sessionOf(ctx).type === "s2s" ? { delivered } : {}) });
+          ctx.emitted.push({ action: `${name} (sent back to the origin session)`, xml, ...(meets ? { delivered } : {}) });
         } else {
           copy.attr.to = argument;
           const xml = copy.toString();
@@ -205,9 +205,10 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       return a((ctx) => {
         const reply = replyTo(ctx.stanza);
         reply.children.push(new XmlElement("body", {}, argument === undefined ? [] : [argument]));
+        const meets = ctx.repliesMeetRules();
         const xml = reply.toString();
         const delivered = ctx.sendBack(reply);
-        ctx.emitted.push({ action: "REPLY", xml, ...(sessionOf(ctx).type === "s2s" ? { delivered } : {}) });
+        ctx.emitted.push({ action: "REPLY", xml, ...(meets ? { delivered } : {}) });
         return go;
       });
     case "FORWARD":

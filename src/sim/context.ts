@@ -78,6 +78,8 @@ export interface EventContext {
    * `route/remote` on this host, so the stanza meets deliver_remote first. Whether it was sent.
    */
   sendBack(stanza: XmlElement): boolean;
+  /** Whether {@link sendBack} runs rules (an s2s session, deliver_remote rules on this host): only then is a reply built before it is read. */
+  repliesMeetRules(): boolean;
 }
 
 /** The `to` helper: the `to` attribute, or the sending session's bare JID. */

@@ -1,6 +1,6 @@
 import type { PfwScript } from "../pfw/model.js";
 import type { TargetVersion } from "../vocab/targets.js";
-import { compileAction, errorReply, lazyErrorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
+import { compileAction, errorReply, lazyEmitted, lazyErrorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
 import { compileCondition, type CompiledCondition, type HandlerState } from "./conditions.js";
 import { CannotSimulate, FirewallRuntimeError, noOrigin, sessionOf, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
 import { Definitions } from "./definitions.js";
@@ -137,8 +137,18 @@ class HostFirewall {
   readonly definitions: Definitions;
   readonly scripts: CompiledScript[] = [];
   readonly reports: LoadReport[] = [];
-  /** Chain name → the files of the scripts that have it (made on first use). */
-  readonly sharedChains = new Map<string, string[]>();
+  /** Chain name → the files of the scripts with rules in it (made on first use). */
+  private readonly withRules = new Map<string, readonly string[]>();
+
+  /** The files of the scripts that have rules in this chain. */
+  filesWithRules(chain: string): readonly string[] {
+    let files = this.withRules.get(chain);
+    if (files === undefined) {
+      files = this.scripts.filter((s) => (s.chains.get(chain)?.rules.length ?? 0) > 0).map((s) => s.source.file);
+      this.withRules.set(chain, files);
+    }
+    return files;
+  }
 
   constructor(
     readonly host: string,
@@ -328,12 +338,11 @@ export class Simulator {
           const condition = step.chain === "deliver_remote" ? "not-allowed" : "service-unavailable";
           const text = step.chain === "deliver_remote" ? "Communication with remote domains is not enabled" : undefined;
           const error = { condition, type: "cancel", ...(text !== undefined ? { text } : {}) };
-          if (session.type !== "s2s") emitted.push(lazyErrorReply("DEFAULT", stanza, error));
+          if (!ctx.repliesMeetRules()) emitted.push(lazyErrorReply("DEFAULT", stanza, error));
           else {
             // The server's error goes back to the other server through deliver_remote, as a BOUNCE's does.
             const reply = errorReply(stanza, error.type, condition, text);
-            const xml = reply.toString();
-            emitted.push({ action: "DEFAULT", xml, error, delivered: ctx.sendBack(reply) });
+            emitted.push(lazyEmitted("DEFAULT", reply, error, ctx.sendBack(reply)));
           }
           break;
         }
@@ -467,11 +476,7 @@ export class Simulator {
    * chain could also have seen, the order given is an assumption, and said so.
    */
   private orderAssumed(fw: HostFirewall, chain: string, ctx: EventContext): void {
-    let files: string[] | undefined = fw.sharedChains.get(chain);
-    if (files === undefined) {
-      files = fw.scripts.filter((s) => (s.chains.get(chain)?.rules.length ?? 0) > 0).map((s) => s.source.file);
-      fw.sharedChains.set(chain, files);
-    }
+    const files = fw.filesWithRules(chain);
     if (files.length > 1) ctx.assume.add(`Prosody runs the ${chain} handlers of ${files.join(", ")} in an order it does not define (firewall_scripts is a set): simulated in the order given`);
   }
 
@@ -560,8 +565,7 @@ export class Simulator {
    * event without an origin, before it leaves (mod_s2s in Prosody 0.12). Whether it was sent.
    */
   sendBack(stanza: XmlElement, ctx: EventContext): boolean {
-    const session = sessionOf(ctx);
-    if (session.type !== "s2s") return true;
+    if (!this.repliesMeetRules(ctx)) return true;
     if (this.postDepth >= maxJumpDepth / 2) throw new FirewallRuntimeError("stack overflow (a reply the firewall sends meets a rule that replies again)");
     this.postDepth++;
     try {
@@ -569,6 +573,11 @@ export class Simulator {
     } finally {
       this.postDepth--;
     }
+  }
+
+  /** Whether a reply sent back on the event's session meets rules before it leaves (see {@link sendBack}). */
+  repliesMeetRules(ctx: EventContext): boolean {
+    return sessionOf(ctx).type === "s2s" && this.host(ctx.host).filesWithRules("deliver_remote").length > 0;
   }
 
   private decision(script: CompiledScript, chain: CompiledChain, rule: CompiledRule, action: string): DecidingRule {
@@ -626,6 +635,10 @@ class StanzaContext implements EventContext {
 
   sendBack(stanza: XmlElement): boolean {
     return this.sim.sendBack(stanza, this);
+  }
+
+  repliesMeetRules(): boolean {
+    return this.sim.repliesMeetRules(this);
   }
 }
 
