@@ -1,4 +1,5 @@
 import { diag, type Diagnostic } from "../diag/diagnostic.js";
+import { wordList } from "../diag/word-list.js";
 import type { Span } from "../diag/span.js";
 import { literalKey } from "../check/model.js";
 import type { LoweredChain } from "./lowered.js";
@@ -35,7 +36,7 @@ export function reportRateBuckets(sourceChain: string, lowered: readonly Lowered
     const uses = [...chains.values()];
     const rules = [...new Set(uses.flatMap((u) => [...u.rules]))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
     const where = [...chains].sort(([, a], [, b]) => a.first.start.offset - b.first.start.offset).map(([chain, u]) => `${[...u.rules].map((r) => `'${r}'`).join(", ")} in ${chain === sourceChain ? `chain '${chain}'` : "a helper chain"}`).join("; ");
-    diagnostics.push(diag("SFW320", first(uses), { rate, rules: andList(rules.map((r) => `'${r}'`)), chain: sourceChain, where }));
+    diagnostics.push(diag("SFW320", first(uses), { rate, rules: wordList(rules.map((r) => `'${r}'`), "and"), chain: sourceChain, where }));
   }
   // Rules left in one chain still share an up-front evaluation, whether or not others were split off.
   for (const [text, chains] of byTest) {
@@ -64,9 +65,4 @@ function note(map: Map<string, Map<string, Use>>, key: string, chain: string, ru
 
 function first(uses: readonly Use[]): Span {
   return uses.map((u) => u.first).reduce((a, b) => (b.start.offset < a.start.offset ? b : a));
-}
-
-/** `'a', 'b' and 'c'`. */
-function andList(items: readonly string[]): string {
-  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)!}`;
 }

@@ -18,6 +18,15 @@ import { checkLua, type LuaSyntaxVerdict } from "../lua/expression.js";
  * - CHECK LIST: `list_NAME:contains(V) == true`.
  */
 
+/**
+ * LOG's argument as mod_firewall splits it: a `[level]` prefix (default `info`) and one space after
+ * it are taken off; the message is the rest, `offset` characters into the argument.
+ */
+export function logArgument(argument: string): { level: string; message: string; offset: number } {
+  const prefix = /^\[([A-Za-z]+)\] ?/.exec(argument);
+  return { level: prefix?.[1] ?? "info", message: prefix ? argument.slice(prefix[0].length) : argument, offset: prefix?.[0].length ?? 0 };
+}
+
 /** Where an argument's text is substituted: LOG scans its whole line, the others the quoted argument. */
 export type MetaSite = "LOG" | "ADD TO" | "FROM EXACTLY" | "TO EXACTLY" | "FROM ADMIN OF" | "TO ADMIN OF" | "INSPECT" | "LIMIT" | "CHECK LIST";
 

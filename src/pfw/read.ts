@@ -4,7 +4,7 @@ import type { Code } from "../diag/messages.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import type { Position, Span } from "../diag/span.js";
 import { LuaPatternError, match as luaMatch } from "../lua/pattern.js";
-import { substituteCode, type MetaSite } from "./code-substitution.js";
+import { logArgument, substituteCode, type MetaSite } from "./code-substitution.js";
 import { patternError } from "../lua/string-functions.js";
 import { pfwActions, pfwActionsByKey, type PfwActionInfo } from "../vocab/pfw-actions.js";
 import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../vocab/pfw-conditions.js";
@@ -609,9 +609,8 @@ class Reader {
       case "LOG": {
         if (!needs("message")) return;
         this.expressions(arg!, spans.arg, true);
-        const level = /^\[([A-Za-z]+)\]/.exec(arg!);
-        const prefix = /^\[[A-Za-z]+\] ?/.exec(arg!)?.[0].length ?? 0;
-        this.code("LOG", arg!.slice(prefix), this.sub(spans.arg, prefix, arg!.length - prefix), level?.[1]);
+        const { level, message, offset } = logArgument(arg!);
+        this.code("LOG", message, this.sub(spans.arg, offset, message.length), level);
         return;
       }
       case "JUMP CHAIN":

@@ -4,6 +4,7 @@ import { errorConditions } from "../vocab/error-conditions.js";
 import { helperFrom, helperTo, sessionOf, splitTo, type Emitted, type EventContext } from "./context.js";
 import type { Definitions } from "./definitions.js";
 import { codeChainError, evaluateTemplate, parseTemplate } from "./template.js";
+import { logArgument } from "../pfw/code-substitution.js";
 import { bareJid, XmlElement } from "./xml.js";
 
 /**
@@ -189,10 +190,9 @@ export function compileAction(name: string, argument: string | undefined, defs: 
         if (argument === undefined) {
           // Without a target the copy goes back to the origin session, without routing (from an s2s
           // session, through deliver_remote).
-          const meets = ctx.repliesMeetRules();
           const xml = copy.toString();
           const delivered = ctx.sendBack(copy);
-          ctx.emitted.push({ action: `${name} (sent back to the origin session)`, xml, ...(meets ? { delivered } : {}) });
+          ctx.emitted.push({ action: `${name} (sent back to the origin session)`, xml, ...(delivered !== undefined ? { delivered } : {}) });
         } else {
           copy.attr.to = argument;
           const xml = copy.toString();
@@ -205,10 +205,9 @@ export function compileAction(name: string, argument: string | undefined, defs: 
       return a((ctx) => {
         const reply = replyTo(ctx.stanza);
         reply.children.push(new XmlElement("body", {}, argument === undefined ? [] : [argument]));
-        const meets = ctx.repliesMeetRules();
         const xml = reply.toString();
         const delivered = ctx.sendBack(reply);
-        ctx.emitted.push({ action: "REPLY", xml, ...(meets ? { delivered } : {}) });
+        ctx.emitted.push({ action: "REPLY", xml, ...(delivered !== undefined ? { delivered } : {}) });
         return go;
       });
     case "FORWARD":
@@ -235,8 +234,7 @@ export function compileAction(name: string, argument: string | undefined, defs: 
     }
     case "LOG": {
       const text = need(argument, "local 'string'");
-      const level = /^\[([A-Za-z]+)\]/.exec(text)?.[1] ?? "info";
-      const message = text.replace(/^\[[A-Za-z]+\] ?/, "");
+      const { level, message } = logArgument(text);
       const template = parseTemplate(message, "LOG", level);
       return withChainError(
         a((ctx) => {

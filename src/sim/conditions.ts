@@ -1,6 +1,6 @@
 import { luaFind, luaGmatch, luaMatch, LuaPatternError } from "../lua/string-functions.js";
 import type { TargetVersion } from "../vocab/targets.js";
-import { CannotSimulate, FirewallRuntimeError, helperFrom, helperTo, sessionOf, splitFrom, splitTo, type EventContext } from "./context.js";
+import { CannotSimulate, compileError, FirewallRuntimeError, helperFrom, helperTo, sessionOf, splitFrom, splitTo, type EventContext } from "./context.js";
 import { MultiThrottle, Throttle, type Definitions } from "./definitions.js";
 import { codeChainError, evaluateTemplate, parseTemplate, type Template } from "./template.js";
 import { bareJid, splitJid } from "./xml.js";
@@ -34,11 +34,6 @@ export interface CompiledCondition {
 
 const dayNumbers012: Readonly<Record<string, number>> = { sun: 0, mon: 2, tue: 3, wed: 4, thu: 5, fri: 6, sat: 7 };
 const dayNumbers13: Readonly<Record<string, number>> = { sun: 1, mon: 2, tue: 3, wed: 4, thu: 5, fri: 6, sat: 7 };
-
-/** Prosody's message when a chain's generated Lua does not compile (the chain is skipped). */
-function compileError(why: string): string {
-  return `Error compiling (probably a compiler bug, please report): ${why}`;
-}
 
 function required(arg: string | undefined, message: string): string {
   if (arg === undefined) throw new Error(message);

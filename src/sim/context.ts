@@ -31,6 +31,11 @@ export function sessionOf(ctx: EventContext): Session {
   return ctx.session;
 }
 
+/** Prosody's message when a chain's generated Lua does not compile (the chain is skipped). */
+export function compileError(why: string): string {
+  return `Error compiling (probably a compiler bug, please report): ${why}`;
+}
+
 /** Raised where mod_firewall's generated code would raise a Lua error while handling a stanza. */
 export class FirewallRuntimeError extends Error {}
 
@@ -75,17 +80,17 @@ export interface EventContext {
   readonly logs: string[];
   /**
    * `session.send(stanza)`: to a client or component directly; from an s2s session, through
-   * `route/remote` on this host, so the stanza meets deliver_remote first. Whether it was sent.
+   * `route/remote` on this host, so the stanza meets deliver_remote first. Whether those rules let
+   * it through; undefined when it meets none ({@link repliesMeetRules}).
    */
-  sendBack(stanza: XmlElement): boolean;
+  sendBack(stanza: XmlElement): boolean | undefined;
   /** Whether {@link sendBack} runs rules (an s2s session, deliver_remote rules on this host): only then is a reply built before it is read. */
   repliesMeetRules(): boolean;
 }
 
 /** The `to` helper: the `to` attribute, or the sending session's bare JID. */
 export function helperTo(ctx: EventContext): string | undefined {
-  const to = ctx.stanza.attr.to;
-  return to !== undefined ? to : bareJid(sessionOf(ctx).fullJid);
+  return ctx.stanza.attr.to ?? bareJid(sessionOf(ctx).fullJid);
 }
 
 export function helperFrom(ctx: EventContext): string | undefined {

@@ -562,10 +562,11 @@ export class Simulator {
   /**
    * `session.send` of a reply (BOUNCE, REPLY, COPY without a target). An s2s session's `send`
    * fires `route/remote` on the host it belongs to: the reply meets deliver_remote there, as an
-   * event without an origin, before it leaves (mod_s2s in Prosody 0.12). Whether it was sent.
+   * event without an origin, before it leaves (mod_s2s in Prosody 0.12). Whether those rules let
+   * it through; undefined where it meets none.
    */
-  sendBack(stanza: XmlElement, ctx: EventContext): boolean {
-    if (!this.repliesMeetRules(ctx)) return true;
+  sendBack(stanza: XmlElement, ctx: EventContext): boolean | undefined {
+    if (!this.repliesMeetRules(ctx)) return undefined;
     if (this.postDepth >= maxJumpDepth / 2) throw new FirewallRuntimeError("stack overflow (a reply the firewall sends meets a rule that replies again)");
     this.postDepth++;
     try {
@@ -633,7 +634,7 @@ class StanzaContext implements EventContext {
     readonly logs: string[],
   ) {}
 
-  sendBack(stanza: XmlElement): boolean {
+  sendBack(stanza: XmlElement): boolean | undefined {
     return this.sim.sendBack(stanza, this);
   }
 

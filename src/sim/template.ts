@@ -1,4 +1,4 @@
-import { CannotSimulate, helperFrom, helperTo, sessionOf, type EventContext } from "./context.js";
+import { CannotSimulate, compileError, helperFrom, helperTo, sessionOf, type EventContext } from "./context.js";
 import { balancedEnd, substituteCode, type MetaSite } from "../pfw/code-substitution.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 
@@ -86,7 +86,7 @@ export function parseTemplate(text: string, site: MetaSite, level?: string): Tem
 export function codeChainError(text: string, site: MetaSite, level?: string): string | undefined {
   if (!text.includes("$(")) return undefined;
   const problem = substituteCode(site, text, level).problem;
-  return problem ? `Error compiling (probably a compiler bug, please report): ${problem.message}` : undefined;
+  return problem ? compileError(problem.message) : undefined;
 }
 
 export function hasExpressions(t: Template): boolean {

@@ -1,5 +1,6 @@
 import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
 import { EOF } from "./chevrotain.js";
+import { wordList } from "../diag/word-list.js";
 
 /**
  * What the parser expected and found, as Chevrotain reports it. The message provider encodes
@@ -48,7 +49,7 @@ function oneOf(labels: readonly string[]): string {
   const unique = [...new Set(labels)];
   if (unique.length <= 1) return unique[0] ?? "something else";
   if (unique.length > 6) return `one of ${unique.slice(0, 5).join(", ")}, …`;
-  return `${unique.slice(0, -1).join(", ")} or ${unique[unique.length - 1]}`;
+  return wordList(unique, "or");
 }
 
 function encode(detail: SyntaxErrorDetail): string {
