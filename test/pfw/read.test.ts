@@ -182,6 +182,8 @@ const diagnosticCases: [string, string, string[], TargetVersion?][] = [
   ["JUMP CHAIN to an undefined chain", "JUMP CHAIN=user/nope\n", ["SFW522@1:12"]],
   ["BOUNCE with a leading space", "BOUNCE= policy-violation\n", ["SFW516@1:8", "SFW519@1:8"]],
   ["CROSSING GROUPS with one-letter names breaks the chain", "CROSSING GROUPS: a, b\nDROP.\n", ["SFW508@1:18"]],
+  ["LOG with an unclosed $( breaks the chain, at the code", "KIND: message\nDROP.\n\nKIND: presence\nLOG=$(session.host\n", ["SFW508@5:5"]],
+  ["LOG with a level and code that is not an expression, at the code", "KIND: message\nLOG=[warn] seen $(1 2)\n", ["SFW508@2:17"]],
   ["CROSSING GROUPS with several groups", "CROSSING GROUPS: staff, admins\nDROP.\n", ["SFW519@1:18"]],
   ["BOUNCE with an unknown condition", "BOUNCE=policy-violaton\n", ["SFW519@1:8"]],
   ["BOUNCE with text outside parentheses", "BOUNCE=policy-violation go away\n", ["SFW519@1:8"]],
