@@ -4,7 +4,7 @@ import type { CheckedChain, CheckedFile, CheckedRule, Formula, Literal } from ".
 import { literalKey } from "../check/model.js";
 import { literalsOf, toDnf, type Conjunction, type SignedLiteral } from "../check/formula.js";
 import { isTerminal } from "../check/report-dead-actions.js";
-import { reportRateBuckets } from "./report-rate-buckets.js";
+import { reportRateBuckets, reportRatesAcrossChains } from "./report-rate-buckets.js";
 import type { LoweredAction, LoweredChain, LoweredCondition, LoweredRule, LoweredScript, RuleOrigin } from "./lowered.js";
 
 /** Largest number of mod_firewall rules one `.sfw` rule may lower to. */
@@ -22,14 +22,18 @@ export function lower(model: CheckedFile): { script: LoweredScript; diagnostics:
   const diagnostics: Diagnostic[] = [];
   const chains: LoweredChain[] = [];
   const helpers: LoweredChain[] = [];
+  const bySourceChain: { readonly name: string; readonly lowered: readonly LoweredChain[] }[] = [];
   for (const chain of model.chains) {
     const rules: LoweredRule[] = [];
     const firstHelper = helpers.length;
     for (const rule of chain.rules) rules.push(...lowerRule(chain, rule, helpers, diagnostics));
     const main: LoweredChain = { name: chain.pfwName, rules, helperFor: undefined };
     chains.push(main);
-    diagnostics.push(...reportRateBuckets(chain.name, [main, ...helpers.slice(firstHelper)]));
+    const lowered = [main, ...helpers.slice(firstHelper)];
+    diagnostics.push(...reportRateBuckets(chain.name, lowered));
+    bySourceChain.push({ name: chain.name, lowered });
   }
+  diagnostics.push(...reportRatesAcrossChains(bySourceChain));
   return { script: { definitions: model.definitions, chains: [...chains, ...helpers] }, diagnostics };
 }
 

@@ -47,6 +47,36 @@ export function reportRateBuckets(sourceChain: string, lowered: readonly Lowered
   return diagnostics;
 }
 
+/**
+ * One rate tested in several source chains: mod_firewall makes a chain's buckets when it builds
+ * the chain's handler, so each chain has its own and lets the whole allowance through (SFW321).
+ * Reported once per rate, at its first test in the second chain.
+ */
+export function reportRatesAcrossChains(sourceChains: readonly { readonly name: string; readonly lowered: readonly LoweredChain[] }[]): Diagnostic[] {
+  const byRate = new Map<string, Map<string, Span>>();
+  for (const { name, lowered } of sourceChains) {
+    for (const chain of lowered) {
+      for (const rule of chain.rules) {
+        for (const c of rule.conditions) {
+          if (!c.rateTest) continue;
+          const rate = (c.argument ?? "").split(" ")[0]!;
+          let chains = byRate.get(rate);
+          if (!chains) byRate.set(rate, (chains = new Map()));
+          const span = chains.get(name);
+          if (!span || c.rateTest.span.start.offset < span.start.offset) chains.set(name, c.rateTest.span);
+        }
+      }
+    }
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (const [rate, chains] of byRate) {
+    if (chains.size < 2) continue;
+    const ordered = [...chains].sort(([, a], [, b]) => a.start.offset - b.start.offset);
+    diagnostics.push(diag("SFW321", ordered[1]![1], { rate, chains: wordList(ordered.map(([chain]) => `'${chain}'`), "and") }));
+  }
+  return diagnostics;
+}
+
 interface Use {
   readonly rules: Set<string>;
   first: Span;

@@ -59,7 +59,7 @@ diagnosticCases("unused declarations (SFW308)", {
   invalid: [{ name: "unused rate", source: "rate r = 1 per second\n" + ruleSource(undefined, "drop"), diagnostics: [{ code: "SFW308", line: 1, column: 6, message: "rate 'r' is never used" }] }],
 });
 
-diagnosticCases("rate tests and lowering (SFW309, SFW310, SFW313, SFW314)", {
+diagnosticCases("rate tests and lowering (SFW309, SFW310, SFW313, SFW314, SFW321)", {
   valid: [
     ruleSource("exceeds r and (kind == message or kind == iq)", 'log "x"', "rate r = 5 per second"),
     ruleSource("exceeds r or in_roster", "drop", "rate r = 5 per second"),
@@ -68,6 +68,9 @@ diagnosticCases("rate tests and lowering (SFW309, SFW310, SFW313, SFW314)", {
     // Lowered through helper chains (test/emit/rate-after-or.test.ts shows what they do in Prosody).
     ruleSource('(kind == message or payload "urn:x") and exceeds r', "drop", "rate r = 5 per second"),
     ruleSource('(kind == message or payload "urn:x") and exceeds r per from.host and type == chat', 'log "x"', "rate r = 5 per second"),
+    // One rate per chain; one chain testing a rate, jumped to from two (one handler, one set of buckets).
+    "rate r = 5 per second\nrate s = 5 per second\nchain deliver {\n  rule a { when exceeds r then drop }\n}\nchain preroute {\n  rule b { when exceeds s then drop }\n}\n",
+    "rate r = 5 per second\nchain deliver {\n  rule a { then jump c }\n}\nchain preroute {\n  rule b { then jump c }\n}\nchain c {\n  rule d { when exceeds r then drop }\n}\n",
   ],
   invalid: [
     // Where the alternatives' helper chain would change what the actions mean ('default' in a chain reached by jump passes).
@@ -88,6 +91,16 @@ diagnosticCases("rate tests and lowering (SFW309, SFW310, SFW313, SFW314)", {
         { code: "SFW320", line: 3, column: 65, message: "rate 'r' is tested by rules 'a', 'b' and 'c' of chain 'deliver'" },
         { code: "SFW310", line: 4, column: 38, message: "appears in 2 rules of chain 'deliver'" },
       ],
+    },
+    {
+      name: "a rate tested in two chains: each has its own buckets",
+      source: "rate r = 5 per second\nchain deliver {\n  rule a { when exceeds r then drop }\n}\nchain preroute {\n  rule b { when kind == iq then pass }\n  rule c { when exceeds r per from.host then drop }\n}\n",
+      diagnostics: [{ code: "SFW321", line: 7, column: 17, message: "rate 'r' is tested in chains 'deliver' and 'preroute'" }],
+    },
+    {
+      name: "a rate tested in three chains, one of them jumped to: reported once",
+      source: "rate r = 5 per second\nchain deliver {\n  rule a { when exceeds r then drop }\n  rule j { then jump c }\n}\nchain deliver_remote {\n  rule b { when exceeds r then drop }\n}\nchain c {\n  rule d { when exceeds r then drop }\n}\n",
+      diagnostics: [{ code: "SFW321", line: 7, column: 17, message: "rate 'r' is tested in chains 'deliver', 'deliver_remote' and 'c'" }],
     },
     { name: "explosive condition", source: ruleSource(Array.from({ length: 7 }, (_, i) => `(payload "a${i}" or payload "b${i}")`).join(" and "), "drop"), diagnostics: [{ code: "SFW313", line: 3, column: 3 }] },
     { name: "log right after event", source: ruleSource(undefined, 'event "x"; log "y"'), diagnostics: [{ code: "SFW314", line: 3, column: 3, message: "'log' right after 'event'" }] },
