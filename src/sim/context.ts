@@ -37,7 +37,14 @@ export function compileError(why: string): string {
 }
 
 /** Raised where mod_firewall's generated code would raise a Lua error while handling a stanza. */
-export class FirewallRuntimeError extends Error {}
+export class FirewallRuntimeError extends Error {
+  /**
+   * The built-in chain whose handler raised first, on which host: set as the error leaves it. A
+   * stanza the firewall sends on its way (a reply, a copy) meets chains of its own inside the one
+   * running, and the error goes up through both.
+   */
+  raisedIn: { readonly chain: string; readonly host: string } | undefined;
+}
 
 /** Raised where the simulator cannot reproduce what the server would do (e.g. arbitrary Lua). */
 export class CannotSimulate extends Error {}

@@ -354,7 +354,11 @@ export class Simulator {
       if (e instanceof CannotSimulate) final = { verdict: "unsimulatable", reason: e.message };
       else if (e instanceof FirewallRuntimeError) {
         if (running) chains.push({ chain: running.chain, host: running.host, result: "raised" });
-        final = { verdict: "error", reason: `mod_firewall raises a Lua error (${e.message}): Prosody logs it and the stanza is lost` };
+        // Raised in a chain met by a stanza sent on the way (a reply through deliver_remote, a copy through deliver): that one is listed too, and named.
+        const inner = e.raisedIn && (!running || e.raisedIn.chain !== running.chain || e.raisedIn.host !== running.host) ? e.raisedIn : undefined;
+        if (inner) chains.push({ chain: inner.chain, host: inner.host, result: "raised" });
+        const where = inner ? ` in ${inner.chain}${inner.host !== (running ?? inner).host ? ` of ${inner.host}` : ""}, met by a stanza sent on the way${running ? ` from ${running.chain}` : " (the server's error reply)"}` : "";
+        final = { verdict: "error", reason: `mod_firewall raises a Lua error${where} (${e.message}): Prosody logs it and the stanza is lost` };
       } else throw e;
     }
     const bounce = final.verdict === "bounce" ? emitted.find((x) => x.action === "BOUNCE") : final.verdict === "default" ? emitted.find((x) => x.action === "DEFAULT") : undefined;
@@ -453,6 +457,15 @@ export class Simulator {
 
   /** Runs every loaded script's handler of a built-in (or, with `chain`, any) chain until one returns non-nil. */
   private runBuiltin(host: string, chain: string, ctx: EventContext): HandlerResult {
+    try {
+      return this.runScripts(host, chain, ctx);
+    } catch (e) {
+      if (e instanceof FirewallRuntimeError) e.raisedIn ??= { chain, host };
+      throw e;
+    }
+  }
+
+  private runScripts(host: string, chain: string, ctx: EventContext): HandlerResult {
     const fw = this.host(host);
     let lastPass: DecidingRule | undefined;
     for (const script of fw.scripts) {

@@ -182,6 +182,12 @@ test("a reply sent back to another server meets deliver_remote first, as an even
   const logging = run(simulator("::deliver\nKIND: message\nBOUNCE.\n\n::deliver_remote\nLOG=sent\n"), fromRemote());
   t.is(logging.verdict, "error");
   t.regex(logging.reason ?? "", /nil value \(local 'session'\)/);
+  // Both handlers raised: deliver's, through the reply's deliver_remote, which is named.
+  t.deepEqual(logging.chains, [
+    { chain: "deliver", host: "example.org", result: "raised" },
+    { chain: "deliver_remote", host: "example.org", result: "raised" },
+  ]);
+  t.regex(logging.reason ?? "", /^mod_firewall raises a Lua error in deliver_remote, met by a stanza sent on the way from deliver \(/);
   const replied = run(simulator("::deliver\nKIND: message\nREPLY=go away\nDROP.\n\n::deliver_remote\nKIND: message\nDROP.\n"), fromRemote());
   t.is(replied.verdict, "drop");
   t.is(replied.emitted[0]?.delivered, false);
@@ -192,6 +198,14 @@ test("a reply sent back to another server meets deliver_remote first, as an even
   t.is(unhandled.verdict, "default");
   t.is(unhandled.error?.condition, "service-unavailable");
   t.is(unhandled.emitted[0]?.delivered, false);
+  // The server's reply raising in deliver_remote: listed after deliver's false.
+  const defaultRaises = run(simulator("::deliver\nKIND: message\nDEFAULT.\n\n::deliver_remote\nLOG=sent\n"), fromRemote());
+  t.is(defaultRaises.verdict, "error");
+  t.deepEqual(defaultRaises.chains, [
+    { chain: "deliver", host: "example.org", result: "false" },
+    { chain: "deliver_remote", host: "example.org", result: "raised" },
+  ]);
+  t.regex(defaultRaises.reason ?? "", /in deliver_remote, met by a stanza sent on the way \(the server's error reply\)/);
 });
 
 test("several scripts on one chain: the order given decides, and the result says so only where a script stopped the stanza", (t) => {
