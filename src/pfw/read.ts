@@ -10,6 +10,8 @@ import { pfwActions, pfwActionsByKey, type PfwActionInfo } from "../vocab/pfw-ac
 import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../vocab/pfw-conditions.js";
 import { defaultTarget, targetDescriptions, type Availability, type TargetVersion } from "../vocab/targets.js";
 import { formatsAsInteger, idsafe, isAlnum, isSpace, luaToNumber, stripSlashes, trimLua } from "./lua-text.js";
+import { positionIn, subSpan, type LogicalLine } from "./read-lines.js";
+import { ReadContext, type RuleDraft, type Use } from "./read-context.js";
 import { pfwDefinitionTypes, type PfwAction, type PfwChain, type PfwCondition, type PfwDefinition, type PfwDefinitionType, type PfwRule, type PfwScript } from "./model.js";
 
 /**
@@ -31,26 +33,6 @@ export interface ReadOptions {
 }
 
 export { luaToNumber, stripSlashes } from "./lua-text.js";
-
-// ---------------------------------------------------------------------------------------------
-// Lines
-
-/** A logical line: the trimmed (and joined) text and where each of its characters came from. */
-interface LogicalLine {
-  readonly text: string;
-  /** The physical line number mod_firewall reports: the last one of a joined group. */
-  readonly line: number;
-  readonly pieces: readonly { readonly at: number; readonly start: Position }[];
-  /** Spaces or tabs at the end of the physical line, which mod_firewall trims away. */
-  readonly trailingSpace?: boolean;
-}
-
-function positionIn(l: LogicalLine, index: number): Position {
-  let piece = l.pieces[0]!;
-  for (const p of l.pieces) if (p.at <= index) piece = p;
-  const delta = index - piece.at;
-  return { offset: piece.start.offset + delta, line: piece.start.line, column: piece.start.column + delta };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -99,67 +81,20 @@ function visible(name: string): string {
   return name.replace(/\uFEFF/g, "<U+FEFF>");
 }
 
-function availableIn<T extends { availability: Readonly<Record<TargetVersion, Availability>> }>(list: readonly T[], target: TargetVersion): T[] {
-  return list.filter((x) => x.availability[target].kind !== "missing");
-}
-
 // ---------------------------------------------------------------------------------------------
 // The reader
-
-interface RuleDraft {
-  readonly chain: string;
-  readonly conditions: PfwCondition[];
-  readonly actions: PfwAction[];
-  readonly start: Position;
-  end: Position;
-  twice: boolean;
-  /** The first line of the rule, for notes. */
-  readonly firstSpan: Span;
-}
-
-/** A name the generated code looks up once the whole file is parsed. */
-interface Use {
-  readonly kind: "LIST" | "RATE" | "SEARCH" | "PATTERN" | "ZONE";
-  readonly name: string;
-  readonly span: Span;
-  readonly chain: string;
-}
 
 export function readPfw(text: string, file: string, options: ReadOptions = {}): ReadResult {
   return new Reader(text, file, options.target ?? defaultTarget).read();
 }
 
-class Reader {
-  readonly diagnostics: Diagnostic[] = [];
-  readonly definitions: PfwDefinition[] = [];
-  readonly chainOrder = new Map<string, RuleDraft[]>([["deliver", []]]);
-  readonly uses: Use[] = [];
-  readonly jumps: { name: string; span: Span }[] = [];
-  /** Chains with `$(…)` code whose effect on the generated Lua after it is not decided. */
-  readonly undecidedChains = new Set<string>();
-  readonly conditionNames: string[];
-  readonly actionNames: string[];
-  chain = "deliver";
-
+class Reader extends ReadContext {
   constructor(
     readonly text: string,
-    readonly file: string,
-    readonly target: TargetVersion,
+    file: string,
+    target: TargetVersion,
   ) {
-    this.conditionNames = availableIn(pfwConditions, target).map((c) => c.name);
-    this.actionNames = availableIn(pfwActions, target).map((a) => a.name);
-  }
-
-  report(code: Code, span: Span, data: MessageData = {}, extra: { hint?: string | undefined; notes?: readonly DiagnosticNote[]; severity?: Diagnostic["severity"] } = {}): void {
-    const e: { hint?: string; notes?: readonly DiagnosticNote[]; severity?: Diagnostic["severity"] } = {};
-    if (extra.hint !== undefined) e.hint = extra.hint;
-    if (extra.notes) e.notes = extra.notes;
-    if (extra.severity) e.severity = extra.severity;
-    this.diagnostics.push(diag(code, span, data, e));
-  }
-
-  span(l: LogicalLine, from: number, to: number): Span {
-    return { file: this.file, start: positionIn(l, from), end: positionIn(l, Math.max(from, to)) };
+    super(file, target);
   }
 
   read(): ReadResult {
@@ -564,7 +499,7 @@ class Reader {
         if (!needs("message")) return;
         this.expressions(arg!, spans.arg, true);
         const { level, message, offset } = logArgument(arg!);
-        this.code("LOG", message, this.sub(spans.arg, offset, message.length), level);
+        this.code("LOG", message, subSpan(spans.arg, offset, message.length), level);
         return;
       }
       case "JUMP CHAIN":
@@ -585,10 +520,9 @@ class Reader {
         if (!needs("list value")) return;
         const m = /(\S+) ([\s\S]+)/.exec(arg!);
         if (!m) return err("ADD TO needs a list name and a value ('attempt to concatenate a nil value')", "write 'ADD TO=listname value'");
-        const at = spans.arg.start.offset + m.index;
-        this.use("LIST", m[1]!, this.sub(spans.arg, m.index, m[1]!.length), at);
-        this.expressions(m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 1, m[2]!.length), true);
-        this.code("ADD TO", m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 1, m[2]!.length));
+        this.use("LIST", m[1]!, subSpan(spans.arg, m.index, m[1]!.length));
+        this.expressions(m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 1, m[2]!.length), true);
+        this.code("ADD TO", m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 1, m[2]!.length));
         return;
       }
       case "RULEDEP": {
@@ -598,7 +532,7 @@ class Reader {
         else if (dep[2] !== "") {
           const kinds: Record<string, Use["kind"]> = { list: "LIST", globalthrottle: "RATE", multithrottle: "RATE", search: "SEARCH", pattern: "PATTERN", zone: "ZONE" };
           const kind = kinds[dep[1]!];
-          if (kind) this.use(kind, dep[2]!, spans.arg, 0);
+          if (kind) this.use(kind, dep[2]!, spans.arg);
         }
         return;
       }
@@ -725,7 +659,7 @@ class Reader {
       case "LEAVING":
         if (missingArg(`${name} needs a zone name ('attempt to concatenate a nil value')`, "zonename")) return;
         if (arg === "$local") return;
-        this.use("ZONE", arg!, spans.arg, 0);
+        this.use("ZONE", arg!, spans.arg);
         return;
       case "IN ROSTER":
         if (arg !== undefined && !["yes", "true", "no", "false"].includes(arg.toLowerCase())) warn(`IN ROSTER reads '${arg}' as 'no' (only yes/true mean yes): this tests NOT in roster`, "write 'IN ROSTER?' or 'NOT IN ROSTER?'");
@@ -774,10 +708,10 @@ class Reader {
           err("unable to parse LIMIT specification", /_/.test(arg!) ? "LIMIT only accepts rate names made of letters and digits (no '_')" : "write 'LIMIT: ratename' or 'LIMIT: ratename on $<expression>'");
           return;
         }
-        this.use("RATE", rate, this.sub(spans.arg, 0, rate.length), 0);
+        this.use("RATE", rate, subSpan(spans.arg, 0, rate.length));
         if (on) {
-          this.expressions(on[2]!, this.sub(spans.arg, rate.length + 4, on[2]!.length), true);
-          this.code("LIMIT", on[2]!, this.sub(spans.arg, rate.length + 4, on[2]!.length));
+          this.expressions(on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length), true);
+          this.code("LIMIT", on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length));
         }
         return;
       }
@@ -801,9 +735,9 @@ class Reader {
         if (missingArg("CHECK LIST needs 'LIST contains EXPRESSION' ('attempt to index a nil value')", "listname contains $<@from|bare>")) return;
         const m = /(\S+) contains ([\s\S]+)$/.exec(arg!);
         if (!m) return err("error parsing list check, syntax: LISTNAME contains EXPRESSION");
-        this.use("LIST", m[1]!, this.sub(spans.arg, m.index, m[1]!.length), 0);
-        this.expressions(m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 10, m[2]!.length), true);
-        this.code("CHECK LIST", m[2]!, this.sub(spans.arg, m.index + m[1]!.length + 10, m[2]!.length));
+        this.use("LIST", m[1]!, subSpan(spans.arg, m.index, m[1]!.length));
+        this.expressions(m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 10, m[2]!.length), true);
+        this.code("CHECK LIST", m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 10, m[2]!.length));
         return;
       }
       case "SCAN": {
@@ -811,9 +745,9 @@ class Reader {
         const m = /(\S+) for (\S+) in (\S+)$/.exec(arg!);
         if (!m) return err("error parsing SCAN expression, syntax: SEARCH for PATTERN in LIST");
         const s = m.index;
-        this.use("SEARCH", m[1]!, this.sub(spans.arg, s, m[1]!.length), 0);
-        this.use("PATTERN", m[2]!, this.sub(spans.arg, s + m[1]!.length + 5, m[2]!.length), 0);
-        this.use("LIST", m[3]!, this.sub(spans.arg, s + m[1]!.length + m[2]!.length + 9, m[3]!.length), 0);
+        this.use("SEARCH", m[1]!, subSpan(spans.arg, s, m[1]!.length));
+        this.use("PATTERN", m[2]!, subSpan(spans.arg, s + m[1]!.length + 5, m[2]!.length));
+        this.use("LIST", m[3]!, subSpan(spans.arg, s + m[1]!.length + m[2]!.length + 9, m[3]!.length));
         return;
       }
       case "COUNT": {
@@ -835,16 +769,16 @@ class Reader {
     let matchType = path.slice(q, eq);
     const value = path.slice(eq + 1);
     if (!(/#$/.test(query) || /@[^/]+/.test(query))) {
-      this.report("SFW506", this.sub(span, 0, q), { message: "stanza path does not return a string (append # for text content or @name for value of named attribute)" }, { hint: "e.g. 'INSPECT: body#/=text' or 'INSPECT: {jabber:client}body#=text'" });
+      this.report("SFW506", subSpan(span, 0, q), { message: "stanza path does not return a string (append # for text content or @name for value of named attribute)" }, { hint: "e.g. 'INSPECT: body#/=text' or 'INSPECT: {jabber:client}body#=text'" });
       return;
     }
     const dollar = matchType.includes("$");
     matchType = matchType.replace(/\$/g, "");
     if (!["~", "/", ""].includes(matchType)) {
-      this.report("SFW506", this.sub(span, q, eq - q + 1), { message: `unrecognised comparison '${matchType}='` }, { hint: "comparisons are '=' (equals), '/=' (contains), '~=' (Lua pattern), each optionally preceded by '$' for expressions" });
+      this.report("SFW506", subSpan(span, q, eq - q + 1), { message: `unrecognised comparison '${matchType}='` }, { hint: "comparisons are '=' (equals), '/=' (contains), '~=' (Lua pattern), each optionally preceded by '$' for expressions" });
       return;
     }
-    const valueSpan = this.sub(span, eq + 1, value.length);
+    const valueSpan = subSpan(span, eq + 1, value.length);
     if (dollar) {
       this.expressions(`"${value}"`, valueSpan, true, 1);
       this.code("INSPECT", value, valueSpan);
@@ -867,13 +801,13 @@ class Reader {
       const r = /([A-Za-z]+)[ \t\n\v\f\r]*-[ \t\n\v\f\r]*([A-Za-z]+)/.exec(range);
       const words = r ? [r[1]!, r[2]!] : /[A-Za-z]+/.exec(range) ? [/[A-Za-z]+/.exec(range)![0]] : [];
       if (words.length === 0) {
-        this.report("SFW506", this.sub(span, at, range.length), { message: `unable to parse day/day range: ${range}` });
+        this.report("SFW506", subSpan(span, at, range.length), { message: `unable to parse day/day range: ${range}` });
         continue;
       }
       for (const w of words) {
         if (!resolve(w)) {
           const guess = didYouMean(w, ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
-          this.report("SFW506", this.sub(span, at + range.indexOf(w), w.length), { message: `unknown day name: ${w}` }, { hint: guess ? `did you mean '${guess}'?` : "days are mon, tue, wed, thu, fri, sat, sun" });
+          this.report("SFW506", subSpan(span, at + range.indexOf(w), w.length), { message: `unknown day name: ${w}` }, { hint: guess ? `did you mean '${guess}'?` : "days are mon, tue, wed, thu, fri, sat, sun" });
         }
       }
     }
@@ -895,7 +829,7 @@ class Reader {
       const start = /(\d+):(\d+) *-/.exec(range);
       const end = /- *(\d+):(\d+)/.exec(range);
       if (!start || !end) {
-        this.report("SFW506", this.sub(span, at, piece.length), { message: `unable to parse time range '${piece}' ('bad argument #1 to 'tonumber'')` }, { hint: "write HH:MM-HH:MM (24-hour clock), e.g. 09:00-17:00, or 9am-5pm" });
+        this.report("SFW506", subSpan(span, at, piece.length), { message: `unable to parse time range '${piece}' ('bad argument #1 to 'tonumber'')` }, { hint: "write HH:MM-HH:MM (24-hour clock), e.g. 09:00-17:00, or 9am-5pm" });
         continue;
       }
       if (Number(start[2]) !== 0 || Number(end[2]) !== 0) minutes = true;
@@ -913,7 +847,7 @@ class Reader {
     const comparator = m[3]!;
     const numbers = [...comparator.matchAll(/\d+/g)];
     const last = numbers[numbers.length - 1]?.[0];
-    const compSpan = this.sub(span, comparatorAt, comparator.length);
+    const compSpan = subSpan(span, comparatorAt, comparator.length);
     if (last === undefined) {
       this.report("SFW506", compSpan, { message: "error parsing COUNT expression, expected value" });
       return;
@@ -929,8 +863,8 @@ class Reader {
     }
     if (numbers.length > 1) this.report("SFW519", compSpan, { message: `COUNT uses only the last number (${last}) of '${comparator}'` });
     if (op === "=") this.report("SFW508", compSpan, { message: "COUNT with '=' generates invalid Lua", chain: this.chain }, { hint: "write '=='" });
-    this.use("PATTERN", m[1]!, this.sub(span, m.index, m[1]!.length), 0);
-    this.use("SEARCH", m[2]!, this.sub(span, m.index + m[1]!.length + 4, m[2]!.length), 0);
+    this.use("PATTERN", m[1]!, subSpan(span, m.index, m[1]!.length));
+    this.use("SEARCH", m[2]!, subSpan(span, m.index + m[1]!.length + 4, m[2]!.length));
   }
 
   /** A JID in TO/FROM: warn when it is not normalised (Prosody compares normalised JIDs). */
@@ -964,11 +898,11 @@ class Reader {
         }
         if (!expressionFunctions.includes(fn)) {
           const guess = didYouMean(fn, expressionFunctions);
-          this.report("SFW506", this.sub(span, Math.max(0, exprAt), m.end - m.start + 1), { message: `unknown function: ${fn}` }, { hint: guess ? `did you mean '|${guess}'?` : "functions are |bare, |node, |host, |resource" });
+          this.report("SFW506", subSpan(span, Math.max(0, exprAt), m.end - m.start + 1), { message: `unknown function: ${fn}` }, { hint: guess ? `did you mean '|${guess}'?` : "functions are |bare, |node, |host, |resource" });
           break;
         }
         if (!deps) {
-          this.report("SFW506", this.sub(span, Math.max(0, exprAt), m.end - m.start + 1), { message: `function not supported here: ${fn}` });
+          this.report("SFW506", subSpan(span, Math.max(0, exprAt), m.end - m.start + 1), { message: `function not supported here: ${fn}` });
           break;
         }
         code = "derived";
@@ -987,35 +921,7 @@ class Reader {
     if (r.verdict.kind === "undecided") this.undecidedChains.add(this.chain);
     if (!r.problem) return;
     const s = r.problem.substitution;
-    this.report("SFW508", this.sub(span, s.at, s.length), { message: r.problem.message, chain: this.chain });
-  }
-
-  // ------------------------------------------------------------------------------ helpers
-
-  /** A span `length` characters long, `from` characters into a single-line span. */
-  sub(span: Span, from: number, length: number): Span {
-    const s = Math.max(0, Math.min(from, span.end.offset - span.start.offset));
-    const e = Math.max(s, Math.min(from + length, span.end.offset - span.start.offset));
-    const start = { offset: span.start.offset + s, line: span.start.line, column: span.start.column + s };
-    const end = { offset: span.start.offset + e, line: span.start.line, column: span.start.column + e };
-    return span.start.line === span.end.line ? { file: span.file, start, end } : span;
-  }
-
-  availability(what: string, availability: Availability, span: Span): void {
-    if (availability.kind === "broken") this.report("SFW515", span, { what, target: targetDescriptions[this.target], why: availability.why });
-  }
-
-  /** `#` or `;` after white space inside a value looks like a trailing comment but is not one. */
-  commentChars(l: LogicalLine, from: number, where: string): void {
-    const m = /[ \t]([#;])/.exec(l.text.slice(from));
-    if (m) {
-      const at = from + m.index + 1;
-      this.report("SFW513", this.span(l, at, at + 1), { char: m[1]!, where }, { hint: "comments must be on a line of their own, starting with # or ;" });
-    }
-  }
-
-  use(kind: Use["kind"], name: string, span: Span, _at: number): void {
-    this.uses.push({ kind, name, span, chain: this.chain });
+    this.report("SFW508", subSpan(span, s.at, s.length), { message: r.problem.message, chain: this.chain });
   }
 
   /** Checks that need the whole file: names looked up by the generated code, jump targets. */
