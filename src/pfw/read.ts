@@ -10,7 +10,7 @@ import { pfwActions, pfwActionsByKey, type PfwActionInfo } from "../vocab/pfw-ac
 import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../vocab/pfw-conditions.js";
 import { defaultTarget, targetDescriptions, type Availability, type TargetVersion } from "../vocab/targets.js";
 import { formatsAsInteger, idsafe, isAlnum, isSpace, luaToNumber, stripSlashes, trimLua } from "./lua-text.js";
-import { positionIn, subSpan, type LogicalLine } from "./read-lines.js";
+import { logicalLines, positionIn, subSpan, type LogicalLine } from "./read-lines.js";
 import { ReadContext, type RuleDraft, type Use } from "./read-context.js";
 import { pfwDefinitionTypes, type PfwAction, type PfwChain, type PfwCondition, type PfwDefinition, type PfwDefinitionType, type PfwRule, type PfwScript } from "./model.js";
 
@@ -101,7 +101,7 @@ class Reader extends ReadContext {
     let state: "rules" | "actions" | undefined;
     let rule: RuleDraft | undefined;
 
-    for (const l of this.logicalLines()) {
+    for (const l of logicalLines(this, this.text)) {
       const line = l.text;
       if (line.startsWith("#") || line.startsWith(";")) continue; // a comment does not end the rule
       if (line === "") {
@@ -196,53 +196,6 @@ class Reader extends ReadContext {
     const r: RuleDraft = { chain: this.chain, conditions: [], actions: [], start: positionIn(l, 0), end: positionIn(l, l.text.length), twice: false, firstSpan: this.span(l, 0, l.text.length) };
     this.chainOrder.get(this.chain)!.push(r);
     return r;
-  }
-
-  /** Splits the text into logical lines the way mod_firewall's loop does (trim, then `\` continuation). */
-  logicalLines(): LogicalLine[] {
-    const out: LogicalLine[] = [];
-    const physical = this.text.split("\n");
-    if (physical[physical.length - 1] === "") physical.pop();
-    let offset = 0;
-    let hold: { text: string; pieces: { at: number; start: Position }[]; comment: boolean; lastEnd: Position } | undefined;
-    physical.forEach((raw, i) => {
-      const lineNo = i + 1;
-      const lead = /^[ \t\n\v\f\r]*/.exec(raw)![0].length;
-      const trimmed = trimLua(raw);
-      const start: Position = { offset: offset + lead, line: lineNo, column: lead + 1 };
-      const end: Position = { offset: start.offset + trimmed.length, line: lineNo, column: start.column + trimmed.length };
-      offset += raw.length + 1;
-      if (hold && !trimmed.endsWith("\\")) {
-        const joined: LogicalLine = { text: hold.text + trimmed, line: lineNo, pieces: [...hold.pieces, { at: hold.text.length, start }] };
-        this.joinWarning(hold, joined, end);
-        hold = undefined;
-        out.push(joined);
-        return;
-      }
-      if (trimmed.endsWith("\\")) {
-        const pieces = [...(hold?.pieces ?? []), { at: hold?.text.length ?? 0, start }];
-        const textSoFar = (hold?.text ?? "") + trimmed.slice(0, -1);
-        hold = { text: textSoFar, pieces, comment: /^[#;]/.test(textSoFar), lastEnd: end };
-        return;
-      }
-      out.push({ text: trimmed, line: lineNo, pieces: [{ at: 0, start }], ...(/[ \t\v\f]\r?$/.test(raw) ? { trailingSpace: true } : {}) });
-    });
-    if (hold) {
-      const first = hold.pieces[0]!.start;
-      this.report("SFW518", { file: this.file, start: first, end: hold.lastEnd }, {}, { hint: "remove the trailing backslash" });
-    }
-    return out;
-  }
-
-  joinWarning(hold: { text: string; pieces: { at: number; start: Position }[]; comment: boolean }, joined: LogicalLine, end: Position): void {
-    const span: Span = { file: this.file, start: hold.pieces[0]!.start, end };
-    const lastPiece = joined.pieces[joined.pieces.length - 1]!;
-    const nextLine = joined.text.slice(lastPiece.at);
-    let what: string;
-    if (hold.comment) what = nextLine === "" ? ", inside a comment" : `, inside a comment: line ${lastPiece.start.line} ('${nextLine}') is commented out too`;
-    else if (/^[#;]/.test(nextLine)) what = `: the comment on line ${lastPiece.start.line} becomes part of this line`;
-    else what = ` (the joined line reads '${joined.text.length > 80 ? `${joined.text.slice(0, 77)}...` : joined.text}')`;
-    this.report("SFW511", span, { what }, { hint: hold.comment ? "comments cannot be continued: remove the backslash" : "write the line in one piece, or remove the backslash if it is meant literally" });
   }
 
   // ------------------------------------------------------------------- chains and definitions
