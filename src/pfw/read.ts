@@ -4,12 +4,13 @@ import type { Code } from "../diag/messages.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import type { Position, Span } from "../diag/span.js";
 import { LuaPatternError, match as luaMatch } from "../lua/pattern.js";
-import { logArgument, substituteCode, type MetaSite } from "./code-substitution.js";
+import { logArgument } from "./code-substitution.js";
 import { patternError } from "../lua/string-functions.js";
 import { pfwActions, pfwActionsByKey, type PfwActionInfo } from "../vocab/pfw-actions.js";
 import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../vocab/pfw-conditions.js";
 import { defaultTarget, targetDescriptions, type Availability, type TargetVersion } from "../vocab/targets.js";
 import { formatsAsInteger, idsafe, isAlnum, isSpace, luaToNumber, stripSlashes, trimLua } from "./lua-text.js";
+import { checkCode, checkExpressions } from "./read-expressions.js";
 import { logicalLines, positionIn, subSpan, type LogicalLine } from "./read-lines.js";
 import { ReadContext, type RuleDraft, type Use } from "./read-context.js";
 import { pfwDefinitionTypes, type PfwAction, type PfwChain, type PfwCondition, type PfwDefinition, type PfwDefinitionType, type PfwRule, type PfwScript } from "./model.js";
@@ -46,7 +47,6 @@ const listBackends = ["memory", "http", "https", "file", "pubsubitemid"];
 const listFilters = ["log", "upper", "lower", "md5", "sha1", "sha256", "prep", "bare"];
 /** Functions of Prosody 0.12's util.hashes (what `%LIST … (hash: …)` accepts). */
 const hashFunctions = ["equals", "hmac_md5", "hmac_sha1", "hmac_sha256", "hmac_sha512", "md5", "pbkdf2_hmac_sha1", "pbkdf2_hmac_sha256", "scram_Hi_sha1", "sha1", "sha224", "sha256", "sha384", "sha512"];
-const expressionFunctions = ["bare", "node", "host", "resource"];
 const errorConditions = [
   "bad-request", "conflict", "feature-not-implemented", "forbidden", "gone", "internal-server-error", "item-not-found",
   "jid-malformed", "not-acceptable", "not-allowed", "not-authorized", "payment-required", "policy-violation",
@@ -450,9 +450,9 @@ class Reader extends ReadContext {
         return;
       case "LOG": {
         if (!needs("message")) return;
-        this.expressions(arg!, spans.arg, true);
+        checkExpressions(this, arg!, spans.arg, true);
         const { level, message, offset } = logArgument(arg!);
-        this.code("LOG", message, subSpan(spans.arg, offset, message.length), level);
+        checkCode(this, "LOG", message, subSpan(spans.arg, offset, message.length), level);
         return;
       }
       case "JUMP CHAIN":
@@ -474,8 +474,8 @@ class Reader extends ReadContext {
         const m = /(\S+) ([\s\S]+)/.exec(arg!);
         if (!m) return err("ADD TO needs a list name and a value ('attempt to concatenate a nil value')", "write 'ADD TO=listname value'");
         this.use("LIST", m[1]!, subSpan(spans.arg, m.index, m[1]!.length));
-        this.expressions(m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 1, m[2]!.length), true);
-        this.code("ADD TO", m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 1, m[2]!.length));
+        checkExpressions(this, m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 1, m[2]!.length), true);
+        checkCode(this, "ADD TO", m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 1, m[2]!.length));
         return;
       }
       case "RULEDEP": {
@@ -594,8 +594,8 @@ class Reader extends ReadContext {
       case "FROM EXACTLY":
         if (arg === undefined) warn(`${name} without a JID compares the address with nil`, `write '${name}: jid'`, spans.name);
         else {
-          this.expressions(arg, spans.arg, true);
-          this.code(name, arg, spans.arg);
+          checkExpressions(this, arg, spans.arg, true);
+          checkCode(this, name, arg, spans.arg);
         }
         return;
       case "TO SELF":
@@ -630,8 +630,8 @@ class Reader extends ReadContext {
       case "TO ADMIN OF":
         if (arg === undefined) warn(`${name} without a host checks against nil`, `write '${name}: host'`, spans.name);
         else if (arg !== "*") {
-          this.expressions(arg, spans.arg, false);
-          this.code(name, arg, spans.arg);
+          checkExpressions(this, arg, spans.arg, false);
+          checkCode(this, name, arg, spans.arg);
         }
         return;
       case "CROSSING GROUPS": {
@@ -663,8 +663,8 @@ class Reader extends ReadContext {
         }
         this.use("RATE", rate, subSpan(spans.arg, 0, rate.length));
         if (on) {
-          this.expressions(on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length), true);
-          this.code("LIMIT", on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length));
+          checkExpressions(this, on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length), true);
+          checkCode(this, "LIMIT", on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length));
         }
         return;
       }
@@ -689,8 +689,8 @@ class Reader extends ReadContext {
         const m = /(\S+) contains ([\s\S]+)$/.exec(arg!);
         if (!m) return err("error parsing list check, syntax: LISTNAME contains EXPRESSION");
         this.use("LIST", m[1]!, subSpan(spans.arg, m.index, m[1]!.length));
-        this.expressions(m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 10, m[2]!.length), true);
-        this.code("CHECK LIST", m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 10, m[2]!.length));
+        checkExpressions(this, m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 10, m[2]!.length), true);
+        checkCode(this, "CHECK LIST", m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 10, m[2]!.length));
         return;
       }
       case "SCAN": {
@@ -733,8 +733,8 @@ class Reader extends ReadContext {
     }
     const valueSpan = subSpan(span, eq + 1, value.length);
     if (dollar) {
-      this.expressions(`"${value}"`, valueSpan, true, 1);
-      this.code("INSPECT", value, valueSpan);
+      checkExpressions(this, `"${value}"`, valueSpan, true, 1);
+      checkCode(this, "INSPECT", value, valueSpan);
     }
     if (matchType === "~") {
       const e = patternError(value);
@@ -827,56 +827,6 @@ class Reader extends ReadContext {
     if (/[A-Z]/.test(plain)) this.report("SFW519", span, { message: `'${jid}' has upper-case letters: Prosody normalises addresses to lower case, so this never matches` }, { hint: `write '${bare.toLowerCase()}${jid.slice(bare.length)}'` });
   }
 
-  /**
-   * `$<…>` expressions, as mod_firewall's `meta` substitutes them. `deps` tells whether the
-   * handler gives meta a dependency table (without one, bare/node/host/resource fail).
-   */
-  expressions(text: string, span: Span, deps: boolean, shift = 0): void {
-    for (const m of balanced(text, "<", ">")) {
-      let expr = text.slice(m.start + 1, m.end - 1);
-      const exprAt = m.start - 1 - shift;
-      expr = expr.replace(/\|\|"[\s\S]*"$/, "");
-      const chain = /\|[A-Za-z0-9|]+$/.exec(expr)?.[0];
-      if (chain) expr = expr.slice(0, -chain.length);
-      let code = "stanza";
-      if (expr.startsWith("@")) {
-        const attr = expr.slice(1);
-        code = deps && ["to", "from", "type"].includes(attr) ? attr : "attr";
-      }
-      for (const f of (chain ?? "").matchAll(/\|([A-Za-z0-9]+)/g)) {
-        const fn = f[1]!;
-        if ((code === "to" || code === "from") && expressionFunctions.includes(fn)) {
-          code = "derived";
-          continue;
-        }
-        if (!expressionFunctions.includes(fn)) {
-          const guess = didYouMean(fn, expressionFunctions);
-          this.report("SFW506", subSpan(span, Math.max(0, exprAt), m.end - m.start + 1), { message: `unknown function: ${fn}` }, { hint: guess ? `did you mean '|${guess}'?` : "functions are |bare, |node, |host, |resource" });
-          break;
-        }
-        if (!deps) {
-          this.report("SFW506", subSpan(span, Math.max(0, exprAt), m.end - m.start + 1), { message: `function not supported here: ${fn}` });
-          break;
-        }
-        code = "derived";
-      }
-    }
-  }
-
-  /**
-   * `$(…)` code, substituted as mod_firewall's `meta` does on the text it scans (SFW508 when the
-   * chain's generated Lua does not compile). After a piece of code whose effect on the following
-   * lines cannot be decided, nothing more is claimed in that chain.
-   */
-  code(site: MetaSite, text: string, span: Span, level?: string): void {
-    if (!text.includes("$(") || this.undecidedChains.has(this.chain)) return;
-    const r = substituteCode(site, text, level);
-    if (r.verdict.kind === "undecided") this.undecidedChains.add(this.chain);
-    if (!r.problem) return;
-    const s = r.problem.substitution;
-    this.report("SFW508", subSpan(span, s.at, s.length), { message: r.problem.message, chain: this.chain });
-  }
-
   /** Checks that need the whole file: names looked up by the generated code, jump targets. */
   afterParse(): void {
     const defined = (kind: Use["kind"], name: string): boolean => this.definitions.some((d) => d.type === kind && d.name === name);
@@ -897,26 +847,5 @@ class Reader extends ReadContext {
       const guess = didYouMean(j.name, [...this.chainOrder.keys()]);
       this.report("SFW522", j.span, { name: j.name }, { hint: guess ? `did you mean '${guess}'?` : `define it with '::${j.name}'` });
     }
-  }
-}
-
-/** Balanced `open…close` groups preceded by `$`, as Lua's `$%b<>` finds them. */
-function* balanced(text: string, open: string, close: string): Generator<{ start: number; end: number }> {
-  let i = 0;
-  while (i < text.length) {
-    if (text[i] === "$" && text[i + 1] === open) {
-      let depth = 0;
-      let j = i + 1;
-      for (; j < text.length; j++) {
-        if (text[j] === open) depth++;
-        else if (text[j] === close && --depth === 0) break;
-      }
-      if (j < text.length) {
-        yield { start: i + 1, end: j + 1 };
-        i = j + 1;
-        continue;
-      }
-    }
-    i++;
   }
 }
