@@ -10,6 +10,7 @@ import { pfwActions, pfwActionsByKey, type PfwActionInfo } from "../vocab/pfw-ac
 import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../vocab/pfw-conditions.js";
 import { defaultTarget, targetDescriptions, type Availability, type TargetVersion } from "../vocab/targets.js";
 import { formatsAsInteger, idsafe, isAlnum, isSpace, luaToNumber, stripSlashes, trimLua } from "./lua-text.js";
+import { readAction } from "./read-actions.js";
 import { readDefinition } from "./read-definitions.js";
 import { checkCode, checkExpressions } from "./read-expressions.js";
 import { logicalLines, positionIn, subSpan, type LogicalLine } from "./read-lines.js";
@@ -43,20 +44,8 @@ export { luaToNumber, stripSlashes } from "./lua-text.js";
 const textArguments = new Set(["INSPECT", "IN ROSTER GROUP", "FROM GROUP", "TO GROUP", "TO EXACTLY", "FROM EXACTLY", "REPLY", "LOG", "STRIP"]);
 
 const builtinChains = ["preroute", "deliver", "deliver_remote"];
-const errorConditions = [
-  "bad-request", "conflict", "feature-not-implemented", "forbidden", "gone", "internal-server-error", "item-not-found",
-  "jid-malformed", "not-acceptable", "not-allowed", "not-authorized", "payment-required", "policy-violation",
-  "recipient-unavailable", "redirect", "registration-required", "remote-server-not-found", "remote-server-timeout",
-  "resource-constraint", "service-unavailable", "subscription-required", "undefined-condition", "unexpected-request",
-];
-const errorTypes = ["auth", "cancel", "continue", "modify", "wait"];
 const stanzaKinds = ["message", "presence", "iq"];
 const stanzaTypes = ["normal", "chat", "groupchat", "headline", "error", "available", "unavailable", "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe", "get", "set", "result"];
-const ruleDeps = [
-  "st", "it", "it_count", "current_host", "jid_split", "jid_bare", "to", "from", "type", "name", "split_to", "split_from", "bare_to", "bare_from",
-  "group_contains", "is_admin", "core_post_stanza", "zone", "date_time", "time", "timestamp", "globalthrottle", "multithrottle", "full_sessions",
-  "rostermanager", "roster_entry", "list", "search", "pattern", "tokens", "scan_list",
-];
 const dayNames: Readonly<Record<string, number>> = { sun: 0, mon: 2, tue: 3, wed: 4, thu: 5, fri: 6, sat: 7 };
 
 /** Common mistakes for a condition name, with what to write instead. */
@@ -124,7 +113,7 @@ class Reader extends ReadContext {
       if (/^[A-Za-z0-9_ ]+[.=]/.test(line)) {
         if (state === undefined || !rule) rule = this.newRule(l);
         state = "actions";
-        const action = this.action(l);
+        const action = readAction(this, l);
         if (action) rule.actions.push(action);
         if (action?.argument) this.trailingSpaceWarning(l, action.name, action.argument);
         rule.end = positionIn(l, line.length);
@@ -219,145 +208,6 @@ class Reader extends ReadContext {
   }
 
   // ------------------------------------------------------------------------------ actions
-
-  action(l: LogicalLine): PfwAction | undefined {
-    const line = l.text;
-    const rawName = /^[A-Za-z0-9_ ]+/.exec(line)![0];
-    const key = rawName.toUpperCase().replace(/ /g, "_");
-    const nameSpan = this.span(l, 0, rawName.length);
-    const info = pfwActionsByKey.get(key);
-    const eq = line.indexOf("=");
-    const argument = eq >= 0 && eq < line.length - 1 ? line.slice(eq + 1) : undefined;
-    const argAt = eq + 1;
-    const argSpan = argument !== undefined ? this.span(l, argAt, line.length) : nameSpan;
-    const lineSpan = this.span(l, 0, line.length);
-    if (!info || info.availability[this.target].kind === "missing") {
-      if (info) {
-        this.report("SFW514", nameSpan, { what: `the action ${info.name}`, target: targetDescriptions[this.target] });
-        return undefined;
-      }
-      const display = key.replace(/_/g, " ");
-      const trimmed = key.replace(/_+$/, "");
-      const cond = pfwConditionsByKey.get(key) ?? pfwConditionsByKey.get(trimmed);
-      let hint: string | undefined;
-      if (key.endsWith("_") && pfwActionsByKey.has(trimmed)) hint = `no space is allowed before '${line[rawName.length]}': write '${trimmed.replace(/_/g, " ")}${line[rawName.length]}'`;
-      else if (cond) hint = `${cond.name} is a condition: write '${cond.name}${cond.argument === "none" ? "?" : ": …"}'`;
-      else {
-        const guess = didYouMean(display, this.actionNames);
-        if (guess) hint = `did you mean '${guess}'?`;
-      }
-      this.report("SFW502", nameSpan, { name: display }, { hint });
-      return undefined;
-    }
-    this.availability(`the action ${info.name}`, info.availability[this.target], nameSpan);
-    if (argument !== undefined) {
-      this.commentChars(l, argAt, "argument");
-      if (isSpace(argument[0]) && info.argument !== "none") this.report("SFW516", this.span(l, argAt, argAt + 1), {}, { hint: "nothing is skipped after '=': write the value right after it" });
-    }
-    this.checkAction(info, argument, { line: lineSpan, name: nameSpan, arg: argSpan });
-    return { name: info.name, argument, span: lineSpan };
-  }
-
-  checkAction(info: PfwActionInfo, arg: string | undefined, spans: { line: Span; name: Span; arg: Span }): void {
-    const name = info.name;
-    const err = (message: string, hint?: string, span = spans.arg): void => this.report("SFW506", span, { message }, { hint });
-    const warn = (message: string, hint?: string, span = spans.arg): void => this.report("SFW519", span, { message }, { hint });
-    const needs = (what: string): boolean => {
-      if (arg !== undefined) return true;
-      err(`${name} needs ${what} ('attempt to index a nil value')`, `write '${name}=${what}'`, spans.name);
-      return false;
-    };
-    switch (name) {
-      case "PASS":
-      case "DROP":
-      case "DEFAULT":
-      case "RETURN":
-      case "UNSUBSCRIBE SENDER":
-        if (arg !== undefined) warn(`${name} takes no argument: '=${arg}' is ignored`, `write '${name}.'`);
-        return;
-      case "BOUNCE": {
-        if (arg === undefined) return;
-        const condition = /^\S+/.exec(arg)?.[0];
-        if (condition === undefined) return warn("BOUNCE's argument starts with white space: mod_firewall does not read it and bounces with service-unavailable", "write the condition right after '=': 'BOUNCE=condition (text)'");
-        const colon = condition.indexOf(":");
-        const cond = colon >= 0 ? condition.slice(0, colon) : condition;
-        if (!errorConditions.includes(cond)) {
-          const guess = didYouMean(cond, errorConditions);
-          warn(`'${cond}' is not a stanza error condition: the bounce carries an invalid error`, guess ? `did you mean '${guess}'?` : undefined);
-        }
-        if (colon >= 0) {
-          const type = /^:(\S+)/.exec(condition.slice(colon))?.[1];
-          if (type !== undefined && !errorTypes.includes(type)) warn(`'${type}' is not a stanza error type`, `error types are ${errorTypes.join(", ")}`);
-        }
-        const rest = arg.slice(condition.length);
-        if (rest !== "" && !/ \([\s\S]+\)$/.test(rest)) warn(`the text after '${condition}' is ignored: the error text must be in parentheses`, `write 'BOUNCE=${condition} (${trimLua(rest)})'`);
-        return;
-      }
-      case "REDIRECT":
-      case "COPY":
-        if (arg === undefined) warn(`${name} without a JID sends the copy back to the sender's session`, `write '${name}=jid'`, spans.name);
-        return;
-      case "FORWARD":
-        if (arg === undefined) warn("FORWARD without a JID sends a message addressed to nobody", "write 'FORWARD=jid'", spans.name);
-        return;
-      case "REPLY":
-        if (arg === undefined) warn("REPLY without a text replies with an empty body", "write 'REPLY=text'", spans.name);
-        return;
-      case "EVENT":
-      case "JUMP EVENT":
-        if (arg === undefined) warn(`${name} without an event name fires no event`, `write '${name}=event-name'`, spans.name);
-        return;
-      case "STRIP":
-        needs("element namespace");
-        return;
-      case "INJECT":
-        if (needs("<xml/>") && !/<[^>]+>/.test(arg!)) warn("INJECT needs an XML element: nothing to inject here (it fails when the rule runs)");
-        return;
-      case "LOG": {
-        if (!needs("message")) return;
-        checkExpressions(this, arg!, spans.arg, true);
-        const { level, message, offset } = logArgument(arg!);
-        checkCode(this, "LOG", message, subSpan(spans.arg, offset, message.length), level);
-        return;
-      }
-      case "JUMP CHAIN":
-        if (arg === undefined) {
-          err("JUMP CHAIN needs a chain name ('attempt to concatenate a nil value')", "write 'JUMP CHAIN=user/name'", spans.name);
-          return;
-        }
-        this.jumps.push({ name: arg, span: spans.arg });
-        return;
-      case "MARK ORIGIN":
-      case "UNMARK ORIGIN":
-      case "MARK USER":
-      case "UNMARK USER":
-        if (arg === undefined) err(`${name} needs a mark name ('attempt to index a nil value')`, `write '${name}=name'`, spans.name);
-        else if (!idsafe(arg)) err(`invalid mark name '${arg}' ('attempt to concatenate a nil value')`, "mark names start with a letter and contain only letters, digits and _");
-        return;
-      case "ADD TO": {
-        if (!needs("list value")) return;
-        const m = /(\S+) ([\s\S]+)/.exec(arg!);
-        if (!m) return err("ADD TO needs a list name and a value ('attempt to concatenate a nil value')", "write 'ADD TO=listname value'");
-        this.use("LIST", m[1]!, subSpan(spans.arg, m.index, m[1]!.length));
-        checkExpressions(this, m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 1, m[2]!.length), true);
-        checkCode(this, "ADD TO", m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 1, m[2]!.length));
-        return;
-      }
-      case "RULEDEP": {
-        if (arg === undefined) return;
-        const dep = /^([^:]+):?([\s\S]*)$/.exec(arg);
-        if (!dep || !ruleDeps.includes(dep[1]!)) warn(`unknown dependency '${arg}': mod_firewall logs 'Dependency not found' and ignores it`);
-        else if (dep[2] !== "") {
-          const kinds: Record<string, Use["kind"]> = { list: "LIST", globalthrottle: "RATE", multithrottle: "RATE", search: "SEARCH", pattern: "PATTERN", zone: "ZONE" };
-          const kind = kinds[dep[1]!];
-          if (kind) this.use(kind, dep[2]!, spans.arg);
-        }
-        return;
-      }
-      default:
-        if (info.argument === "required" && arg === undefined) warn(`${name} expects an argument`, `write '${name}=…'`, spans.name);
-    }
-  }
 
   // ---------------------------------------------------------------------------- conditions
 
