@@ -11,6 +11,7 @@ import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../voc
 import { defaultTarget, targetDescriptions, type Availability, type TargetVersion } from "../vocab/targets.js";
 import { formatsAsInteger, idsafe, isAlnum, isSpace, luaToNumber, stripSlashes, trimLua } from "./lua-text.js";
 import { readAction } from "./read-actions.js";
+import { checkCount, checkDay, checkInspect, checkJid, checkTime } from "./read-structured-arguments.js";
 import { readDefinition } from "./read-definitions.js";
 import { checkCode, checkExpressions } from "./read-expressions.js";
 import { logicalLines, positionIn, subSpan, type LogicalLine } from "./read-lines.js";
@@ -46,7 +47,6 @@ const textArguments = new Set(["INSPECT", "IN ROSTER GROUP", "FROM GROUP", "TO G
 const builtinChains = ["preroute", "deliver", "deliver_remote"];
 const stanzaKinds = ["message", "presence", "iq"];
 const stanzaTypes = ["normal", "chat", "groupchat", "headline", "error", "available", "unavailable", "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe", "get", "set", "result"];
-const dayNames: Readonly<Record<string, number>> = { sun: 0, mon: 2, tue: 3, wed: 4, thu: 5, fri: 6, sat: 7 };
 
 /** Common mistakes for a condition name, with what to write instead. */
 const conditionHints: Readonly<Record<string, string>> = {
@@ -303,7 +303,7 @@ class Reader extends ReadContext {
       case "TO":
       case "FROM":
         if (arg === undefined) warn(`${name} without a JID only matches stanzas whose ${name === "TO" ? "recipient" : "sender"} address is missing or invalid`, `write '${name}: jid'`, spans.name);
-        else this.checkJid(arg, spans.arg);
+        else checkJid(this, arg, spans.arg);
         return;
       case "TO EXACTLY":
       case "FROM EXACTLY":
@@ -358,15 +358,15 @@ class Reader extends ReadContext {
       }
       case "INSPECT":
         if (missingArg("INSPECT needs a stanza path ('attempt to index a nil value')", "body#/=text")) return;
-        this.checkInspect(arg!, spans.arg);
+        checkInspect(this, arg!, spans.arg);
         return;
       case "DAY":
         if (missingArg("DAY needs days ('attempt to index a nil value')", "mon-fri")) return;
-        this.checkDay(arg!, spans.arg);
+        checkDay(this, arg!, spans.arg);
         return;
       case "TIME":
         if (missingArg("TIME needs time ranges ('attempt to index a nil value')", "09:00-17:00")) return;
-        this.checkTime(arg!, spans.arg);
+        checkTime(this, arg!, spans.arg);
         return;
       case "LIMIT": {
         if (missingArg("LIMIT needs a rate name ('attempt to index a nil value')", "ratename")) return;
@@ -420,126 +420,12 @@ class Reader extends ReadContext {
       }
       case "COUNT": {
         if (missingArg("COUNT needs 'PATTERN in SEARCH COMPARATOR' ('attempt to index a nil value')", "lines in body > 10")) return;
-        this.checkCount(arg!, spans.arg);
+        checkCount(this, arg!, spans.arg);
         return;
       }
       default:
         if (info.argument === "required" && arg === undefined) warn(`${name} expects an argument`, `write '${name}: …'`, spans.name);
     }
-  }
-
-  checkInspect(path: string, span: Span): void {
-    const eq = path.indexOf("=");
-    if (eq < 0) return;
-    let q = eq;
-    while (q > 0 && "~/$".includes(path[q - 1]!)) q--;
-    const query = path.slice(0, q);
-    let matchType = path.slice(q, eq);
-    const value = path.slice(eq + 1);
-    if (!(/#$/.test(query) || /@[^/]+/.test(query))) {
-      this.report("SFW506", subSpan(span, 0, q), { message: "stanza path does not return a string (append # for text content or @name for value of named attribute)" }, { hint: "e.g. 'INSPECT: body#/=text' or 'INSPECT: {jabber:client}body#=text'" });
-      return;
-    }
-    const dollar = matchType.includes("$");
-    matchType = matchType.replace(/\$/g, "");
-    if (!["~", "/", ""].includes(matchType)) {
-      this.report("SFW506", subSpan(span, q, eq - q + 1), { message: `unrecognised comparison '${matchType}='` }, { hint: "comparisons are '=' (equals), '/=' (contains), '~=' (Lua pattern), each optionally preceded by '$' for expressions" });
-      return;
-    }
-    const valueSpan = subSpan(span, eq + 1, value.length);
-    if (dollar) {
-      checkExpressions(this, `"${value}"`, valueSpan, true, 1);
-      checkCode(this, "INSPECT", value, valueSpan);
-    }
-    if (matchType === "~") {
-      const e = patternError(value);
-      if (e) this.report("SFW517", valueSpan, { message: `invalid Lua pattern (${e}): mod_firewall loads it, but every stanza that reaches this test raises an error` });
-    }
-  }
-
-  checkDay(days: string, span: Span): void {
-    const resolve = (day: string): boolean => dayNames[day.slice(0, 3).toLowerCase()] !== undefined;
-    let count = 0;
-    let offset = 0;
-    for (const range of days.split(",")) {
-      const at = offset;
-      offset += range.length + 1;
-      if (range === "") continue;
-      count++;
-      const r = /([A-Za-z]+)[ \t\n\v\f\r]*-[ \t\n\v\f\r]*([A-Za-z]+)/.exec(range);
-      const words = r ? [r[1]!, r[2]!] : /[A-Za-z]+/.exec(range) ? [/[A-Za-z]+/.exec(range)![0]] : [];
-      if (words.length === 0) {
-        this.report("SFW506", subSpan(span, at, range.length), { message: `unable to parse day/day range: ${range}` });
-        continue;
-      }
-      for (const w of words) {
-        if (!resolve(w)) {
-          const guess = didYouMean(w, ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
-          this.report("SFW506", subSpan(span, at + range.indexOf(w), w.length), { message: `unknown day name: ${w}` }, { hint: guess ? `did you mean '${guess}'?` : "days are mon, tue, wed, thu, fri, sat, sun" });
-        }
-      }
-    }
-    if (count === 0) this.report("SFW506", span, { message: "expected a list of days or day ranges" });
-    else this.report("SFW517", span, { message: "DAY compares these day numbers with the day of the MONTH (1–31), not the weekday: it does not do what it says" });
-  }
-
-  checkTime(ranges: string, span: Span): void {
-    let offset = 0;
-    let minutes = false;
-    for (const piece of ranges.split(",")) {
-      const at = offset;
-      offset += piece.length + 1;
-      if (piece === "") continue;
-      const range = piece
-        .toLowerCase()
-        .replace(/(\d+):?(\d*) *am/g, (_, h: string, m: string) => `${Number(h) % 12}:${m === "" ? "00" : String(Number(m))}`)
-        .replace(/(\d+):?(\d*) *pm/g, (_, h: string, m: string) => `${(Number(h) % 12) + 12}:${m === "" ? "00" : String(Number(m))}`);
-      const start = /(\d+):(\d+) *-/.exec(range);
-      const end = /- *(\d+):(\d+)/.exec(range);
-      if (!start || !end) {
-        this.report("SFW506", subSpan(span, at, piece.length), { message: `unable to parse time range '${piece}' ('bad argument #1 to 'tonumber'')` }, { hint: "write HH:MM-HH:MM (24-hour clock), e.g. 09:00-17:00, or 9am-5pm" });
-        continue;
-      }
-      if (Number(start[2]) !== 0 || Number(end[2]) !== 0) minutes = true;
-    }
-    if (minutes) this.report("SFW517", span, { message: "TIME with minutes other than :00 raises an error during that boundary's hour (mod_firewall refers to an undefined variable)" }, { hint: "use whole hours" });
-  }
-
-  checkCount(expr: string, span: Span): void {
-    const m = /(\S+) in (\S+) ([\s\S]+)$/.exec(expr);
-    if (!m) {
-      this.report("SFW506", span, { message: "error parsing COUNT expression, syntax: PATTERN in SEARCH COMPARATOR" });
-      return;
-    }
-    const comparatorAt = m.index + m[1]!.length + m[2]!.length + 5;
-    const comparator = m[3]!;
-    const numbers = [...comparator.matchAll(/\d+/g)];
-    const last = numbers[numbers.length - 1]?.[0];
-    const compSpan = subSpan(span, comparatorAt, comparator.length);
-    if (last === undefined) {
-      this.report("SFW506", compSpan, { message: "error parsing COUNT expression, expected value" });
-      return;
-    }
-    const op = comparator.replace(/\d+/g, "").replace(/[ \t\n\v\f\r]+/g, "");
-    if (!["<", ">", "=", "==", "<=", ">="].includes(op)) {
-      this.report("SFW506", compSpan, { message: `error parsing COUNT expression, unknown comparison operator: ${op}` }, { hint: "operators are <, >, <=, >=, ==" });
-      return;
-    }
-    if (BigInt(last) > 9223372036854775807n) {
-      this.report("SFW506", compSpan, { message: "COUNT value too large ('number has no integer representation')" });
-      return;
-    }
-    if (numbers.length > 1) this.report("SFW519", compSpan, { message: `COUNT uses only the last number (${last}) of '${comparator}'` });
-    if (op === "=") this.report("SFW508", compSpan, { message: "COUNT with '=' generates invalid Lua", chain: this.chain }, { hint: "write '=='" });
-    this.use("PATTERN", m[1]!, subSpan(span, m.index, m[1]!.length));
-    this.use("SEARCH", m[2]!, subSpan(span, m.index + m[1]!.length + 4, m[2]!.length));
-  }
-
-  /** A JID in TO/FROM: warn when it is not normalised (Prosody compares normalised JIDs). */
-  checkJid(jid: string, span: Span): void {
-    const bare = jid.split("/")[0]!;
-    const plain = bare.replace(/<[^>]*>/g, "");
-    if (/[A-Z]/.test(plain)) this.report("SFW519", span, { message: `'${jid}' has upper-case letters: Prosody normalises addresses to lower case, so this never matches` }, { hint: `write '${bare.toLowerCase()}${jid.slice(bare.length)}'` });
   }
 
   /** Checks that need the whole file: names looked up by the generated code, jump targets. */
