@@ -11,7 +11,7 @@ import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../voc
 import { defaultTarget, targetDescriptions, type Availability, type TargetVersion } from "../vocab/targets.js";
 import { formatsAsInteger, idsafe, isAlnum, isSpace, luaToNumber, stripSlashes, trimLua } from "./lua-text.js";
 import { readAction } from "./read-actions.js";
-import { checkCount, checkDay, checkInspect, checkJid, checkTime } from "./read-structured-arguments.js";
+import { checkCondition } from "./read-condition-arguments.js";
 import { readDefinition } from "./read-definitions.js";
 import { checkCode, checkExpressions } from "./read-expressions.js";
 import { logicalLines, positionIn, subSpan, type LogicalLine } from "./read-lines.js";
@@ -45,8 +45,6 @@ export { luaToNumber, stripSlashes } from "./lua-text.js";
 const textArguments = new Set(["INSPECT", "IN ROSTER GROUP", "FROM GROUP", "TO GROUP", "TO EXACTLY", "FROM EXACTLY", "REPLY", "LOG", "STRIP"]);
 
 const builtinChains = ["preroute", "deliver", "deliver_remote"];
-const stanzaKinds = ["message", "presence", "iq"];
-const stanzaTypes = ["normal", "chat", "groupchat", "headline", "error", "available", "unavailable", "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe", "get", "set", "result"];
 
 /** Common mistakes for a condition name, with what to write instead. */
 const conditionHints: Readonly<Record<string, string>> = {
@@ -252,7 +250,7 @@ class Reader extends ReadContext {
     } else if (colon < 0 && /\?./.test(line.slice(rawName.length))) {
       this.report("SFW519", this.span(l, rawName.length + 1, line.length), { message: "the text after '?' is ignored" });
     }
-    this.checkCondition(info, argument, { line: lineSpan, name: nameSpan, arg: argSpan });
+    checkCondition(this, info, argument, { line: lineSpan, name: nameSpan, arg: argSpan });
     return { name: info.name, negated, argument, span: lineSpan };
   }
 
@@ -272,160 +270,6 @@ class Reader extends ReadContext {
     if (/^NOT[ _]/.test(name)) return "only one NOT is removed from a condition";
     const guess = didYouMean(display, this.conditionNames) ?? didYouMean(display.replace(/[ _]+/g, " "), this.conditionNames);
     return guess ? `did you mean '${guess}'?` : undefined;
-  }
-
-  checkCondition(info: PfwConditionInfo, arg: string | undefined, spans: { line: Span; name: Span; arg: Span }): void {
-    const name = info.name;
-    const err = (message: string, hint?: string, span = spans.arg): void => this.report("SFW506", span, { message }, { hint });
-    const warn = (message: string, hint?: string, span = spans.arg): void => this.report("SFW519", span, { message }, { hint });
-    const missingArg = (message: string, example: string): boolean => {
-      if (arg !== undefined) return false;
-      err(message, `write '${name}: ${example}'`, spans.name);
-      return true;
-    };
-    switch (name) {
-      case "KIND":
-      case "TYPE": {
-        if (missingArg(name === "KIND" ? "expected stanza kind to match against" : "expected 'type' value to match against", name === "KIND" ? "message" : "chat")) return;
-        const values = [...arg!.matchAll(/[^ \t\n\v\f\r,|]+/g)].map((m) => m[0]);
-        if (values.length === 0) {
-          this.report("SFW508", spans.arg, { message: `${name} without any value generates invalid Lua`, chain: this.chain });
-          return;
-        }
-        const valid = name === "KIND" ? stanzaKinds : stanzaTypes;
-        for (const v of values) {
-          if (valid.includes(v)) continue;
-          const guess = didYouMean(v, valid);
-          warn(`'${v}' is not a stanza ${name === "KIND" ? "kind" : "type"}: it never matches`, guess ? `did you mean '${guess}'?` : `${name === "KIND" ? "kinds" : "types"} are ${valid.join(", ")}`);
-        }
-        return;
-      }
-      case "TO":
-      case "FROM":
-        if (arg === undefined) warn(`${name} without a JID only matches stanzas whose ${name === "TO" ? "recipient" : "sender"} address is missing or invalid`, `write '${name}: jid'`, spans.name);
-        else checkJid(this, arg, spans.arg);
-        return;
-      case "TO EXACTLY":
-      case "FROM EXACTLY":
-        if (arg === undefined) warn(`${name} without a JID compares the address with nil`, `write '${name}: jid'`, spans.name);
-        else {
-          checkExpressions(this, arg, spans.arg, true);
-          checkCode(this, name, arg, spans.arg);
-        }
-        return;
-      case "TO SELF":
-      case "TO FULL JID":
-      case "SUBSCRIBED":
-      case "PENDING SUBSCRIPTION FROM SENDER":
-      case "SENT DIRECTED PRESENCE TO SENDER":
-      case "FROM ADMIN":
-      case "TO ADMIN":
-      case "FROM FULL JID":
-        if (arg !== undefined) warn(`${name} takes no argument: '${arg}' is ignored`, `write '${name}?'`);
-        return;
-      case "ENTERING":
-      case "LEAVING":
-        if (missingArg(`${name} needs a zone name ('attempt to concatenate a nil value')`, "zonename")) return;
-        if (arg === "$local") return;
-        this.use("ZONE", arg!, spans.arg);
-        return;
-      case "IN ROSTER":
-        if (arg !== undefined && !["yes", "true", "no", "false"].includes(arg.toLowerCase())) warn(`IN ROSTER reads '${arg}' as 'no' (only yes/true mean yes): this tests NOT in roster`, "write 'IN ROSTER?' or 'NOT IN ROSTER?'");
-        return;
-      case "IN ROSTER GROUP":
-      case "FROM GROUP":
-      case "TO GROUP":
-      case "PAYLOAD":
-      case "MAY":
-      case "TO ROLE":
-      case "FROM ROLE":
-        if (arg === undefined) warn(`${name} without an argument compares with nil and never matches as meant`, `write '${name}: …'`, spans.name);
-        return;
-      case "FROM ADMIN OF":
-      case "TO ADMIN OF":
-        if (arg === undefined) warn(`${name} without a host checks against nil`, `write '${name}: host'`, spans.name);
-        else if (arg !== "*") {
-          checkExpressions(this, arg, spans.arg, false);
-          checkCode(this, name, arg, spans.arg);
-        }
-        return;
-      case "CROSSING GROUPS": {
-        if (missingArg("CROSSING GROUPS needs group names ('attempt to index a nil value')", "group1, group2")) return;
-        const groups = [...arg!.matchAll(/[^, ][^,]+/g)];
-        if (groups.length === 0) this.report("SFW508", spans.arg, { message: "CROSSING GROUPS reads no group name here (each needs at least two characters) and generates invalid Lua", chain: this.chain });
-        else if (groups.length > 1) warn("with several groups, mod_firewall negates only the first: the rule matches when the stanza does not cross into the first group OR crosses into another one", "write one rule per group");
-        return;
-      }
-      case "INSPECT":
-        if (missingArg("INSPECT needs a stanza path ('attempt to index a nil value')", "body#/=text")) return;
-        checkInspect(this, arg!, spans.arg);
-        return;
-      case "DAY":
-        if (missingArg("DAY needs days ('attempt to index a nil value')", "mon-fri")) return;
-        checkDay(this, arg!, spans.arg);
-        return;
-      case "TIME":
-        if (missingArg("TIME needs time ranges ('attempt to index a nil value')", "09:00-17:00")) return;
-        checkTime(this, arg!, spans.arg);
-        return;
-      case "LIMIT": {
-        if (missingArg("LIMIT needs a rate name ('attempt to index a nil value')", "ratename")) return;
-        const on = /^([A-Za-z0-9]+) on ([\s\S]+)$/.exec(arg!);
-        const rate = on?.[1] ?? /^[A-Za-z0-9]+$/.exec(arg!)?.[0];
-        if (rate === undefined) {
-          err("unable to parse LIMIT specification", /_/.test(arg!) ? "LIMIT only accepts rate names made of letters and digits (no '_')" : "write 'LIMIT: ratename' or 'LIMIT: ratename on $<expression>'");
-          return;
-        }
-        this.use("RATE", rate, subSpan(spans.arg, 0, rate.length));
-        if (on) {
-          checkExpressions(this, on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length), true);
-          checkCode(this, "LIMIT", on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length));
-        }
-        return;
-      }
-      case "ORIGIN MARKED":
-      case "USER MARKED": {
-        if (missingArg(`${name} needs a mark name ('attempt to index a nil value')`, "markname (60s)")) return;
-        const timed = /^[ \t\n\v\f\r]*([A-Za-z0-9_]+)[ \t\n\v\f\r]+\(([^)]+)s\)[ \t\n\v\f\r]*$/.exec(arg!);
-        const plain = timed ? undefined : /^[ \t\n\v\f\r]*([A-Za-z0-9_]+)[ \t\n\v\f\r]*$/.exec(arg!);
-        const mark = timed?.[1] ?? plain?.[1];
-        if (mark === undefined) {
-          err("error parsing mark name", `write '${name}: markname' or '${name}: markname (60s)'`);
-          return;
-        }
-        if (timed) {
-          if (!formatsAsInteger(timed[2]!)) err(`the time '${timed[2]}s' is not a whole number of seconds ('bad argument #2 to 'format'')`);
-          else if (!idsafe(mark)) warn(`'${mark}' is not a valid mark name: this tests a mark called 'nil'`, "mark names start with a letter");
-        } else if (!idsafe(mark)) err(`invalid mark name '${mark}' ('attempt to concatenate a nil value')`, "mark names start with a letter and contain only letters, digits and _");
-        return;
-      }
-      case "CHECK LIST": {
-        if (missingArg("CHECK LIST needs 'LIST contains EXPRESSION' ('attempt to index a nil value')", "listname contains $<@from|bare>")) return;
-        const m = /(\S+) contains ([\s\S]+)$/.exec(arg!);
-        if (!m) return err("error parsing list check, syntax: LISTNAME contains EXPRESSION");
-        this.use("LIST", m[1]!, subSpan(spans.arg, m.index, m[1]!.length));
-        checkExpressions(this, m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 10, m[2]!.length), true);
-        checkCode(this, "CHECK LIST", m[2]!, subSpan(spans.arg, m.index + m[1]!.length + 10, m[2]!.length));
-        return;
-      }
-      case "SCAN": {
-        if (missingArg("SCAN needs 'SEARCH for PATTERN in LIST' ('attempt to index a nil value')", "body for word in badwords")) return;
-        const m = /(\S+) for (\S+) in (\S+)$/.exec(arg!);
-        if (!m) return err("error parsing SCAN expression, syntax: SEARCH for PATTERN in LIST");
-        const s = m.index;
-        this.use("SEARCH", m[1]!, subSpan(spans.arg, s, m[1]!.length));
-        this.use("PATTERN", m[2]!, subSpan(spans.arg, s + m[1]!.length + 5, m[2]!.length));
-        this.use("LIST", m[3]!, subSpan(spans.arg, s + m[1]!.length + m[2]!.length + 9, m[3]!.length));
-        return;
-      }
-      case "COUNT": {
-        if (missingArg("COUNT needs 'PATTERN in SEARCH COMPARATOR' ('attempt to index a nil value')", "lines in body > 10")) return;
-        checkCount(this, arg!, spans.arg);
-        return;
-      }
-      default:
-        if (info.argument === "required" && arg === undefined) warn(`${name} expects an argument`, `write '${name}: …'`, spans.name);
-    }
   }
 
   /** Checks that need the whole file: names looked up by the generated code, jump targets. */
