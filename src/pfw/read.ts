@@ -11,7 +11,7 @@ import { pfwConditions, pfwConditionsByKey, type PfwConditionInfo } from "../voc
 import { defaultTarget, targetDescriptions, type Availability, type TargetVersion } from "../vocab/targets.js";
 import { formatsAsInteger, idsafe, isAlnum, isSpace, luaToNumber, stripSlashes, trimLua } from "./lua-text.js";
 import { readAction } from "./read-actions.js";
-import { checkCondition } from "./read-condition-arguments.js";
+import { readCondition } from "./read-conditions.js";
 import { readDefinition } from "./read-definitions.js";
 import { checkCode, checkExpressions } from "./read-expressions.js";
 import { logicalLines, positionIn, subSpan, type LogicalLine } from "./read-lines.js";
@@ -46,23 +46,7 @@ const textArguments = new Set(["INSPECT", "IN ROSTER GROUP", "FROM GROUP", "TO G
 
 const builtinChains = ["preroute", "deliver", "deliver_remote"];
 
-/** Common mistakes for a condition name, with what to write instead. */
-const conditionHints: Readonly<Record<string, string>> = {
-  BODY: "to test the body, write 'INSPECT: body#/=text' (contains), 'INSPECT: body#=text' (equals) or 'INSPECT: body#~=lua pattern'",
-  BODY_CONTAINS: "write 'INSPECT: body#/=text'",
-  BODY_MATCHES: "write 'INSPECT: body#~=lua pattern'",
-  CONTAINS: "write 'INSPECT: path#/=text'",
-  MATCHES: "write 'INSPECT: path#~=lua pattern'",
-  FROM_JID: "write 'FROM: jid' (or 'FROM EXACTLY: jid')",
-  TO_JID: "write 'TO: jid' (or 'TO EXACTLY: jid')",
-  STANZA: "write 'KIND: message|presence|iq'",
-  NAME: "write 'KIND: message|presence|iq'",
-};
 
-/** A name as printed in a message: an invisible byte order mark shown as such. */
-function visible(name: string): string {
-  return name.replace(/\uFEFF/g, "<U+FEFF>");
-}
 
 // ---------------------------------------------------------------------------------------------
 // The reader
@@ -134,7 +118,7 @@ class Reader extends ReadContext {
         state = "rules";
         rule = this.newRule(l);
       }
-      const condition = this.condition(l);
+      const condition = readCondition(this, l);
       if (condition) rule.conditions.push(condition);
       if (condition?.argument) this.trailingSpaceWarning(l, condition.name, condition.argument);
       rule.end = positionIn(l, line.length);
@@ -208,69 +192,6 @@ class Reader extends ReadContext {
   // ------------------------------------------------------------------------------ actions
 
   // ---------------------------------------------------------------------------- conditions
-
-  condition(l: LogicalLine): PfwCondition | undefined {
-    const line = l.text;
-    const rawName = /^[^:=.?]*/.exec(line)![0];
-    let name = rawName;
-    let negated = false;
-    for (let i = 0; i + 3 <= rawName.length; i++) {
-      if (rawName.startsWith("NOT", i) && !isAlnum(rawName[i - 1]) && !isAlnum(rawName[i + 3])) {
-        // mod_firewall cuts out "NOT" and the character after it, then trims.
-        name = trimLua(rawName.slice(0, i) + rawName.slice(i + 4));
-        negated = true;
-        break;
-      }
-    }
-    const key = name.replace(/ /g, "_");
-    const nameSpan = rawName.length > 0 ? this.span(l, 0, rawName.length) : this.span(l, 0, line.length);
-    const lineSpan = this.span(l, 0, line.length);
-    // The argument: after the first ':' (one white-space character skipped), at least one character.
-    let argument: string | undefined;
-    let argAt = line.length;
-    const colon = line.indexOf(":");
-    if (colon >= 0 && colon < line.length - 1) {
-      argAt = isSpace(line[colon + 1]) && colon + 2 < line.length ? colon + 2 : colon + 1;
-      argument = line.slice(argAt);
-    }
-    const info = pfwConditionsByKey.get(key);
-    if (!info || info.availability[this.target].kind === "missing") {
-      if (info) {
-        this.report("SFW514", nameSpan, { what: `the condition ${info.name}`, target: targetDescriptions[this.target] });
-        return undefined;
-      }
-      this.report("SFW501", nameSpan, { name: visible(key.replace(/_/g, " ")) }, { hint: this.conditionHint(name, key, line) });
-      return undefined;
-    }
-    this.availability(`the condition ${info.name}`, info.availability[this.target], nameSpan);
-    const argSpan = argument !== undefined ? this.span(l, argAt, line.length) : nameSpan;
-    if (argument !== undefined) {
-      if (isSpace(argument[0])) this.report("SFW516", this.span(l, colon + 1, argAt + 1), {}, { hint: "mod_firewall skips exactly one white-space character after ':'" });
-      this.commentChars(l, argAt, "argument");
-    } else if (colon < 0 && /\?./.test(line.slice(rawName.length))) {
-      this.report("SFW519", this.span(l, rawName.length + 1, line.length), { message: "the text after '?' is ignored" });
-    }
-    checkCondition(this, info, argument, { line: lineSpan, name: nameSpan, arg: argSpan });
-    return { name: info.name, negated, argument, span: lineSpan };
-  }
-
-  conditionHint(name: string, key: string, line: string): string | undefined {
-    const display = key.replace(/_/g, " ");
-    if (line.startsWith("\uFEFF")) return "the file starts with a byte order mark (U+FEFF), which mod_firewall reads as part of the first line: save the file as UTF-8 without a BOM";
-    if (line.startsWith("::") || line.startsWith("%")) return `a ${line.startsWith("::") ? "chain header" : "definition"} is only read between rules: put a blank line before it`;
-    if (name === "") return "a condition line starts with its name, e.g. 'KIND: message'";
-    if (line.startsWith("@@")) return "'@@ key = value' metadata lines need Prosody 13's mod_firewall (target \"13\")";
-    if (/[ \t]$/.test(name) && pfwConditionsByKey.has(trimLua(name).replace(/ /g, "_"))) return `no space is allowed before '${line[/^[^:=.?]*/.exec(line)![0].length] ?? ":"}': write '${trimLua(name)}${line[/^[^:=.?]*/.exec(line)![0].length] ?? ":"} …'`;
-    const upperKey = key.toUpperCase();
-    const upper = pfwConditionsByKey.get(upperKey);
-    if (upper && upperKey !== key) return `condition names are case-sensitive: write '${upper.name}'`;
-    const action = pfwActionsByKey.get(upperKey) ?? pfwActionsByKey.get(upperKey.replace(/_+$/, ""));
-    if (action) return `${action.name} is an action: write '${action.name}${action.argument === "none" ? "." : action.argument === "optional" ? "." : "=…"}'${action.argument !== "none" ? ` (arguments follow '=')` : ""}`;
-    if (conditionHints[upperKey]) return conditionHints[upperKey];
-    if (/^NOT[ _]/.test(name)) return "only one NOT is removed from a condition";
-    const guess = didYouMean(display, this.conditionNames) ?? didYouMean(display.replace(/[ _]+/g, " "), this.conditionNames);
-    return guess ? `did you mean '${guess}'?` : undefined;
-  }
 
   /** Checks that need the whole file: names looked up by the generated code, jump targets. */
   afterParse(): void {
