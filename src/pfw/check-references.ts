@@ -1,4 +1,5 @@
 import { didYouMean } from "../diag/did-you-mean.js";
+import { wordList } from "../diag/word-list.js";
 import { idsafe } from "./lua-text.js";
 import type { ReadContext, Use } from "./read-context.js";
 
@@ -7,7 +8,7 @@ import type { ReadContext, Use } from "./read-context.js";
  * code looks up (lists, rates, searches, patterns, zones) and the chains JUMP CHAIN jumps to.
  */
 
-/** SFW507 (or SFW519 for a zone) for a name looked up but not defined or invalid, SFW522 for a jump to no chain. */
+/** SFW507 (or SFW519 for a zone) for a name looked up but not defined or invalid, SFW522 for a jump to no chain, SFW523 for a rate tested in several chains. */
 export function checkReferences(cx: ReadContext): void {
   const defined = (kind: Use["kind"], name: string): boolean => cx.definitions.some((d) => d.type === kind && d.name === name);
   const what: Record<Use["kind"], string> = { LIST: "list", RATE: "rate limit", SEARCH: "search path", PATTERN: "pattern", ZONE: "zone" };
@@ -21,6 +22,19 @@ export function checkReferences(cx: ReadContext): void {
       if (u.kind === "ZONE") cx.report("SFW519", u.span, { message: `zone '${u.name}' is not defined in this file: it is empty unless another script defines it, and never matches` }, { hint });
       else cx.report("SFW507", u.span, { message: `${u.kind === "SEARCH" || u.kind === "PATTERN" ? "undefined" : "unknown"} ${what[u.kind]}: ${u.name}` }, { hint });
     }
+  }
+  // One rate in several chains: each chain's handler makes buckets of its own.
+  const chainsOf = new Map<string, Map<string, ReadContext["rateTests"][number]>>();
+  for (const t of cx.rateTests) {
+    if (!defined("RATE", t.rate)) continue;
+    let chains = chainsOf.get(t.rate);
+    if (!chains) chainsOf.set(t.rate, (chains = new Map()));
+    if (!chains.has(t.chain)) chains.set(t.chain, t);
+  }
+  for (const [rate, chains] of chainsOf) {
+    if (chains.size < 2) continue;
+    const tests = [...chains.values()];
+    cx.report("SFW523", tests[1]!.span, { rate, chains: wordList(tests.map((t) => `'${t.chain}'`), "and") }, { hint: "to share one allowance, test the rate in one chain (user/…) that the others jump to; to keep them apart, define a rate per chain" });
   }
   for (const j of cx.jumps) {
     if (cx.chainOrder.has(j.name)) continue;

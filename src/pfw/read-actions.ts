@@ -163,7 +163,7 @@ function checkAction(cx: ReadContext, info: PfwActionInfo, arg: string | undefin
       else if (dep[2] !== "") {
         const kinds: Record<string, Use["kind"]> = { list: "LIST", globalthrottle: "RATE", multithrottle: "RATE", search: "SEARCH", pattern: "PATTERN", zone: "ZONE" };
         const kind = kinds[dep[1]!];
-        if (kind) cx.use(kind, dep[2]!, spans.arg);
+        if (kind) cx.use(kind, dep[2]!, subSpan(spans.arg, dep[1]!.length + 1, dep[2]!.length));
       }
       return;
     }

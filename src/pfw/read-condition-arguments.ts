@@ -121,6 +121,7 @@ export function checkCondition(cx: ReadContext, info: PfwConditionInfo, arg: str
         return;
       }
       cx.use("RATE", rate, subSpan(spans.arg, 0, rate.length));
+      cx.rateTests.push({ rate, chain: cx.chain, span: subSpan(spans.arg, 0, rate.length) });
       if (on) {
         checkExpressions(cx, on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length), true);
         checkCode(cx, "LIMIT", on[2]!, subSpan(spans.arg, rate.length + 4, on[2]!.length));

@@ -89,7 +89,7 @@ function conditionHint(cx: ReadContext, name: string, key: string, line: string)
   const upper = pfwConditionsByKey.get(upperKey);
   if (upper && upperKey !== key) return `condition names are case-sensitive: write '${upper.name}'`;
   const action = pfwActionsByKey.get(upperKey) ?? pfwActionsByKey.get(upperKey.replace(/_+$/, ""));
-  if (action) return `${action.name} is an action: write '${action.name}${action.argument === "none" ? "." : action.argument === "optional" ? "." : "=…"}'${action.argument !== "none" ? ` (arguments follow '=')` : ""}`;
+  if (action) return `${action.name} is an action: write '${action.name}${action.argument === "none" || action.argument === "optional" ? "." : "=…"}'${action.argument !== "none" ? ` (arguments follow '=')` : ""}`;
   if (conditionHints[upperKey]) return conditionHints[upperKey];
   if (/^NOT[ _]/.test(name)) return "only one NOT is removed from a condition";
   const guess = didYouMean(display, cx.conditionNames) ?? didYouMean(display.replace(/[ _]+/g, " "), cx.conditionNames);

@@ -21,6 +21,8 @@ export class ReadContext {
   readonly chainOrder = new Map<string, RuleDraft[]>([["deliver", []]]);
   readonly uses: Use[] = [];
   readonly jumps: { name: string; span: Span }[] = [];
+  /** Each LIMIT's rate and the chain it is in: a chain's handler has buckets of its own. */
+  readonly rateTests: { rate: string; chain: string; span: Span }[] = [];
   /** Chains with `$(…)` code whose effect on the generated Lua after it is not decided. */
   readonly undecidedChains = new Set<string>();
   /** Condition and action names of the target, for "did you mean". */
@@ -65,7 +67,7 @@ export class ReadContext {
 
   /** A name the generated code looks up, checked once the whole file is read. */
   use(kind: Use["kind"], name: string, span: Span): void {
-    this.uses.push({ kind, name, span, chain: this.chain });
+    this.uses.push({ kind, name, span });
   }
 }
 
@@ -86,7 +88,6 @@ export interface Use {
   readonly kind: "LIST" | "RATE" | "SEARCH" | "PATTERN" | "ZONE";
   readonly name: string;
   readonly span: Span;
-  readonly chain: string;
 }
 
 function availableIn<T extends { availability: Readonly<Record<TargetVersion, Availability>> }>(list: readonly T[], target: TargetVersion): T[] {

@@ -51,7 +51,7 @@ export function logicalLines(cx: ReadContext, text: string): LogicalLine[] {
     const end: Position = { offset: start.offset + trimmed.length, line: lineNo, column: start.column + trimmed.length };
     offset += raw.length + 1;
     if (hold && !trimmed.endsWith("\\")) {
-      const joined: LogicalLine = { text: hold.text + trimmed, line: lineNo, pieces: [...hold.pieces, { at: hold.text.length, start }] };
+      const joined: LogicalLine = { text: hold.text + trimmed, line: lineNo, pieces: [...hold.pieces, { at: hold.text.length, start }], ...(/[ \t\v\f]\r?$/.test(raw) ? { trailingSpace: true } : {}) };
       joinWarning(cx, hold, joined, end);
       hold = undefined;
       out.push(joined);

@@ -55,15 +55,24 @@ export function checkDay(cx: ReadContext, days: string, span: Span): void {
     if (range === "") continue;
     count++;
     const r = /([A-Za-z]+)[ \t\n\v\f\r]*-[ \t\n\v\f\r]*([A-Za-z]+)/.exec(range);
-    const words = r ? [r[1]!, r[2]!] : /[A-Za-z]+/.exec(range) ? [/[A-Za-z]+/.exec(range)![0]] : [];
+    const single = r ? undefined : /[A-Za-z]+/.exec(range);
+    // Each word with where it stands in the range (the second of `sun-su` is not at indexOf('su')).
+    const words: { w: string; at: number }[] = r
+      ? [
+          { w: r[1]!, at: r.index },
+          { w: r[2]!, at: r.index + r[0].length - r[2]!.length },
+        ]
+      : single
+        ? [{ w: single[0], at: single.index }]
+        : [];
     if (words.length === 0) {
       cx.report("SFW506", subSpan(span, at, range.length), { message: `unable to parse day/day range: ${range}` });
       continue;
     }
-    for (const w of words) {
+    for (const { w, at: inRange } of words) {
       if (!resolve(w)) {
         const guess = didYouMean(w, ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
-        cx.report("SFW506", subSpan(span, at + range.indexOf(w), w.length), { message: `unknown day name: ${w}` }, { hint: guess ? `did you mean '${guess}'?` : "days are mon, tue, wed, thu, fri, sat, sun" });
+        cx.report("SFW506", subSpan(span, at + inRange, w.length), { message: `unknown day name: ${w}` }, { hint: guess ? `did you mean '${guess}'?` : "days are mon, tue, wed, thu, fri, sat, sun" });
       }
     }
   }

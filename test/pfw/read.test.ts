@@ -148,8 +148,13 @@ const diagnosticCases: [string, string, string[], TargetVersion?][] = [
   ["INSPECT with expressions", "INSPECT: body#$=$<@from|nodes>\nDROP.\n", ["SFW506@1:17"]],
   ["DAY with an unknown day", "DAY: funday\nDROP.\n", ["SFW506@1:6", "SFW517@1:6"]],
   ["DAY that parses", "DAY: mon-fri\nDROP.\n", ["SFW517@1:6"]],
+  ["DAY with an unknown day at the end of a range that starts with its letters", "DAY: sun-su\nDROP.\n", ["SFW506@1:10", "SFW517@1:6"]],
+  ["RULEDEP on an undefined list: at the list's name", "RULEDEP=list:foo\nDROP.\n", ["SFW507@1:14"]],
+  ["a rate tested in two chains: separate buckets", "%RATE r: 2 (burst 5)\n\n::deliver\nLIMIT: r\nDROP.\n\n::preroute\nKIND: iq\nLIMIT: r on $<@from|host>\nDROP.\n", ["SFW523@9:8"]],
+  ["a rate tested twice in one chain: shared", "%RATE r: 2 (burst 5)\n\nLIMIT: r\nDROP.\n\nKIND: iq\nLIMIT: r\nBOUNCE.\n", []],
   // trailing spaces, which mod_firewall trims: warned where the argument's text matters
   ["spaces after an INSPECT value", "INSPECT: body#/=buy \nDROP.\n", ["SFW519@1:20"]],
+  ["spaces after an INSPECT value continued from the line before", "INSPECT: body#/=bu\\\ny   \nDROP.\n", ["SFW511@1:1", "SFW519@2:2"]],
   ["spaces after a group name", "IN ROSTER GROUP: Best Friends\t\nDROP.\n", ["SFW519@1:30"]],
   ["spaces after a word whose text does not matter", "KIND: message \nDROP. \n", []],
   ["CRLF line ends are not trailing spaces", "INSPECT: body#/=buy\r\nDROP.\r\n", []],
