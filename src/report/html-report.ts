@@ -4,7 +4,6 @@ import { escapeXml } from "../sim/xml.js";
 import { stanzaAsSeen, type ReplayItem } from "../sim/replay.js";
 import { ruleLabel } from "../sim/rule-names.js";
 import { bareJid, splitJid } from "../sim/xml.js";
-import type { TrafficStanza } from "../sim/traffic.js";
 import { TopCounts } from "./top-counts.js";
 
 /**
