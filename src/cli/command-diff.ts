@@ -76,7 +76,11 @@ export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, optio
   for await (const batch of trafficBatches(io, options.traffic, options.inputFormat, progress)) {
     for (const item of batch) differ.step(item, problems);
     // Skipped records are reported where they are, on stderr: standard output stays the diff (or its JSON).
-    if (problems.length > 0) io.stderr(problems.map((p) => `${textLine(p)}\n`).join(""));
+    if (problems.length > 0) {
+      const text = problems.map((p) => `${textLine(p)}\n`).join("");
+      if (progress) progress.interrupt(() => io.stderr(text));
+      else io.stderr(text);
+    }
     problems.length = 0;
     progress?.stanzas(batch.length);
     heap.check();

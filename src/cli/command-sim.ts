@@ -112,7 +112,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
   const report = options.report ? new HtmlReport(`stanzafw dry run: ${rules.join(", ")} on ${options.traffic.join(", ") || "standard input"}`, [...new Set(allRules.map((r) => r.report))], loaded.sources) : undefined;
   const progress = progressFor(io, options.traffic);
   const logCheck = new LogCheck();
-  const out = new BufferedOutput(io);
+  const out = new BufferedOutput(io, progress && io.stdoutIsTty ? (write) => progress.interrupt(write) : undefined);
   const forced = options.chain;
   const print = options.print ?? "all";
   const replayer = new Replayer(sim);
@@ -189,7 +189,11 @@ class BufferedOutput {
   private used = 0;
   private static readonly capacity = 1 << 16;
 
-  constructor(private readonly io: CliIo) {}
+  constructor(
+    private readonly io: CliIo,
+    /** Runs each write to stdout (to keep it off the progress line when both are one terminal). */
+    private readonly around?: (write: () => void) => void,
+  ) {}
 
   write(text: string): void {
     if (!this.io.stdoutBytes) {
@@ -202,7 +206,9 @@ class BufferedOutput {
     if (this.used + 3 * text.length > BufferedOutput.capacity) {
       this.flush();
       if (3 * text.length > BufferedOutput.capacity) {
-        this.io.stdoutBytes(Buffer.from(text, "utf8"));
+        const write = () => this.io.stdoutBytes!(Buffer.from(text, "utf8"));
+        if (this.around) this.around(write);
+        else write();
         return;
       }
     }
@@ -212,6 +218,11 @@ class BufferedOutput {
   }
 
   flush(): void {
+    if (this.around && (this.used > 0 || this.parts.length > 0)) this.around(() => this.emit());
+    else this.emit();
+  }
+
+  private emit(): void {
     if (this.bytes) {
       if (this.used > 0) this.io.stdoutBytes!(this.bytes.subarray(0, this.used));
       this.bytes = undefined;

@@ -11,6 +11,8 @@ export interface CliIo {
   readonly outputDrained?: () => Promise<void>;
   /** Whether stderr is a terminal (colour, progress). */
   readonly stderrIsTty?: boolean;
+  /** Whether stdout is a terminal: then what is printed shares it with the progress line. */
+  readonly stdoutIsTty?: boolean;
 }
 
 /** Exit statuses: 0 success (warnings allowed), 1 errors found (or tests failed), 2 usage or I/O problems. */

@@ -15,6 +15,7 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   cwd: process.cwd(),
   stderrIsTty: process.stderr.isTTY === true,
+  stdoutIsTty: process.stdout.isTTY === true,
   stdin: process.stdin.isTTY ? terminalStdin(() => process.stdin, (s) => process.stderr.write(s)) : () => process.stdin,
 });
 process.exitCode = code;

@@ -30,10 +30,27 @@ export class Progress {
     const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : 0;
     const width = 24;
     const bar = "#".repeat(Math.round(fraction * width)).padEnd(width, ".");
-    this.io.stderr(`\r${this.label}[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${this.count} stanzas  ${Math.round(rate)}/s  ETA ${Math.ceil(eta)}s `);
+    this.line = `\r${this.label}[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${this.count} stanzas  ${Math.round(rate)}/s  ETA ${Math.ceil(eta)}s `;
+    this.io.stderr(this.line);
+  }
+
+  /** The line last drawn, to draw again after other output. */
+  private line = "";
+
+  /**
+   * Something else is written to the terminal (a skipped record, a stanza's line on a stdout that
+   * is the same terminal): the progress line is cleared first and drawn again below it, so the
+   * two never share a line.
+   */
+  interrupt(write: () => void): void {
+    if (this.line === "") return write();
+    this.io.stderr("\r\u001b[K");
+    write();
+    this.io.stderr(this.line);
   }
 
   done(): void {
-    if (this.last > 0) this.io.stderr("\r\u001b[K");
+    if (this.line !== "") this.io.stderr("\r\u001b[K");
+    this.line = "";
   }
 }

@@ -1,6 +1,7 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runCli } from "../../src/cli/index.js";
 import { runIn, workdir } from "../helpers/cli.js";
 
 const rules = 'target prosody "0.12"\nchain deliver {\n  rule spam {\n    when body contains "casino"\n    then drop\n  }\n}\n';
@@ -53,4 +54,27 @@ test("the first pass that infers the world draws its own progress line, in-threa
   const given = await runIn(dir, ["sim", "r.sfw", "--traffic", "c.jsonl", "--world", "all.json", "--print", "none"], undefined, true);
   t.notRegex(given.stderr, /first pass/);
   t.regex(given.stderr, progressLine);
+});
+
+test("a skipped record or a printed line never shares the terminal's line with the progress line: it is cleared first and drawn again after", async (t) => {
+  // A malformed record early on, so it is reported while the progress line is up.
+  const lines = capture.split("\n");
+  lines.splice(1500, 0, JSON.stringify({ xml: "<message to='alice@example.org'><body>cut" }));
+  const dir = workdir({ "r.sfw": rules, "o.sfw": other, "c.jsonl": lines.join("\n"), "w.json": '{"hosts": ["example.org"]}' });
+  for (const argv of [
+    ["sim", "r.sfw", "--traffic", "c.jsonl", "--world", "w.json", "--print", "none"],
+    ["sim", "r.sfw", "--traffic", "c.jsonl", "--world", "w.json", "--print", "decided"],
+    ["diff", "r.sfw", "o.sfw", "--traffic", "c.jsonl", "--world", "w.json"],
+  ]) {
+    // One terminal for both streams, as a user sees them.
+    let screen = "";
+    const code = await runCli(argv, { cwd: dir, stdout: (s) => (screen += s), stderr: (s) => (screen += s), stderrIsTty: true, stdoutIsTty: true });
+    t.is(code, 0, screen);
+    const what = argv.join(" ");
+    t.regex(screen, progressLine, what);
+    t.regex(screen, /c\.jsonl:1501:1: skipped: /, what);
+    // Whatever is written after a progress line starts on a cleared line.
+    for (const m of screen.matchAll(/ETA \d+s (?!\r)/g)) t.fail(`${what}: text right after a progress line: ${JSON.stringify(screen.slice(m.index, m.index + 60))}`);
+    t.regex(screen, /(?:\n|\r\u001b\[K)c\.jsonl:1501:1: skipped: /, what);
+  }
 });
