@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
+import { EndTagScanner } from "./end-tag-scanner.js";
 import { parseStanzaRecord } from "./stanza-fast-path.js";
 import { escapeXml, maxStanzaDepth, XmlElement } from "./xml.js";
 import { stanzaKinds } from "../vocab/stanza-kinds.js";
@@ -291,7 +292,7 @@ export class TrafficReader {
       parser.write(`${replay}\n`);
     }
     parser.on("opentagstart", (tag) => {
-      this.tagStart = { line: this.line, column: Math.max(1, this.parser.column - tag.name.length - 1) };
+      this.tagStart = { line: this.line, column: Math.max(1, this.column - tag.name.length - 1) };
       this.tagPending = true;
       const parent = this.stack[this.stack.length - 1];
       this.pendingStanza = stanzaNames.has(tag.name) && (parent === undefined || parent.role === "stream" || parent.role === "traffic" || parent.role === "event");
@@ -329,7 +330,7 @@ export class TrafficReader {
         this.doctypeReported = true;
         // saxes says so once it has read `<!DOCTYPE`: the declaration starts 9 characters back.
         if (this.inStanza()) this.problem(refusedDoctype);
-        else this.report({ line: this.line, column: Math.max(1, this.parser.column - 8) }, refusedDoctype);
+        else this.report({ line: this.line, column: Math.max(1, this.column - 8) }, refusedDoctype);
       } else this.problem(message);
       // What saxes hands on after an error may be the broken markup's remains, not stray text:
       // once the capture has an error (reported), its text outside stanzas is not warned of.
@@ -410,41 +411,62 @@ export class TrafficReader {
   }
 
   /**
-   * Gives text to saxes — or, while a record nested too deep is skipped, passes over it, counting
-   * its lines. When saxes is stopped in it ({@link checkDepth}), the rest of the text is skipped:
-   * {@link feed} cuts the text it is given at every line that may resynchronise, so the rest holds
-   * none (records are dropped whole).
+   * Gives text to saxes — or, while a record nested too deep is skipped, to the scanner that finds
+   * its end ({@link EndTagScanner}), counting the lines passed over. When saxes is stopped in such
+   * a record ({@link checkDepth}), the rest of the text goes to the scanner; where the record ends,
+   * a fresh parser reads on, on the same line. A record (log line, JSON line) is dropped whole.
    */
   private pass(text: string): void {
-    if (this.skipping === undefined) {
-      const line = this.line;
-      try {
-        this.parser.write(text);
-        return;
-      } catch (e) {
-        if (e !== stopParsing) throw e;
+    let rest = text;
+    while (rest !== "") {
+      if (this.skipping === undefined) {
+        const line = this.line;
+        try {
+          this.parser.write(rest);
+          return;
+        } catch (e) {
+          if (e !== stopParsing) throw e;
+        }
+        if (!this.resync) {
+          // Counted from where the text began, whatever saxes read of it.
+          this.lineBase += line - this.line + lineBreaks(rest);
+          return;
+        }
+        // What saxes was given and had not read when it was stopped (a CR or half a surrogate
+        // pair at the end it keeps back for the next write).
+        const p = this.parser as unknown as { chunk: string; i: number; carriedFromPrevious?: string };
+        rest = p.chunk.slice(p.i) + (p.carriedFromPrevious ?? "");
+        continue;
       }
-      // Counted from where the text began, whatever saxes read of it.
-      this.lineBase += line - this.line;
+      const skipping = this.skipping;
+      const end = skipping.scanner?.scan(rest) ?? -1;
+      const read = end < 0 ? rest : rest.slice(0, end);
+      const breaks = lineBreaks(read);
+      this.lineBase += breaks;
+      skipping.at = { line: skipping.at.line + breaks, column: breaks === 0 ? skipping.at.column + read.length : read.length - read.lastIndexOf("\n") - 1 };
+      if (end < 0) return;
+      this.restart(skipping.target, skipping.at.line, skipping.at.column);
+      rest = rest.slice(end);
     }
-    this.lineBase += lineBreaks(text);
   }
 
   /**
    * Set while the rest of a record nested too deep is skipped: the index in the stack of its
-   * top-level element (the frames below it, a stream, traffic or event, are kept) and the column
-   * its start tag began at, where the next stanza's must begin.
+   * top-level element (the frames below it, a stream, traffic or event, are kept), the column
+   * its start tag began at (where the next stanza's must begin for reading to go on at a line),
+   * the scanner that finds its end (none for a record) and where in the file the skipping stands
+   * (its column: characters of the line passed).
    */
-  private skipping: { target: number; column: number } | undefined;
+  private skipping: { target: number; column: number; scanner: EndTagScanner | undefined; at: { line: number; column: number } } | undefined;
 
   /**
    * A start tag opens an element: if it nests deeper than {@link maxStanzaDepth} (counted from the
    * top-level element; at most three wrappers below it are not counted, a stream, traffic and
    * event), the record is reported at its start and skipped, and saxes is stopped before it does
-   * the tag's work. Reading goes on as after a stanza never closed: at the next line that begins
-   * a stanza at the record's column (or its event's start tag at its column), with a fresh
-   * parser; whatever the skipped text holds, since it is not parsed (a well-formed record too
-   * deep is skipped with its end tags). A record (log line, JSON line) is dropped whole.
+   * the tag's work. The rest of the record is skipped unparsed to its end tag ({@link pass}),
+   * and a fresh parser reads on right after it; a record never closed ends as a stanza never
+   * closed does, at the next line that begins a stanza at the record's column (or its event's
+   * start tag at its column). A record (log line, JSON line) is dropped whole.
    */
   private checkDepth(): void {
     let outer = 0;
@@ -453,12 +475,16 @@ export class TrafficReader {
     const top = this.stack[outer]!;
     const stanza = top.role === "stanza";
     const start = (stanza ? this.stanzaStart : top.line !== undefined && top.column !== undefined ? { line: top.line, column: top.column } : undefined) ?? this.tagStart;
-    const goesOn = this.resync ? "; reading goes on at the next line that begins a stanza" : "";
+    const goesOn = this.resync ? "; it is skipped to its end tag (or, if it is never closed, to the next line that begins a stanza)" : "";
     // A stanza is reported at its start, as other bad records; another element was reported
     // there already (not a stanza, or a wrapper too many): this is said where it nests too deep.
     if (stanza) this.report(start, `the stanza is nested deeper than ${maxStanzaDepth} elements${this.resync ? ` (level ${maxStanzaDepth + 1} begins at line ${this.tagStart.line}, column ${this.tagStart.column})` : ""}${goesOn}`);
     else this.report(this.tagStart, `elements are nested deeper than ${maxStanzaDepth} in <${top.name}> (line ${start.line}, column ${start.column})${goesOn}`);
-    this.skipping = { target: outer, column: start.column };
+    // saxes stopped right after the tag's name and the character that ended it (its state tells no more).
+    const p = this.parser as unknown as { chunk: string; i: number };
+    const after = p.chunk.charCodeAt(p.i - 1);
+    const scanner = this.resync ? new EndTagScanner(this.stack.length - outer + 1, after === 0x3e ? "text" : after === 0x2f ? "start-slash" : "start") : undefined;
+    this.skipping = { target: outer, column: start.column, scanner, at: { line: this.line, column: this.column } };
     this.stanzaStart = undefined;
     this.stanzaBroken = undefined;
     this.stanzaComment = undefined;
@@ -503,35 +529,50 @@ export class TrafficReader {
     if (tag.column !== column) return;
     const lineNo = this.line;
     const start = this.stanzaStart;
-    if (skipping) {
-      // Reported when it was found too deep; nothing of it was parsed since.
-      this.skipping = undefined;
-    } else {
+    // A record skipped was reported when it was found too deep; nothing of it was parsed since.
+    if (!skipping) {
       // Inside a start or end tag a `<` is malformed; otherwise saxes must be in text, in the stanza or a child of its namespace.
       const state = (this.parser as unknown as { state: unknown }).state;
       const top = this.stack[this.stack.length - 1];
       if (!this.tagPending && state !== endTagState && (top?.role !== "stanza" || !top.plain || state !== textState)) return;
       this.report(start ?? this.tagStart, `${start ? "the stanza is" : "the stanza's start tag is"} not closed before the next ${next} (line ${lineNo})`);
     }
+    // The comment before the stanza dropped was its own; one on a line of its own after its first,
+    // right before this line, is the next stanza's (an inline expectation), as it would be had the
+    // stanza been closed.
+    const comment = this.stanzaComment;
+    const before = start && comment && comment.line === this.lastMarkupLine && comment.column === this.lastMarkupColumn && comment.startLine > start.line;
+    this.restart(target, lineNo, 0);
+    this.pendingComment = before ? comment.text : undefined;
+  }
+
+  /**
+   * Drops the open elements from `target` in the stack on and goes on with a fresh parser, given
+   * the start tags of those kept, at `line` of the file after `column` characters of it.
+   */
+  private restart(target: number, line: number, column: number): void {
     if (target <= this.stack.findIndex((f) => f.role === "event")) this.eventAnnotations = {};
     this.stack.length = target;
+    this.skipping = undefined;
     this.stanzaStart = undefined;
     this.stanzaBroken = undefined;
     this.stanzaBytes = 0;
     this.tagPending = false;
     this.tagBroken = false;
     this.pendingStanza = false;
-    // The comment before the stanza dropped was its own; one on a line of its own after its first,
-    // right before this line, is the next stanza's (an inline expectation), as it would be had the
-    // stanza been closed.
-    const comment = this.stanzaComment;
-    const before = start && comment && comment.line === this.lastMarkupLine && comment.column === this.lastMarkupColumn && comment.startLine > start.line;
-    this.pendingComment = before ? comment.text : undefined;
+    this.pendingComment = undefined;
     this.stanzaComment = undefined;
     this.doctypeReported = false;
     this.hadError = true;
     this.parser = this.newParser(this.stack.map((f) => f.startTag!).join(""));
-    this.lineBase = lineNo - this.parser.line;
+    this.lineBase = line - this.parser.line;
+    this.columnLine = this.parser.line;
+    this.columnBase = column;
+    // Where a record skipped ends mid-line: markup ended there (a line ending with it is between stanzas).
+    if (column > 0) {
+      this.lastMarkupLine = line;
+      this.lastMarkupColumn = column;
+    }
   }
 
   /**
@@ -571,6 +612,15 @@ export class TrafficReader {
     return this.parser.line + this.lineBase;
   }
 
+  /** saxes's line whose columns are counted from {@link columnBase} (a fresh parser's first, when it starts mid-line). */
+  private columnLine = -1;
+  private columnBase = 0;
+
+  /** The characters of the file's line saxes has read (its column). */
+  private get column(): number {
+    return this.parser.line === this.columnLine ? this.parser.column + this.columnBase : this.parser.column;
+  }
+
   /** Whether saxes stands between two stanzas at the start of the next line. */
   private atBoundary = false;
   private lastMarkupLine = 0;
@@ -578,7 +628,7 @@ export class TrafficReader {
 
   private markupEnded(uncounted = 0): void {
     this.lastMarkupLine = this.line;
-    this.lastMarkupColumn = this.parser.column + uncounted;
+    this.lastMarkupColumn = this.column + uncounted;
   }
 
   /** The annotations of the stanza just read: its event's, and the comment before it (used up). */
@@ -641,7 +691,7 @@ export class TrafficReader {
     // An error in a start tag between stanzas is reported where the tag starts; if the tag opens
     // a stanza, that stanza is dropped (saxes recovers and would hand it on).
     if (this.tagPending) this.tagBroken = true;
-    this.report(this.tagPending ? this.tagStart : { line: this.line, column: Math.max(1, this.parser.column) }, message);
+    this.report(this.tagPending ? this.tagStart : { line: this.line, column: Math.max(1, this.column) }, message);
   }
 
   private tagBroken = false;
@@ -756,7 +806,7 @@ export class TrafficReader {
     let line = this.line;
     for (let i = after.indexOf("\n"); i >= 0; i = after.indexOf("\n", i + 1)) line--;
     const newline = text.lastIndexOf("\n", first);
-    const column = newline >= 0 ? first - newline : Math.max(1, this.parser.column - after.length);
+    const column = newline >= 0 ? first - newline : Math.max(1, this.column - after.length);
     const shown = text.slice(first).split("\n")[0]!.slice(0, 50);
     this.out.push({ kind: "problem", kept: true, file: this.file, line, column, message: `text outside any stanza is ignored ('${shown}'): an XML capture holds stanzas, or a whole stream; if this is a Prosody log, its lines are not in a format this reader knows (docs/traffic.md)` });
   }

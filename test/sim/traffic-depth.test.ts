@@ -10,9 +10,10 @@ import { inPieces, readXmlLineByLine as lineByLine } from "../helpers/xml-captur
 
 /**
  * A stanza nested deeper than maxStanzaDepth is a bad record (src/sim/traffic.ts, TrafficReader,
- * checkDepth): reported at its start, skipped, and reading goes on at the next line that begins a
- * stanza, as after a stanza never closed. saxes is stopped at the deep start tag: each element
- * costs it a walk over all those open, so going on through 100,000 levels took minutes.
+ * checkDepth): reported at its start and skipped to its end tag (src/sim/end-tag-scanner.ts), and
+ * reading goes on right after it; one never closed ends at the next line that begins a stanza, as
+ * a stanza never closed does. saxes is stopped at the deep start tag: each element costs it a walk
+ * over all those open, so going on through 100,000 levels took minutes.
  */
 
 const N = maxStanzaDepth;
@@ -32,10 +33,10 @@ function depthOf(e: XmlElement): number {
 const summary = (items: readonly TrafficItem[]) => items.map((i) => (i.kind === "stanza" ? `${i.line}:${i.column} ${i.stanza.name} ${i.stanza.attr.to ?? ""}` : `${i.line}:${i.column} ${i.message}`));
 
 /** The message for a stanza too deep whose level N+1 begins at `line`, `column`. */
-const tooDeep = (line: number, column: number) => `the stanza is nested deeper than ${N} elements (level ${N + 1} begins at line ${line}, column ${column}); reading goes on at the next line that begins a stanza`;
+const tooDeep = (line: number, column: number) => `the stanza is nested deeper than ${N} elements (level ${N + 1} begins at line ${line}, column ${column}); it is skipped to its end tag (or, if it is never closed, to the next line that begins a stanza)`;
 
 /** The same for another element, said at the start tag of level N+1. */
-const tooDeepIn = (name: string, line: number, column: number) => `elements are nested deeper than ${N} in <${name}> (line ${line}, column ${column}); reading goes on at the next line that begins a stanza`;
+const tooDeepIn = (name: string, line: number, column: number) => `elements are nested deeper than ${N} in <${name}> (line ${line}, column ${column}); it is skipped to its end tag (or, if it is never closed, to the next line that begins a stanza)`;
 
 /** Where level N+1 begins in {@link deep}'s stanza written at `column`, `to` its `to`. */
 const levelColumn = (column: number, to: string) => column + `<message to='${to}'><body>hi</body>`.length + 3 * (N - 1);
@@ -61,9 +62,25 @@ const cases: [title: string, text: string, expected: string[]][] = [
     ["1:1 message a@example.org", `2:1 ${tooDeep(2, levelColumn(1, "b@example.org"))}`, "3:1 message c@example.org", "4:1 presence d@example.org"],
   ],
   [
-    "in a pretty-printed stream: the next stanza at the deep one's column; the stream goes on",
+    "in a pretty-printed stream: skipped to its end tag, the stanzas after it read at any column; the stream goes on",
     `<stream:stream xmlns='jabber:client' ${S}>\n  <message to='a@example.org'>\n    ${"<a>".repeat(N)}\n    ${"</a>".repeat(N)}\n  </message>\n   <message to='indented@example.org'/>\n  <message to='b@example.org'>\n    <body>ok</body>\n  </message>\n</stream:stream>\n`,
-    [`2:3 ${tooDeep(3, 5 + 3 * (N - 1))}`, "7:3 message b@example.org"],
+    [`2:3 ${tooDeep(3, 5 + 3 * (N - 1))}`, "6:4 message indented@example.org", "7:3 message b@example.org"],
+  ],
+  [
+    "stanzas on the same line, before and after it, each at its column",
+    `<message to='a@example.org'/>${deep(N + 1, "b@example.org")}<presence to='c@example.org'/> <iq to='d@example.org' type='get' id='1'/>\n<message to='e@example.org'/>\n`,
+    ["1:1 message a@example.org", `1:30 ${tooDeep(1, levelColumn(30, "b@example.org"))}`, `1:${30 + deep(N + 1, "b@example.org").length} presence c@example.org`, `1:${61 + deep(N + 1, "b@example.org").length} iq d@example.org`, "2:1 message e@example.org"],
+  ],
+  [
+    // Only markup counts: `<` and `>` in values, comments, CDATA and processing instructions do not, nor a self-closed element.
+    "its end found past markup that holds tags' characters",
+    `<message to='b@example.org'><body>hi</body>${`<a x='</a>' y="/>">`.repeat(N)}<!-- </a></a> --><![CDATA[</a>]]><?pi </a>?><e/><f\n/>${"</a >".repeat(N)}</message><message to='c@example.org'/>\n`,
+    [`1:1 ${tooDeep(1, 1 + "<message to='b@example.org'><body>hi</body>".length + (N - 1) * `<a x='</a>' y="/>">`.length)}`, `2:${"/>".length + N * "</a >".length + "</message>".length + 1} message c@example.org`],
+  ],
+  [
+    "two deep stanzas on a line, a comment after the first: the stanza after the second is read",
+    `${deep(N + 1, "a@example.org")}<!-- not an expectation -->${deep(N + 1, "b@example.org")}<message to='c@example.org'/>\n`,
+    [`1:1 ${tooDeep(1, levelColumn(1, "a@example.org"))}`, `1:${1 + deep(N + 1, "a@example.org").length + 27} ${tooDeep(1, levelColumn(1 + deep(N + 1, "a@example.org").length + 27, "b@example.org"))}`, `1:${1 + deep(N + 1, "a@example.org").length + 27 + deep(N + 1, "b@example.org").length} message c@example.org`],
   ],
   [
     "the deep part over many lines, at the stanza's column (not a stanza)",
@@ -103,6 +120,23 @@ for (const [title, text, expected] of cases) {
   });
 }
 
+test("skipped to its end tag in pieces of any size: the scanner carries what a piece ends in the middle of", (t) => {
+  const deepPart = `<a x='</a>' y="/>" z="a > b">`.repeat(N) + `<!-- </a></a> - -- --><![CDATA[</a> ]] ]]]><?pi </a> ? ?><!DOCTYPE x><e/><f\n/><g\r\n/>` + "</a >".repeat(N);
+  const text = `<message to='b@example.org'><body>hi</body>${deepPart}</message><message to='c@example.org'/><presence to='d@example.org'/>\n`;
+  const whole = readTrafficText(text, "c.xml");
+  t.deepEqual(
+    summary(whole).map((s) => s.replace(/ \(level.*/, "")),
+    ["1:1 the stanza is nested deeper than 256 elements", `3:${5 * N + 13} message c@example.org`, `3:${5 * N + 42} presence d@example.org`],
+  );
+  // Every character of the part the scanner reads a piece of its own, then pieces of 2 to 9.
+  const from = text.indexOf("<a ") + (N - 1) * 28;
+  for (const size of [1, 2, 3, 4, 5, 6, 7, 8, 9]) {
+    const cuts: number[] = [];
+    for (let c = from; c < text.length; c += size) cuts.push(c);
+    t.deepEqual(inPieces(text, cuts), whole, `pieces of ${size}`);
+  }
+});
+
 /** Counts the start tags saxes reads (its `opentagstart` events) while `run` runs. */
 function startTagsRead(run: () => void): number {
   type On = (this: unknown, name: string, handler: (...args: unknown[]) => void) => void;
@@ -131,8 +165,8 @@ test(`${levels} levels in one line: saxes is stopped at level ${N + 1}, and the 
     items.push(...reader.writeLine(huge), ...reader.writeLine("<message to='c@example.org'><body>next</body></message>"), ...reader.end());
   });
   t.deepEqual(summary(items), [`1:1 ${tooDeep(1, 64 + 3 * (N - 1) + 1)}`, "2:1 message c@example.org"]);
-  // The stanza, its body, the <a>s down to level N + 1; then the next stanza and its body.
-  t.is(read, N + 2 + 2);
+  // The stanza, its body, the <a>s down to level N + 1; the next line is between stanzas again, and read by the fast path.
+  t.is(read, N + 2);
   const records = startTagsRead(() => t.like(new RecordParser("r.log").parse(huge), { kind: "problem", message: `the stanza is nested deeper than ${N} elements` }));
   t.is(records, N + 2);
 });
