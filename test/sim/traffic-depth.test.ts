@@ -83,6 +83,19 @@ const cases: [title: string, text: string, expected: string[]][] = [
     [`1:1 ${tooDeep(1, levelColumn(1, "a@example.org"))}`, `1:${1 + deep(N + 1, "a@example.org").length + 27} ${tooDeep(1, levelColumn(1 + deep(N + 1, "a@example.org").length + 27, "b@example.org"))}`, `1:${1 + deep(N + 1, "a@example.org").length + 27 + deep(N + 1, "b@example.org").length} message c@example.org`],
   ],
   [
+    // End tags are counted, not matched: one too many ends the record early, and saxes reports the stray one.
+    "an end tag too many: the record ends early, the stanza after it is read",
+    `<message to='a@example.org'>${"<a>".repeat(N)}${"</a>".repeat(N + 1)}</message><message to='b@example.org'/>\n<message to='c@example.org'/>\n`,
+    // The record ends after the (N + 1)th `</a>`; saxes tells of the stray `</message>` where it ends.
+    [`1:1 ${tooDeep(1, 29 + 3 * (N - 1))}`, `1:${28 + 7 * N + 4 + 10} unmatched closing tag: message.`, `1:${28 + 7 * N + 4 + 10 + 1} message b@example.org`, "2:1 message c@example.org"],
+  ],
+  [
+    // One too few: never closed, it holds the rest of its line, as a stanza left open does.
+    "an end tag too few: never closed, it ends at the next line that begins a stanza",
+    `<message to='a@example.org'>${"<a>".repeat(N)}${"</a>".repeat(N - 1)}</message><message to='b@example.org'/>\n<message to='c@example.org'/>\n`,
+    [`1:1 ${tooDeep(1, 29 + 3 * (N - 1))}`, "2:1 message c@example.org"],
+  ],
+  [
     "the deep part over many lines, at the stanza's column (not a stanza)",
     `<message to='a@example.org'>\n${"<a>\n".repeat(N + 10)}${"</a>\n".repeat(N + 10)}</message>\n<message to='b@example.org'/>\n`,
     [`1:1 ${tooDeep(N + 1, 1)}`, `${2 * N + 23}:1 message b@example.org`],
