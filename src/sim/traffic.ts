@@ -213,6 +213,16 @@ function isWrapper(frame: Frame): boolean {
  */
 const stopParsing = new Error("nested too deep (caught in TrafficReader)");
 
+/** The characters of a text from `from` on, as saxes counts columns: a surrogate pair is one. */
+function codePoints(text: string, from: number): number {
+  let n = text.length - from;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff) n--;
+  }
+  return n;
+}
+
 /** The number of line breaks in a text. */
 function lineBreaks(text: string): number {
   let n = 0;
@@ -443,7 +453,8 @@ export class TrafficReader {
       const read = end < 0 ? rest : rest.slice(0, end);
       const breaks = lineBreaks(read);
       this.lineBase += breaks;
-      skipping.at = { line: skipping.at.line + breaks, column: breaks === 0 ? skipping.at.column + read.length : read.length - read.lastIndexOf("\n") - 1 };
+      const lineStart = read.lastIndexOf("\n") + 1;
+      skipping.at = { line: skipping.at.line + breaks, column: (breaks === 0 ? skipping.at.column : 0) + codePoints(read, lineStart) };
       if (end < 0) return;
       this.restart(skipping.target, skipping.at.line, skipping.at.column);
       rest = rest.slice(end);

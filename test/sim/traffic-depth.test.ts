@@ -78,6 +78,12 @@ const cases: [title: string, text: string, expected: string[]][] = [
     [`1:1 ${tooDeep(1, 1 + "<message to='b@example.org'><body>hi</body>".length + (N - 1) * `<a x='</a>' y="/>">`.length)}`, `2:${"/>".length + N * "</a >".length + "</message>".length + 1} message c@example.org`],
   ],
   [
+    // Columns count characters, as the XML parser does: a character outside the BMP is one.
+    "characters outside the BMP in the part skipped: the next stanza's column counts each as one",
+    `${deep(N + 1, "b@example.org", "<a t='\u{1F600}'>")}<message to='c@example.org'/>\n`,
+    [`1:1 ${tooDeep(1, 1 + "<message to='b@example.org'><body>hi</body>".length + (N - 1) * "<a t='x'>".length)}`, `1:${1 + deep(N + 1, "b@example.org", "<a t='x'>").length} message c@example.org`],
+  ],
+  [
     "two deep stanzas on a line, a comment after the first: the stanza after the second is read",
     `${deep(N + 1, "a@example.org")}<!-- not an expectation -->${deep(N + 1, "b@example.org")}<message to='c@example.org'/>\n`,
     [`1:1 ${tooDeep(1, levelColumn(1, "a@example.org"))}`, `1:${1 + deep(N + 1, "a@example.org").length + 27} ${tooDeep(1, levelColumn(1 + deep(N + 1, "a@example.org").length + 27, "b@example.org"))}`, `1:${1 + deep(N + 1, "a@example.org").length + 27 + deep(N + 1, "b@example.org").length} message c@example.org`],
