@@ -213,6 +213,13 @@ function isWrapper(frame: Frame): boolean {
  */
 const stopParsing = new Error("nested too deep (caught in TrafficReader)");
 
+/** Where saxes stands in what it was given (not part of its API): the text being read, the index of its next character, and the one it keeps back for the next write. */
+interface SaxesPosition {
+  readonly chunk: string;
+  readonly i: number;
+  readonly carriedFromPrevious?: string;
+}
+
 /** The characters of a text from `from` on, as saxes counts columns: a surrogate pair is one. */
 function codePoints(text: string, from: number): number {
   let n = text.length - from;
@@ -444,7 +451,7 @@ export class TrafficReader {
         }
         // What saxes was given and had not read when it was stopped (a CR or half a surrogate
         // pair at the end it keeps back for the next write).
-        const p = this.parser as unknown as { chunk: string; i: number; carriedFromPrevious?: string };
+        const p = this.parser as unknown as SaxesPosition;
         rest = p.chunk.slice(p.i) + (p.carriedFromPrevious ?? "");
         continue;
       }
@@ -453,10 +460,9 @@ export class TrafficReader {
       const read = end < 0 ? rest : rest.slice(0, end);
       const breaks = lineBreaks(read);
       this.lineBase += breaks;
-      const lineStart = read.lastIndexOf("\n") + 1;
-      skipping.at = { line: skipping.at.line + breaks, column: (breaks === 0 ? skipping.at.column : 0) + codePoints(read, lineStart) };
+      skipping.readColumn = (breaks === 0 ? skipping.readColumn : 0) + codePoints(read, read.lastIndexOf("\n") + 1);
       if (end < 0) return;
-      this.restart(skipping.target, skipping.at.line, skipping.at.column);
+      this.restart(skipping.target, this.line, skipping.readColumn);
       rest = rest.slice(end);
     }
   }
@@ -465,10 +471,10 @@ export class TrafficReader {
    * Set while the rest of a record nested too deep is skipped: the index in the stack of its
    * top-level element (the frames below it, a stream, traffic or event, are kept), the column
    * its start tag began at (where the next stanza's must begin for reading to go on at a line),
-   * the scanner that finds its end (none for a record) and where in the file the skipping stands
-   * (its column: characters of the line passed).
+   * the scanner that finds its end (none for a record) and the characters of the line skipped so
+   * far (its line is {@link line}: the lines skipped are counted in {@link lineBase}).
    */
-  private skipping: { target: number; column: number; scanner: EndTagScanner | undefined; at: { line: number; column: number } } | undefined;
+  private skipping: { target: number; column: number; scanner: EndTagScanner | undefined; readColumn: number } | undefined;
 
   /**
    * A start tag opens an element: if it nests deeper than {@link maxStanzaDepth} (counted from the
@@ -492,10 +498,10 @@ export class TrafficReader {
     if (stanza) this.report(start, `the stanza is nested deeper than ${maxStanzaDepth} elements${this.resync ? ` (level ${maxStanzaDepth + 1} begins at line ${this.tagStart.line}, column ${this.tagStart.column})` : ""}${goesOn}`);
     else this.report(this.tagStart, `elements are nested deeper than ${maxStanzaDepth} in <${top.name}> (line ${start.line}, column ${start.column})${goesOn}`);
     // saxes stopped right after the tag's name and the character that ended it (its state tells no more).
-    const p = this.parser as unknown as { chunk: string; i: number };
+    const p = this.parser as unknown as SaxesPosition;
     const after = p.chunk.charCodeAt(p.i - 1);
     const scanner = this.resync ? new EndTagScanner(this.stack.length - outer + 1, after === 0x3e ? "text" : after === 0x2f ? "start-slash" : "start") : undefined;
-    this.skipping = { target: outer, column: start.column, scanner, at: { line: this.line, column: this.column } };
+    this.skipping = { target: outer, column: start.column, scanner, readColumn: this.column };
     this.stanzaStart = undefined;
     this.stanzaBroken = undefined;
     this.stanzaComment = undefined;
