@@ -77,6 +77,20 @@ const cases: Case[] = [
     steps: [msg("alice", "bob", "1"), msg("alice", "bob", "2"), msg("alice", "bob", "3"), msg("alice", "bob", "4"), msg("carol", "bob", "1"), msg("alice", "bob", "5")],
   },
   {
+    // SFW321/SFW523 say so: each chain that tests a rate has buckets of its own. Were they shared,
+    // each message (preroute, then deliver) would take two of the three tokens and the second would be dropped.
+    name: "a rate tested in preroute and in deliver has buckets in each chain",
+    script: "%RATE r: 0.1 (burst 30)\n\n::preroute\nKIND: message\nLIMIT: r on $<@from|bare>\nBOUNCE=resource-constraint (preroute)\n\n::deliver\nKIND: message\nLIMIT: r on $<@from|bare>\nDROP.\n",
+    steps: [msg("alice", "carol", "1"), msg("alice", "carol", "2"), msg("alice", "carol", "3"), msg("alice", "carol", "4")],
+  },
+  {
+    // SFW321's advice to share one allowance: test the rate in one chain that both jump to. Each
+    // message meets it twice (preroute, then deliver): the first takes two tokens, the second is bounced in deliver.
+    name: "a rate tested in a user chain that preroute and deliver jump to has one set of buckets",
+    script: "%RATE r: 0.1 (burst 30)\n\n::user/limit\nKIND: message\nLIMIT: r on $<@from|bare>\nBOUNCE=resource-constraint (shared)\n\n::preroute\nJUMP CHAIN=user/limit\n\n::deliver\nJUMP CHAIN=user/limit\n",
+    steps: [msg("alice", "carol", "1"), msg("alice", "carol", "2"), msg("alice", "carol", "3"), msg("bob", "carol", "1")],
+  },
+  {
     name: "custom chains: JUMP CHAIN, RETURN, PASS, DEFAULT",
     script: "KIND: message\nJUMP CHAIN=user/check\n\nINSPECT: body#=late\nDROP.\n\n::user/check\nINSPECT: body#=ok\nPASS.\n\nINSPECT: body#=default\nDEFAULT.\n\nINSPECT: body#=drop\nDROP.\n\nRETURN.\n",
     steps: [msg("alice", "bob", "ok"), msg("alice", "bob", "default"), msg("alice", "bob", "drop"), msg("alice", "bob", "late"), msg("alice", "bob", "other")],
