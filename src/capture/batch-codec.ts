@@ -14,9 +14,11 @@ import type { SendLine } from "./prosody-log.js";
  * a value keeps a few hundred bytes.
  *
  * Tokens are separated by U+001F; U+001E alone stands for an absent value. Neither can occur in
- * a well-formed XML document (they are not XML characters), so names, values and texts of parsed
- * stanzas never hold them; anything that does (a problem's message may quote its input) travels
- * as a cloned object instead.
+ * a well-formed XML document (they are not XML characters, not even as character references), so
+ * the names, values and texts of a stanza the XML readers parsed never hold them, and its tree is
+ * not searched for them (test/capture/read-in-worker.test.ts checks that both readers refuse
+ * them). Anything else that does (a problem's message may quote its input, a session id is the
+ * log's) travels as a cloned object instead.
  */
 
 const SEP = "\u001f";
@@ -43,13 +45,6 @@ interface PlainElement {
 
 function safe(s: string): boolean {
   return s.indexOf(SEP) < 0 && s.indexOf(NONE) < 0;
-}
-
-function treeIsSafe(e: XmlElement): boolean {
-  if (!safe(e.name)) return false;
-  for (const k in e.attr) if (!safe(k) || !safe(e.attr[k]!)) return false;
-  for (const c of e.children) if (typeof c === "string" ? !safe(c) : !treeIsSafe(c)) return false;
-  return true;
 }
 
 function recordIsSafe(record: object): boolean {
@@ -122,7 +117,7 @@ function fromPlain(p: PlainElement): XmlElement {
   return new XmlElement(p.name, { ...p.attr }, p.children.map((c): XmlNode => (typeof c === "string" ? c : fromPlain(c))));
 }
 
-/** Encodes items (all of one file) and the SEND lines read with them. */
+/** Encodes items (all of one file, their stanzas parsed from XML) and the SEND lines read with them. */
 export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendLine[]): EncodedBatch {
   const out: string[] = [];
   const objects: unknown[] = [];
@@ -140,7 +135,7 @@ export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendL
       objects.push(item);
       continue;
     }
-    if (!treeIsSafe(item.stanza) || !safe(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
+    if (!safe(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
       out.push("O" + SEP + objects.length);
       objects.push({ ...item, stanza: plain(item.stanza) });
       continue;

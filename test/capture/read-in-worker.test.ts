@@ -118,9 +118,9 @@ test("damaged gzip: the same items in-thread, on another thread and from standar
 });
 
 test("items holding the codec's separator characters travel whole", (t) => {
-  const stanza = new XmlElement("message", { to: "a@b.example", "x\u001f": "y\u001e" }, ["te\u001fxt", new XmlElement("body", {}, ["b"])]);
+  const stanza = new XmlElement("message", { to: "a@b.example" }, ["text", new XmlElement("body", {}, ["b"])]);
   const items: TrafficItem[] = [
-    { kind: "stanza", file: "f", line: 3, column: 2, stanza, streamNamespace: "jabber:client", annotations: { comment: "c\u001f" }, defaults: {} },
+    { kind: "stanza", file: "f", line: 3, column: 2, stanza, streamNamespace: "jabber:client", annotations: { comment: "c\u001f", session: "s\u001e" }, defaults: {} },
     { kind: "stanza", file: "f", line: 4, column: 1, stanza: new XmlElement("presence"), streamNamespace: "jabber:server", annotations: { newSession: true, origin: "c2s:a@b/c" }, defaults: { start: "2026-01-01T00:00:00Z" } },
     { kind: "problem", file: "f", line: 5, column: 1, message: "bad \u001f" },
   ];
@@ -128,6 +128,25 @@ test("items holding the codec's separator characters travel whole", (t) => {
   const decoded = decodeBatch(encodeBatch(items, sends), "f");
   t.deepEqual(decoded.items, items);
   t.deepEqual(decoded.sends, sends);
+});
+
+// The codec does not search a stanza's tree for its separators: it relies on the XML readers
+// (the fast path and saxes) never letting them into one, raw or as character references.
+test("no stanza parsed from a capture holds the codec's separator characters", async (t) => {
+  const records = ["<message to='a\u001f@b'/>", "<message to='a@b'><body>x\u001ey</body></message>", "<message to='a@b'><body>x&#x1f;y</body></message>", "<message to='a@b' id='&#30;'/>", "<message to='a@b'><x\u001f/></message>", "<message to='a@b'><body><![CDATA[\u001f]]></body></message>", "<message to='a@b'><!-- \u001e --><body/></message>"];
+  for (const [i, record] of records.entries()) {
+    for (const [format, text] of [
+      ["xml", `${record}\n<message to='ok@b'/>\n`],
+      ["log", `Nov 25 10:00:00 s2sin1\tdebug\tRECV: ${record.replace("to='", "from='x@y.example' to='")}\nNov 25 10:00:01 s2sin1\tdebug\tRECV: <message from='x@y.example' to='ok@b'/>\n`],
+      ["jsonl", `${JSON.stringify({ xml: record })}\n${JSON.stringify({ xml: "<message to='ok@b'/>" })}\n`],
+    ] as const) {
+      const items = (await read(readCaptureBatches, file(`sep${i}.${format}`, text))).items;
+      const stanzas = items.filter((x): x is TrafficStanza => x.kind === "stanza");
+      t.is(stanzas.length, 1, `${format} ${JSON.stringify(record)}: only the stanza after it is read`);
+      t.is(stanzas[0]?.stanza.attr.to, "ok@b", `${format} ${JSON.stringify(record)}`);
+      t.true(items.some((x) => x.kind === "problem" && x.line === 1), `${format} ${JSON.stringify(record)}: reported`);
+    }
+  }
 });
 
 test("client sessions go on from one log file to the next, on another thread as in-thread", async (t) => {
