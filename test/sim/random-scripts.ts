@@ -1,0 +1,142 @@
+import { prng } from "../../bench/generate-stanzas.js";
+import type { OracleCase } from "../helpers/firewall-oracle.js";
+
+/**
+ * Random mod_firewall scripts and stanzas for the differential test against
+ * `prosodyctl mod_firewall test`: every condition and action that the test harness can run
+ * (one deliver chain, a dummy session without JID or roster), combined as no hand-written case
+ * would be. Left out, because the harness cannot run them: roster conditions (Prosody's
+ * storage manager fails for hosts it does not serve), DAY and TIME (the real clock), COPY,
+ * REDIRECT and FORWARD (nothing to route to), $local (the harness's hosts are not the world's).
+ */
+
+type Random = () => number;
+
+const jids = ["x@b.example/r", "y@one.example/r", "b.example", "z@example.org/r", "alice@example.org", "alice@example.org/phone", "example.org", "q@spam.example/x", "Mixed@B.Example/R"];
+const namespaces = ["urn:xmpp:receipts", "jabber:iq:version", "http://jabber.org/protocol/chatstates", "urn:example:x"];
+const jidPatterns = ["b.example", "<*>@b.example", "x@<*.example>", "<<[a-z]+>>@example.org/<*>", "x@b.example/r", "example.org", "<*>@<*>", "alice@example.org", "<*>@<*>/phone", "<<%a+>>@<<.*>>"];
+const paths = [
+  "body", "body#", "@id", "@type=chat", "body#=hi", "body#/=ca", "body#~=%d", "body#~=^%a+$", "{urn:xmpp:receipts}request", "{urn:xmpp:receipts}request@id",
+  "{jabber:iq:version}query", "@to/=example", "@from$=$<@to|node>", "body#$=$<@from|node>", "body#$/=$<@to|host>", "error/text#", "{http://jabber.org/protocol/chatstates}active",
+];
+const types = ["chat", "normal", "headline", "groupchat", "error", "available", "unavailable", "subscribe", "get", "set", "result"];
+const expressions = ["$<@from|bare>", "$<@from|host>", "$<@to>", "$<@from|node>", "$<body#>", "$<@id>", "$<@type>", "$<@from|resource>", "$<@from|lower>", "$<@to|bare|upper>", "$<body#|lower>"];
+const actions = [
+  "DROP.", "PASS.", "DEFAULT.", "RETURN.", "BOUNCE.", "BOUNCE=policy-violation (no)", "BOUNCE=not-acceptable:modify", "BOUNCE=undefined-condition (x)", "BOUNCE=forbidden:auth",
+  "STRIP=body", "STRIP=request urn:xmpp:receipts", "STRIP=*", "STRIP=active http://jabber.org/protocol/chatstates", "INJECT=<tag xmlns='urn:example:t' a='b'>t</tag>",
+  "REPLY=go away", "LOG=hello $<@from>", "MARK ORIGIN=m1", "UNMARK ORIGIN=m1", "MARK ORIGIN=m2", "ADD", "JUMP",
+];
+
+function pick<T>(random: Random, xs: readonly T[]): T {
+  return xs[Math.floor(random() * xs.length)]!;
+}
+
+/** A non-empty random subset, in order. */
+function some<T>(random: Random, xs: readonly T[]): T[] {
+  const s = xs.filter(() => random() < 0.4);
+  return s.length > 0 ? s : [pick(random, xs)];
+}
+
+function condition(random: Random, defs: Set<string>): string {
+  const not = random() < 0.25 ? "NOT " : "";
+  const sep = pick(random, ["|", ",", " ", ", "]);
+  switch (pick(random, ["KIND", "TYPE", "FROM", "TO", "FROM EXACTLY", "TO EXACTLY", "TO SELF", "TO FULL JID", "PAYLOAD", "INSPECT", "INSPECT", "CHECK LIST", "LIMIT", "ZONE", "COUNT", "SCAN", "ORIGIN MARKED"])) {
+    case "KIND":
+      return `${not}KIND: ${some(random, ["message", "presence", "iq"]).join(sep)}`;
+    case "TYPE":
+      return `${not}TYPE: ${some(random, types).join(sep)}`;
+    case "FROM":
+      return `${not}FROM: ${pick(random, jidPatterns)}`;
+    case "TO":
+      return `${not}TO: ${pick(random, jidPatterns)}`;
+    case "FROM EXACTLY":
+      return `${not}FROM EXACTLY: ${random() < 0.3 ? pick(random, expressions) : pick(random, jids)}`;
+    case "TO EXACTLY":
+      return `${not}TO EXACTLY: ${random() < 0.3 ? pick(random, expressions) : pick(random, jids)}`;
+    case "TO SELF":
+      return `${not}TO SELF?`;
+    case "TO FULL JID":
+      return `${not}TO FULL JID?`;
+    case "PAYLOAD":
+      return `${not}PAYLOAD: ${pick(random, namespaces)}`;
+    case "INSPECT":
+      return `${not}INSPECT: ${pick(random, paths)}`;
+    case "CHECK LIST":
+      defs.add("%LIST l1: memory (limit: 3)");
+      return `${not}CHECK LIST: l1 contains ${pick(random, expressions)}`;
+    case "LIMIT":
+      defs.add("%RATE r1: 1 (burst 2)");
+      return `${not}LIMIT: r1${random() < 0.5 ? ` on ${pick(random, expressions)}` : ""}`;
+    case "ZONE":
+      defs.add("%ZONE z1: example.org, b.example");
+      return `${not}${pick(random, ["ENTERING", "LEAVING"])}: ${pick(random, ["z1", "nozone"])}`;
+    case "COUNT":
+      defs.add("%SEARCH body: body#");
+      defs.add("%PATTERN word: %a+");
+      return `${not}COUNT: word in body ${pick(random, ["<", ">", "<=", ">=", "=="])} ${pick(random, [0, 1, 2, 3])}`;
+    case "SCAN":
+      defs.add("%SEARCH body: body#");
+      defs.add("%PATTERN word: %a+");
+      defs.add("%LIST bad: memory");
+      return `${not}SCAN: body for word in bad`;
+    default:
+      return `${not}ORIGIN MARKED: ${pick(random, ["m1", "m2"])}${random() < 0.3 ? " (10s)" : ""}`;
+  }
+}
+
+function action(random: Random, defs: Set<string>, inUserChain: boolean): string {
+  const a = pick(random, actions);
+  if (a === "ADD") {
+    defs.add("%LIST l1: memory (limit: 3)");
+    defs.add("%LIST bad: memory");
+    return `ADD TO=${pick(random, ["l1", "bad"])} ${pick(random, ["$<@from|bare>", "$<@from|host>", "casino", "hi", "$<body#>"])}`;
+  }
+  if (a === "JUMP") return inUserChain ? "DROP." : "JUMP CHAIN=user/c";
+  return a;
+}
+
+function rules(random: Random, defs: Set<string>, count: number, inUserChain: boolean): string {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const conditions = Array.from({ length: Math.floor(random() * 3) }, () => condition(random, defs));
+    const acts = Array.from({ length: 1 + Math.floor(random() * 2) }, () => action(random, defs, inUserChain));
+    out.push([...conditions, ...acts].join("\n"));
+  }
+  return out.join("\n\n");
+}
+
+function script(random: Random): string {
+  const defs = new Set<string>();
+  let body = `::deliver\n${rules(random, defs, 1 + Math.floor(random() * 4), false)}`;
+  if (body.includes("JUMP CHAIN")) body += `\n\n::user/c\n${rules(random, defs, 1 + Math.floor(random() * 3), true)}`;
+  return `${[...defs].join("\n")}\n\n${body}\n`;
+}
+
+function escape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+}
+
+function stanza(random: Random, id: string): string {
+  const kind = pick(random, ["message", "message", "presence", "iq"]);
+  const to = random() < 0.1 ? undefined : pick(random, jids);
+  const attrs = `id="${id}" from="${pick(random, jids)}"${to !== undefined ? ` to="${to}"` : ""}`;
+  if (kind === "message") {
+    const type = pick(random, [undefined, "chat", "normal", "headline", "groupchat", "error"]);
+    const body = random() < 0.85 ? `<body>${escape(pick(random, ["hi", "casino", "123", "x ca y", "hi there casino", "", "alice", "x", "b.example"]))}</body>` : "";
+    const extra = random() < 0.3 ? `<request xmlns="urn:xmpp:receipts"${random() < 0.5 ? ' id="r1"' : ""}/>` : random() < 0.2 ? `<active xmlns="http://jabber.org/protocol/chatstates"/>` : "";
+    const error = type === "error" ? `<error type="cancel"><item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error>` : "";
+    return `<message ${attrs}${type !== undefined ? ` type="${type}"` : ""}>${body}${extra}${error}</message>`;
+  }
+  if (kind === "presence") {
+    const type = pick(random, [undefined, "unavailable", "subscribe", "error"]);
+    return `<presence ${attrs}${type !== undefined ? ` type="${type}"` : ""}/>`;
+  }
+  const type = pick(random, ["get", "set", "result", "error"]);
+  return `<iq ${attrs} type="${type}">${type === "get" ? '<query xmlns="jabber:iq:version"/>' : ""}</iq>`;
+}
+
+/** `count` random cases (a script and twelve stanzas each), the same for the same seed. */
+export function randomCases(seed: number, count: number): OracleCase[] {
+  const random = prng(seed);
+  return Array.from({ length: count }, (_, k) => ({ name: `seed ${seed} case ${k}`, script: script(random), stanzas: Array.from({ length: 12 }, (_, i) => stanza(random, `s${i}`)) }));
+}
