@@ -5,6 +5,7 @@ import { compileCondition, type CompiledCondition, type HandlerState } from "./c
 import { CannotSimulate, FirewallRuntimeError, noOrigin, sessionOf, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
 import { Definitions } from "./definitions.js";
 import { Assumptions, type World } from "./world.js";
+import { outboundPresence } from "./outbound-presence.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import { logAfterCall } from "../pfw/log-after-call.js";
@@ -307,7 +308,7 @@ export class Simulator {
     const stamped = session.type === "c2s" && session.fullJid !== undefined && (given.attr.from !== session.fullJid || given.attr.to === bareJid(session.fullJid));
     // Only STRIP and INJECT change a stanza (its children), and only stamping its attributes: any
     // other stanza is simulated as it is, uncopied.
-    const stanza = this.changesChildren ? given.clone() : stamped ? new XmlElement(given.name, { ...given.attr }, given.children) : given;
+    let stanza = this.changesChildren ? given.clone() : stamped ? new XmlElement(given.name, { ...given.attr }, given.children) : given;
     if (stamped) {
       stanza.attr.from = session.fullJid!;
       if (stanza.attr.to === bareJid(session.fullJid)) delete stanza.attr.to;
@@ -319,8 +320,19 @@ export class Simulator {
     const chains: ChainRun[] = [];
     let final: { verdict: Verdict; rule?: DecidingRule; error?: SimResult["error"]; reason?: string } = { verdict: "pass" };
     let running: { chain: string; host: string } | undefined;
+    // mod_presence's pre-routing handler runs after preroute, unless preroute returned false (which skips it).
+    let presenceHandled = session.type !== "c2s" || event.chain !== undefined;
     try {
       for (const step of this.route(event, stanza, session, assume)) {
+        if (!presenceHandled && step.chain !== "preroute") {
+          presenceHandled = true;
+          const p = outboundPresence(stanza, this.world, assume);
+          if (p.kind === "stopped") {
+            final = { verdict: "pass", reason: p.reason };
+            break;
+          }
+          if (p.kind === "rewritten") stanza = p.stanza;
+        }
         const ctx = new StanzaContext(this, stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
         running = step;
         const r = this.runBuiltin(step.host, step.chain, ctx);
@@ -331,7 +343,10 @@ export class Simulator {
           break;
         }
         if (r.value === false) {
-          if (step.chain === "preroute") continue; // remaining pre-routing handlers skipped, routing goes on
+          if (step.chain === "preroute") {
+            presenceHandled = true; // remaining pre-routing handlers skipped, mod_presence's too; routing goes on
+            continue;
+          }
           final = { verdict: "default", ...(r.decided ? { rule: r.decided } : {}) };
           const t = stanza.attr.type;
           if (step.chain.startsWith("user/") || t === "error" || (stanza.name === "iq" && t === "result")) break;

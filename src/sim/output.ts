@@ -42,8 +42,8 @@ export function textLine(item: ReplayItem): string {
   const extra = r.reason ? `  (${r.reason})` : "";
   const assumed = r.assumptions.length > 0 ? `  [assumed: ${r.assumptions.join("; ")}]` : "";
   const stanza = item.input.stanza;
-  // The origin stands in for a missing `from` only.
-  const origin = stanza.attr.from === undefined ? item.input.annotations.origin?.replace(/^c2s:/, "") : undefined;
+  // The origin (the event's, or the traffic's for all its events) stands in for a missing `from` only.
+  const origin = stanza.attr.from === undefined ? (item.input.annotations.origin ?? item.input.defaults.origin)?.replace(/^c2s:/, "") : undefined;
   return `${item.file}:${item.line}  ${(r.verdict + why).padEnd(10)} ${stanzaSummary(stanza, origin)}${rule}${extra}${assumed}`;
 }
 

@@ -271,3 +271,12 @@ test("sim: a rule mod_firewall stores twice is one rule in the list of rules nev
   const never = r.stdout.split("never decided:\n")[1] ?? "";
   t.deepEqual(never.trim().split(/\s+/), ["r.pfw:1", "r.pfw:4"]);
 });
+
+test("sim: a client's stanza without `from` is shown from its session, whether the event or the whole traffic names it", async (t) => {
+  const wrapped = '<traffic xmlns="urn:stanzafw:traffic:0" origin="c2s:alice@example.org/phone">\n<message xmlns="jabber:client" to="bob@remote.example" id="1"><body>hi</body></message>\n<event origin="c2s:carol@example.org/pc"><message xmlns="jabber:client" to="bob@remote.example" id="2"><body>hi</body></message></event>\n</traffic>\n';
+  const dir = workdir({ "r.pfw": "::deliver\nDROP.\n", "t.xml": wrapped, "w.json": '{"hosts": ["example.org"]}' });
+  const r = await run(dir, "", "sim", "r.pfw", "--traffic", "t.xml", "--world", "w.json");
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^t\.xml:2 {2}pass {7}message alice@example\.org\/phone → bob@remote\.example "hi"$/m);
+  t.regex(r.stdout, /^t\.xml:3 {2}pass {7}message carol@example\.org\/pc → bob@remote\.example "hi"$/m);
+});

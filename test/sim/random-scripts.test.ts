@@ -1,5 +1,6 @@
 import test from "ava";
 import { canonicalOf, disagreements, prosodyOutcome, simulatedOutcome, type OracleCase } from "../helpers/firewall-oracle.js";
+import { pool } from "../helpers/pool.js";
 import { requireProsody } from "../helpers/prosody.js";
 import { randomCases } from "./random-scripts.js";
 
@@ -9,17 +10,6 @@ import { randomCases } from "./random-scripts.js";
 
 const seed = 20261203;
 const count = 300;
-
-/** Runs `work` on every item, `width` at a time, results in order. */
-async function pool<T, R>(items: readonly T[], width: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!, i);
-  };
-  await Promise.all(Array.from({ length: width }, lane));
-  return results;
-}
 
 test("the simulator agrees with `prosodyctl mod_firewall test` on random scripts and stanzas", async (t) => {
   if (!requireProsody(t)) return;

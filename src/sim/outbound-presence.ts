@@ -1,0 +1,41 @@
+import type { Assumptions, World } from "./world.js";
+import { bareJid, XmlElement } from "./xml.js";
+
+/**
+ * What Prosody's mod_presence does with a local client's presence between the preroute and the
+ * deliver chains (its `pre-presence/*` handler runs after mod_firewall's, at a lower priority,
+ * and only when preroute returned nothing). A subscription presence is taken over: its `from`
+ * and `to` become the two bare JIDs and it is posted anew, so deliver (or deliver_remote) sees
+ * it addressed bare; a `subscribed` or `unsubscribed` is posted only if the contact asked for a
+ * subscription or has one (else it is dropped silently, RFC 6121 §3.2); a presence of a type
+ * that is not one of XMPP's is answered with bad-request and goes nowhere. Available, unavailable
+ * and error presence, probes and presence to the sender's own bare JID go on unchanged.
+ *
+ * The roster changes these make on the server (a pending request approved, a subscription
+ * cancelled) are not simulated: the world's rosters stand for the whole run.
+ */
+export type OutboundPresence =
+  | { readonly kind: "unchanged" }
+  | { readonly kind: "rewritten"; readonly stanza: XmlElement }
+  | { readonly kind: "stopped"; readonly reason: string };
+
+const unchanged: OutboundPresence = { kind: "unchanged" };
+const subscriptionTypes = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
+
+/** `stanza` as stamped with the client's full JID. */
+export function outboundPresence(stanza: XmlElement, world: World, assume: Assumptions): OutboundPresence {
+  const type = stanza.attr.type;
+  const to = stanza.attr.to;
+  if (stanza.name !== "presence" || to === undefined || type === undefined || type === "unavailable" || type === "error" || type === "probe") return unchanged;
+  const user = bareJid(stanza.attr.from);
+  const contact = bareJid(to);
+  // No self contacts; a `to` that is no JID is left as it is (Prosody would post it without one).
+  if (user === undefined || contact === undefined || contact === user) return unchanged;
+  if (!subscriptionTypes.has(type)) return { kind: "stopped", reason: `Prosody answers a presence of type '${type}' with bad-request and routes it no further (mod_presence)` };
+  if (type === "subscribed" || type === "unsubscribed") {
+    const subscription = world.rosterItem(user, contact, assume)?.subscription;
+    const routed = world.pendingIn(user, contact, assume) || subscription === "from" || subscription === "both";
+    if (!routed) return { kind: "stopped", reason: `Prosody routes a '${type}' only when ${contact} asked for a subscription or has one, and the world says neither: mod_presence drops it before deliver` };
+  }
+  return { kind: "rewritten", stanza: new XmlElement(stanza.name, { ...stanza.attr, from: user, to: contact }, stanza.children) };
+}
