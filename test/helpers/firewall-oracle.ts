@@ -48,7 +48,7 @@ export function canonicalOf(xml: string): string {
 }
 
 /** What the real mod_firewall did; `exitCode` is prosodyctl's (not 0: the harness itself failed). */
-export async function prosodyOutcome(c: OracleCase, name: string): Promise<Outcome & { exitCode: number | null; stderr: string }> {
+export async function prosodyOutcome(c: OracleCase, name: string): Promise<Outcome & { exitCode: number | null; output: string }> {
   const path = prosodyScriptPath(c.script, name);
   const { stdout, stderr, exitCode } = await new Promise<{ stdout: string; stderr: string; exitCode: number | null }>((resolve) => {
     const child = spawn("prosodyctl", ["mod_firewall", "test", path]);
@@ -68,7 +68,7 @@ export async function prosodyOutcome(c: OracleCase, name: string): Promise<Outco
   );
   const replyText = stderr.split("\n").filter((l) => l.startsWith("<")).join("\n");
   const replies = new Map(stanzasIn(replyText).map((s) => [s.attr.id ?? "?", s.getChild("error")?.tags[0]?.name ?? `reply:${s.getChildText("body") ?? ""}`]));
-  return { passed, replies, exitCode, stderr };
+  return { passed, replies, exitCode, output: stdout + stderr };
 }
 
 /**
@@ -78,7 +78,7 @@ export async function prosodyOutcome(c: OracleCase, name: string): Promise<Outco
  * (a stanza for a remote recipient would otherwise run on the origin's host, with buckets and
  * lists of its own).
  */
-export function simulatedOutcome(c: OracleCase): Outcome & { verdicts: ReadonlyMap<string, string> } {
+export function simulatedOutcome(c: OracleCase): Outcome & { verdicts: ReadonlyMap<string, string>; loaded: boolean } {
   const read = readPfw(c.script, "case.pfw");
   const sim = new Simulator([pfwSource("case.pfw", read.script, read.diagnostics)], new World({ hosts: ["example.org"] }));
   const passed = new Map<string, string>();
@@ -95,7 +95,21 @@ export function simulatedOutcome(c: OracleCase): Outcome & { verdicts: ReadonlyM
       if (e.action === "REPLY") replies.set(id, `reply:${stanzasIn(e.xml)[0]!.getChildText("body") ?? ""}`);
     }
   }
-  return { passed, replies, verdicts };
+  return { passed, replies, verdicts, loaded: sim.loadReports().every((r) => r.loaded) };
+}
+
+/**
+ * Whether prosodyctl failed because mod_firewall raised while loading the script (the "stored
+ * twice" crash and the like: on a server, the module fails to load and no script of it runs).
+ */
+export function crashedRunning(r: { exitCode: number | null; output: string }): boolean {
+  // A Lua error in a chain's generated code: on a server, logged and the stanza lost; the test harness stops there.
+  return r.exitCode !== 0 && !crashedLoading(r) && /Mod_firewall::[\w/]+:\d+: /.test(r.output);
+}
+
+export function crashedLoading(r: { exitCode: number | null; output: string }): boolean {
+  // prosodyctl prints the traceback on standard output.
+  return r.exitCode !== 0 && r.output.includes("in global 'load_script'");
 }
 
 function describe(o: Outcome, id: string): string {

@@ -109,7 +109,33 @@ function script(random: Random): string {
   const defs = new Set<string>();
   let body = `::deliver\n${rules(random, defs, 1 + Math.floor(random() * 4), false)}`;
   if (body.includes("JUMP CHAIN")) body += `\n\n::user/c\n${rules(random, defs, 1 + Math.floor(random() * 3), true)}`;
-  return `${[...defs].join("\n")}\n\n${body}\n`;
+  const text = `${[...defs].join("\n")}\n\n${body}\n`;
+  return random() < 0.3 ? handWritten(random, text) : text;
+}
+
+/**
+ * A script as people write them, traps of mod_firewall's line reader included: indentation, CR
+ * line ends, action names in lower case, comments (one ending in `\`, which swallows the next
+ * line), a line continued with `\`, and a rule not separated from the one before by an empty line
+ * (a condition after an action: the rule stored twice). Each line is changed with a small chance.
+ */
+function handWritten(random: Random, text: string): string {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const r = random();
+    if (r < 0.04) out.push(pick(random, ["# a note", "; a note", "  # indented note", "# a note \\"]));
+    if (line === "" && r > 0.96 && out.length > 0 && !out[out.length - 1]!.startsWith("%")) continue; // the empty line between two rules left out
+    const colon = line.indexOf(": ");
+    if (colon > 0 && r > 0.04 && r < 0.08 && line.length > colon + 3) {
+      const at = colon + 2 + Math.floor(random() * (line.length - colon - 2));
+      out.push(`${line.slice(0, at)}\\`, `${pick(random, ["", "  ", "\t"])}${line.slice(at)}`);
+      continue;
+    }
+    if (r > 0.08 && r < 0.12) out.push(`${pick(random, ["  ", "\t", " "])}${line}${pick(random, ["", " ", "\r"])}`);
+    else if (r > 0.12 && r < 0.15 && /^[A-Z ]+[.=]/.test(line)) out.push(line.replace(/^[A-Z ]+/, (name) => name.toLowerCase()));
+    else out.push(line);
+  }
+  return out.join("\n");
 }
 
 function escape(s: string): string {
