@@ -1,4 +1,5 @@
 import { prng } from "../../bench/generate-stanzas.js";
+import { pick, rules, some, type Random } from "../helpers/random-rules.js";
 import type { Case, Step, User } from "../helpers/server-oracle.js";
 
 /**
@@ -13,22 +14,11 @@ import type { Case, Step, User } from "../helpers/server-oracle.js";
  * see the hand-written case).
  */
 
-type Random = () => number;
-
 const users: readonly User[] = ["alice", "bob", "carol"];
 const patterns = ["alice@a.test", "<*>@a.test", "bob@b.test", "a.test", "b.test", "<*>@<*>/r", "carol@a.test/r", "<<[a-c]%a+>>@<*>"];
 const paths = ["body#=hello", "body#/=casino", "body#~=%d", "@type=chat", "{urn:example:p}p", "body", "body#$=$<@to|node>"];
 const types = ["chat", "normal", "headline", "available", "unavailable", "get", "error"];
 const actions = ["DROP.", "PASS.", "DEFAULT.", "RETURN.", "BOUNCE.", "BOUNCE=policy-violation (no)", "BOUNCE=not-acceptable:modify", "REPLY=go away", "MARK ORIGIN=m", "UNMARK ORIGIN=m", "STRIP=body", "INJECT=<seen xmlns='urn:example:seen'/>", "ADD TO=l $<@from|bare>", "JUMP"];
-
-function pick<T>(random: Random, xs: readonly T[]): T {
-  return xs[Math.floor(random() * xs.length)]!;
-}
-
-function some<T>(random: Random, xs: readonly T[]): T[] {
-  const s = xs.filter(() => random() < 0.4);
-  return s.length > 0 ? s : [pick(random, xs)];
-}
 
 function condition(random: Random, defs: Set<string>): string {
   const not = random() < 0.25 ? "NOT " : "";
@@ -72,36 +62,30 @@ function condition(random: Random, defs: Set<string>): string {
   }
 }
 
-function rules(random: Random, defs: Set<string>, count: number, userChain: boolean): string {
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const conditions = Array.from({ length: Math.floor(random() * 3) }, () => condition(random, defs));
-    const acts = Array.from({ length: 1 + Math.floor(random() * 2) }, () => {
-      const a = pick(random, actions);
-      if (a.startsWith("ADD TO")) defs.add("%LIST l: memory");
-      return a === "JUMP" ? (userChain ? "DROP." : "JUMP CHAIN=user/c") : a;
-    });
-    out.push([...conditions, ...acts].join("\n"));
-  }
-  return out.join("\n\n");
+function action(random: Random, defs: Set<string>, userChain: boolean): string {
+  const a = pick(random, actions);
+  if (a.startsWith("ADD TO")) defs.add("%LIST l: memory");
+  return a === "JUMP" ? (userChain ? "DROP." : "JUMP CHAIN=user/c") : a;
 }
 
 /**
  * What the harness needs passes every chain first: its iq to the server (the session request of
  * each login, the round trips that end each step: iq sets the server answers with an error), and
- * all presence but unavailable. A rule that stopped the iq would stall the test. Available presence is where Prosody itself sends most: each client's initial presence
- * is broadcast to its contacts and probes theirs, and those stanzas meet the chains as the clients'
- * do, though the simulator does not make them (README, "What the simulator cannot reproduce"); a
- * rule that stopped a subscription the harness sets up would leave the server's rosters other
- * than the world the simulator is given. So presence steps are directed unavailable presence.
+ * all presence but the steps' own. A rule that stopped the iq would stall the test. Presence is where
+ * Prosody itself sends most: each client's initial presence is broadcast to its contacts and probes
+ * theirs, a probe of a client not yet available is answered with unavailable presence, and those
+ * stanzas meet the chains as the clients' do, though the simulator does not make them (README,
+ * "What the simulator cannot reproduce"); a rule that stopped a subscription the harness sets up
+ * would leave the server's rosters other than the world the simulator is given. So presence steps
+ * are directed unavailable presence with a status that tells them apart.
  */
-const letHarnessThrough = "KIND: iq\nTO SELF?\nPASS.\n\nKIND: presence\nNOT TYPE: unavailable\nPASS.";
+const letHarnessThrough = "KIND: iq\nTO SELF?\nPASS.\n\nKIND: presence\nNOT INSPECT: status#=step\nPASS.";
 
 function script(random: Random): string {
   const defs = new Set<string>();
-  const chains = some(random, ["preroute", "deliver"]).map((chain) => `::${chain}\n${letHarnessThrough}\n\n${rules(random, defs, 1 + Math.floor(random() * 4), false)}`);
+  const chains = some(random, ["preroute", "deliver"]).map((chain) => `::${chain}\n${letHarnessThrough}\n\n${rules(random, 1 + Math.floor(random() * 4), () => condition(random, defs), () => action(random, defs, false))}`);
   let body = chains.join("\n\n");
-  if (body.includes("JUMP CHAIN")) body += `\n\n::user/c\n${rules(random, defs, 1 + Math.floor(random() * 3), true)}`;
+  if (body.includes("JUMP CHAIN")) body += `\n\n::user/c\n${rules(random, 1 + Math.floor(random() * 3), () => condition(random, defs), () => action(random, defs, true))}`;
   return `${[...defs].join("\n")}\n\n${body}\n`;
 }
 
@@ -115,7 +99,7 @@ function step(random: Random): Step {
     case "payload":
       return { from, to, xml: `<message to='TO' type='chat'><body>${body}</body><p xmlns='urn:example:p'/></message>` };
     case "presence":
-      return { from, to, xml: "<presence to='TO/r' type='unavailable'/>" };
+      return { from, to, xml: "<presence to='TO/r' type='unavailable'><status>step</status></presence>" };
     default:
       return { from, to, xml: `<iq to='TO/r' type='get' id='q${Math.floor(random() * 1e6)}'><query xmlns='jabber:iq:version'/></iq>` };
   }

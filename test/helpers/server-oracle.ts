@@ -178,6 +178,10 @@ async function real(c: Case, script: string): Promise<{ observed: Observed[]; re
       await clients.get(a)!.iq(syncIq(`p${a}${b}`), `syncp${a}${b}`);
     }
     for (const cl of clients.values()) cl.write("<presence/>");
+    // Each client's initial presence handled (a round trip on its stream) before the first step: a
+    // message to the bare JID of a client not yet available is refused, whatever the firewall says.
+    await Promise.all([...clients].map(([u, cl]) => cl.iq(syncIq(`i${u}`), `synci${u}`)));
+    // What the server sends of the presences (broadcasts, probe answers) has been sent by then too.
     await new Promise((r) => setTimeout(r, 200));
     const out: Observed[] = [];
     const steps: { marker: string; step: number }[] = [];

@@ -1,5 +1,6 @@
 import { prng } from "../../bench/generate-stanzas.js";
 import type { OracleCase } from "../helpers/firewall-oracle.js";
+import { pick, rules, some, type Random } from "../helpers/random-rules.js";
 
 /**
  * Random mod_firewall scripts and stanzas for the differential test against
@@ -9,8 +10,6 @@ import type { OracleCase } from "../helpers/firewall-oracle.js";
  * storage manager fails for hosts it does not serve), DAY and TIME (the real clock), COPY,
  * REDIRECT and FORWARD (nothing to route to), $local (the harness's hosts are not the world's).
  */
-
-type Random = () => number;
 
 const jids = ["x@b.example/r", "y@one.example/r", "b.example", "z@example.org/r", "alice@example.org", "alice@example.org/phone", "example.org", "q@spam.example/x", "Mixed@B.Example/R"];
 const namespaces = ["urn:xmpp:receipts", "jabber:iq:version", "http://jabber.org/protocol/chatstates", "urn:example:x"];
@@ -26,16 +25,6 @@ const actions = [
   "STRIP=body", "STRIP=request urn:xmpp:receipts", "STRIP=*", "STRIP=active http://jabber.org/protocol/chatstates", "INJECT=<tag xmlns='urn:example:t' a='b'>t</tag>",
   "REPLY=go away", "LOG=hello $<@from>", "MARK ORIGIN=m1", "UNMARK ORIGIN=m1", "MARK ORIGIN=m2", "ADD", "JUMP",
 ];
-
-function pick<T>(random: Random, xs: readonly T[]): T {
-  return xs[Math.floor(random() * xs.length)]!;
-}
-
-/** A non-empty random subset, in order. */
-function some<T>(random: Random, xs: readonly T[]): T[] {
-  const s = xs.filter(() => random() < 0.4);
-  return s.length > 0 ? s : [pick(random, xs)];
-}
 
 function condition(random: Random, defs: Set<string>): string {
   const not = random() < 0.25 ? "NOT " : "";
@@ -95,20 +84,10 @@ function action(random: Random, defs: Set<string>, inUserChain: boolean): string
   return a;
 }
 
-function rules(random: Random, defs: Set<string>, count: number, inUserChain: boolean): string {
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const conditions = Array.from({ length: Math.floor(random() * 3) }, () => condition(random, defs));
-    const acts = Array.from({ length: 1 + Math.floor(random() * 2) }, () => action(random, defs, inUserChain));
-    out.push([...conditions, ...acts].join("\n"));
-  }
-  return out.join("\n\n");
-}
-
 function script(random: Random): string {
   const defs = new Set<string>();
-  let body = `::deliver\n${rules(random, defs, 1 + Math.floor(random() * 4), false)}`;
-  if (body.includes("JUMP CHAIN")) body += `\n\n::user/c\n${rules(random, defs, 1 + Math.floor(random() * 3), true)}`;
+  let body = `::deliver\n${rules(random, 1 + Math.floor(random() * 4), () => condition(random, defs), () => action(random, defs, false))}`;
+  if (body.includes("JUMP CHAIN")) body += `\n\n::user/c\n${rules(random, 1 + Math.floor(random() * 3), () => condition(random, defs), () => action(random, defs, true))}`;
   const text = `${[...defs].join("\n")}\n\n${body}\n`;
   return random() < 0.3 ? handWritten(random, text) : text;
 }
