@@ -51,7 +51,7 @@ test("the simulator agrees with `prosodyctl mod_firewall test` on random scripts
       if (real[i]!.replies.has(id)) replied++;
     }
   });
-  t.log(`${cases.length} random scripts (seed ${seed}; ${crashed.length} that mod_firewall raises on while loading, refused by the simulator too; ${raised.length} that raise running, where the simulator says so), ${stanzas} stanzas of the others: ${stopped} stopped, ${replied} replied to, ${changed} changed by STRIP or INJECT`);
+  t.log(`${cases.length} random scripts (seed ${seed}; mod_firewall raises on ${crashed.length} while loading them and on ${raised.length} while running them), ${stanzas} stanzas of the others: ${stopped} stopped, ${replied} replied to, ${changed} changed by STRIP or INJECT`);
   t.deepEqual(found.slice(0, 5), [], `${found.length} stanzas disagree (the first five shown)`);
   for (const [what, n] of [["stopped", stopped], ["replied to", replied], ["changed", changed]] as const) t.true(n > stanzas / 20, `too few stanzas ${what} (${n}) for the comparison to tell much`);
 });
