@@ -18,7 +18,7 @@ export const pfwMessages = {
   SFW514: { severity: "error", message: "{what} is not available on {target}: Prosody refuses to load this script", doc: "The condition or action does not exist in the mod_firewall version of the chosen target." },
   SFW515: { severity: "warning", message: "{what} fails on {target}: {why}", doc: "The condition or action compiles but fails or misbehaves at run time on the chosen target." },
   SFW516: { severity: "warning", message: "the argument starts with white space, which is part of the value: it will not match what you expect", doc: "mod_firewall skips only one white-space character after ':' and none after '='." },
-  SFW517: { severity: "warning", message: "{message}", doc: "A construct that loads but misbehaves at run time (TIME with minutes, DAY, LOG after INJECT or EVENT, …)." },
+  SFW517: { severity: "warning", message: "{message}", doc: "A construct that loads but misbehaves at run time (TIME with minutes, DAY, LOG after INJECT or EVENT or first in a rule without conditions after a helper that ends in a call, …)." },
   SFW518: { severity: "warning", message: "the file ends while this line is continued with a backslash: mod_firewall silently drops it", doc: "A line held for continuation at the end of the file is lost." },
   SFW519: { severity: "warning", message: "{message}", doc: "A line that loads but probably does not do what was meant (an ignored argument, a missing one that compares with nil, an unknown error condition, …)." },
   SFW520: { severity: "warning", message: "%{type} {name} is defined again: this definition replaces the earlier one for the whole host", doc: "A later definition with the same type and name replaces the earlier one; rules before it use the later value too." },

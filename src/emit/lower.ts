@@ -34,7 +34,22 @@ export function lower(model: CheckedFile): { script: LoweredScript; diagnostics:
     bySourceChain.push({ name: chain.name, lowered });
   }
   diagnostics.push(...reportRatesAcrossChains(bySourceChain));
-  return { script: { definitions: model.definitions, chains: [...chains, ...helpers] }, diagnostics };
+  return { script: { definitions: model.definitions, chains: [...chains, ...helpers].map(guardLeadingLog) }, diagnostics };
+}
+
+/**
+ * mod_firewall emits LOG as a statement that starts with `(`, and a rule without conditions as its
+ * bare action lines, right after the helper locals the rule needs first; some of those
+ * (`local bare_from = jid_bare(from)`, `bare_to`, search paths) end in a call without a `;`, and
+ * Lua then reads the two as one call, which raises for every stanza (checked against Prosody:
+ * `log "…" + from.bare` as a chain's first rule). A condition that every stanza meets puts the
+ * actions inside an `if` block instead, where they are safe whatever precedes.
+ */
+const alwaysTrue: LoweredCondition = { name: "KIND", negated: false, argument: "message presence iq", why: "keeps the LOG below from running into the line before it in mod_firewall's Lua" };
+
+function guardLeadingLog(chain: LoweredChain): LoweredChain {
+  if (!chain.rules.some((r) => r.conditions.length === 0 && r.actions[0]?.name === "LOG")) return chain;
+  return { ...chain, rules: chain.rules.map((r) => (r.conditions.length === 0 && r.actions[0]?.name === "LOG" ? { ...r, conditions: [alwaysTrue] } : r)) };
 }
 
 function origin(rule: CheckedRule, part?: string): RuleOrigin {

@@ -8,6 +8,8 @@ export interface LoweredCondition {
   readonly argument: string | undefined;
   /** For a rate test: the source occurrence it comes from (for reports on where the lowering put it). */
   readonly rateTest?: Literal;
+  /** Why the compiler added a condition the source does not have (printed as a comment above it). */
+  readonly why?: string;
 }
 
 /** An action line to print. */

@@ -67,6 +67,7 @@ export function printPfw(script: LoweredScript, header: PrintHeader): PrintedPfw
     lines.push("");
     chain.rules.forEach((rule, index) => {
       lines.push(originComment(rule.origin, source));
+      for (const c of rule.conditions) if (c.why) lines.push(commentSafe(`# (the compiler's condition: ${c.why})`));
       const line = lines.length + 1;
       for (const c of rule.conditions) lines.push(conditionLine(c));
       for (const a of rule.actions) lines.push(actionLine(a));

@@ -1,7 +1,7 @@
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { defaultTarget, type TargetVersion } from "../vocab/targets.js";
 import { checkReferences } from "./check-references.js";
-import { logAfterCall } from "./log-after-call.js";
+import { logHazards } from "./log-after-call.js";
 import type { PfwAction, PfwChain, PfwScript } from "./model.js";
 import { ReadContext } from "./read-context.js";
 import { logicalLines } from "./read-lines.js";
@@ -48,15 +48,16 @@ export function readPfw(text: string, file: string, options: ReadOptions = {}): 
   return { script: { file, definitions: cx.definitions, chains }, diagnostics: cx.diagnostics };
 }
 
-/** SFW517 for LOG right after INJECT or EVENT, once per action (a rule stored twice is listed twice). */
+/** SFW517 for a LOG that runs into the code before it, once per action (a rule stored twice is listed twice). */
 function reportLogAfterCall(cx: ReadContext, chains: readonly PfwChain[]): void {
   const seen = new Set<PfwAction>();
   for (const chain of chains) {
-    for (const { log, name } of logAfterCall(chain.rules)) {
-      const action = chain.rules[log.rule]!.actions[log.action]!;
+    for (const h of logHazards(chain.rules)) {
+      const action = chain.rules[h.log.rule]!.actions[h.log.action]!;
       if (seen.has(action)) continue; // a rule stored twice
       seen.add(action);
-      cx.report("SFW517", action.span, { message: `LOG right after ${name} compiles into Lua that fails for every stanza that gets here (mod_firewall emits the two without a separator)` }, { hint: "put LOG first, or another action between them" });
+      if (h.kind === "action") cx.report("SFW517", action.span, { message: `LOG right after ${h.name} compiles into Lua that fails for every stanza that gets here (mod_firewall emits the two without a separator)` }, { hint: "put LOG first, or another action between them" });
+      else cx.report("SFW517", action.span, { message: `this rule has no conditions and starts with LOG, right after ${h.name} mod_firewall declares for it: that line ends in a call without ';', and Lua reads the two as one call, which fails for every stanza that gets here` }, { hint: "give the rule a condition (every stanza meets 'KIND: message presence iq'), or put another action before LOG" });
     }
   }
 }

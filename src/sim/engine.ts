@@ -1,4 +1,4 @@
-import type { PfwScript } from "../pfw/model.js";
+import type { PfwRule, PfwScript } from "../pfw/model.js";
 import type { TargetVersion } from "../vocab/targets.js";
 import { compileAction, errorReply, lazyEmitted, lazyErrorReply, type ActionRuntime, type CompiledAction } from "./actions.js";
 import { compileCondition, type CompiledCondition, type HandlerState } from "./conditions.js";
@@ -8,7 +8,7 @@ import { Assumptions, type World } from "./world.js";
 import { outboundPresence } from "./outbound-presence.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 import { didYouMean } from "../diag/did-you-mean.js";
-import { logAfterCall } from "../pfw/log-after-call.js";
+import { logHazards } from "../pfw/log-after-call.js";
 
 /**
  * The simulator proper: scripts loaded per host as mod_firewall loads them, chains run as the
@@ -43,7 +43,8 @@ interface CompiledRule {
     /** Its place among the chain's hoisted conditions, or -1. */
     slot: number;
   }[];
-  readonly actions: readonly { readonly compiled: CompiledAction; readonly line: number; readonly raisesAfter: boolean }[];
+  /** `raises`: the generated Lua fails before (or right after) this action runs, and why. */
+  readonly actions: readonly { readonly compiled: CompiledAction; readonly line: number; readonly raises: { readonly before: boolean; readonly message: string } | undefined }[];
   /** The deciding-rule descriptions, made once per action name. */
   readonly decisions: Map<string, DecidingRule>;
 }
@@ -206,7 +207,7 @@ class HostFirewall {
           try {
             const compiled = compileAction(a.name, a.argument, this.definitions, this.target);
             if (compiled.chainError) chainError ??= compiled.chainError;
-            actions.push({ compiled, line: a.span.start.line, raisesAfter: false });
+            actions.push({ compiled, line: a.span.start.line, raises: undefined });
           } catch (e) {
             return fail((e as Error).message, a.span.start.line);
           }
@@ -217,7 +218,7 @@ class HostFirewall {
         skippedChains.push({ chain: chain.name, error: chainError });
         continue;
       }
-      markLogHazards(rules);
+      markLogHazards(rules, chain.rules);
       const slots = new Map([...uses].filter(([, n]) => n > 1).map(([k], i) => [k, i]));
       for (const rule of rules) for (const c of rule.conditions) c.slot = slots.get(c.compiled.key) ?? -1;
       chains.set(chain.name, {
@@ -245,10 +246,17 @@ function originProblemOf(origin: string): string | undefined {
   return ok ? undefined : `origin '${origin}' names no session: it is c2s:USER@HOST/RESOURCE (a local client), s2s:DOMAIN (another server) or local:HOST (the server itself)`;
 }
 
-/** Actions after which the generated Lua raises (an INJECT or EVENT that LOG directly follows). */
-function markLogHazards(rules: CompiledRule[]): void {
-  for (const { call } of logAfterCall(rules.map((r) => ({ conditions: r.conditions, actions: r.actions.map((a) => a.compiled) })))) {
-    (rules[call.rule]!.actions[call.action] as { raisesAfter: boolean }).raisesAfter = true;
+/**
+ * Actions where the generated Lua raises: after an INJECT or EVENT that LOG directly follows, and
+ * at a LOG that runs into the helper local declared before its rule (src/pfw/log-after-call.ts).
+ */
+function markLogHazards(rules: CompiledRule[], source: readonly PfwRule[]): void {
+  for (const h of logHazards(source)) {
+    const at = h.kind === "action" ? h.call : h.log;
+    (rules[at.rule]!.actions[at.action] as { raises: unknown }).raises =
+      h.kind === "action"
+        ? { before: false, message: `'${h.name}' followed by 'LOG' is read by Lua as one call expression` }
+        : { before: true, message: `a rule without conditions starting with LOG is read by Lua as a call of ${h.name} declared before it` };
   }
 }
 
@@ -551,8 +559,9 @@ export class Simulator {
       }
       if (!matched) continue;
       for (const a of rule.actions) {
+        if (a.raises?.before) throw new FirewallRuntimeError(a.raises.message);
         const outcome = a.compiled.run(ctx, a.compiled.usesRuntime ? (rt ??= new HandlerRuntime(this, fw, ctx, depth, passReturn)) : noRuntime(passReturn));
-        if (a.raisesAfter) throw new FirewallRuntimeError(`'${a.compiled.name}' followed by 'LOG' is read by Lua as one call expression`);
+        if (a.raises) throw new FirewallRuntimeError(a.raises.message);
         if (outcome.kind === "return") {
           const inner = rt?.inner;
           const viaInner = (a.compiled.name === "JUMP CHAIN" || a.compiled.name === "JUMP EVENT") && inner !== undefined;

@@ -18,6 +18,12 @@ export interface OracleCase {
   readonly script: string;
   /** One stanza each, every one with a distinct `id` (how the two outcomes are matched). */
   readonly stanzas: readonly string[];
+  /**
+   * The host whose deliver chain the simulator runs (default example.org). prosodyctl serves
+   * `localhost` (Debian's default configuration) with empty rosters, and fails on a roster
+   * condition about a recipient on any host it does not serve.
+   */
+  readonly host?: string;
 }
 
 export interface Outcome {
@@ -72,21 +78,23 @@ export async function prosodyOutcome(c: OracleCase, name: string): Promise<Outco
 }
 
 /**
- * What the simulator does with the same script and stanzas, in the deliver chain of
- * example.org. The origin is the server itself: prosodyctl's test runs one module instance
- * whatever each stanza's recipient, and a local origin on example.org keeps every stanza there
+ * What the simulator does with the same script and stanzas, in the deliver chain of the case's
+ * host. The origin is the server itself: prosodyctl's test runs one module instance
+ * whatever each stanza's recipient, and a local origin on that host keeps every stanza there
  * (a stanza for a remote recipient would otherwise run on the origin's host, with buckets and
  * lists of its own).
  */
 export function simulatedOutcome(c: OracleCase): Outcome & { verdicts: ReadonlyMap<string, string>; loaded: boolean } {
   const read = readPfw(c.script, "case.pfw");
-  const sim = new Simulator([pfwSource("case.pfw", read.script, read.diagnostics)], new World({ hosts: ["example.org"] }));
+  const host = c.host ?? "example.org";
+  // Rosters given, and empty: what prosodyctl's null storage driver holds.
+  const sim = new Simulator([pfwSource("case.pfw", read.script, read.diagnostics)], new World({ hosts: [host], ...(c.host ? { rosters: {}, pending: {} } : {}) }));
   const passed = new Map<string, string>();
   const replies = new Map<string, string>();
   const verdicts = new Map<string, string>();
   for (const xml of c.stanzas) {
     const stanza = stanzasIn(xml)[0]!;
-    const r = sim.simulate({ stanza, time: 1_800_000_000, origin: "local:example.org", chain: "deliver" });
+    const r = sim.simulate({ stanza, time: 1_800_000_000, origin: `local:${host}`, chain: "deliver" });
     const id = stanza.attr.id ?? "?";
     verdicts.set(id, `${r.verdict}${r.reason !== undefined ? ` (${r.reason})` : ""}`);
     if (r.verdict === "pass" || r.verdict === "default") passed.set(id, canonical(stanzasIn(r.stanza)[0]!));

@@ -6,8 +6,7 @@ import { pick, rules, some, type Random } from "../helpers/random-rules.js";
  * Random mod_firewall scripts and stanzas for the differential test against
  * `prosodyctl mod_firewall test`: every condition and action that the test harness can run
  * (one deliver chain, a dummy session without JID or roster), combined as no hand-written case
- * would be. Left out, because the harness cannot run them: roster conditions (Prosody's
- * storage manager fails for hosts it does not serve), DAY and TIME (the real clock), COPY,
+ * would be. Left out, because the harness cannot run them: DAY and TIME (the real clock), COPY,
  * REDIRECT and FORWARD (nothing to route to), $local (the harness's hosts are not the world's).
  */
 
@@ -29,7 +28,7 @@ const actions = [
 function condition(random: Random, defs: Set<string>): string {
   const not = random() < 0.25 ? "NOT " : "";
   const sep = pick(random, ["|", ",", " ", ", "]);
-  switch (pick(random, ["KIND", "TYPE", "FROM", "TO", "FROM EXACTLY", "TO EXACTLY", "TO SELF", "TO FULL JID", "PAYLOAD", "INSPECT", "INSPECT", "CHECK LIST", "LIMIT", "ZONE", "COUNT", "SCAN", "ORIGIN MARKED"])) {
+  switch (pick(random, ["KIND", "TYPE", "FROM", "TO", "FROM EXACTLY", "TO EXACTLY", "TO SELF", "TO FULL JID", "PAYLOAD", "INSPECT", "INSPECT", "CHECK LIST", "LIMIT", "ZONE", "COUNT", "SCAN", "ORIGIN MARKED", "ROSTER"])) {
     case "KIND":
       return `${not}KIND: ${some(random, ["message", "presence", "iq"]).join(sep)}`;
     case "TYPE":
@@ -68,6 +67,8 @@ function condition(random: Random, defs: Set<string>): string {
       defs.add("%PATTERN word: %a+");
       defs.add("%LIST bad: memory");
       return `${not}SCAN: body for word in bad`;
+    case "ROSTER":
+      return `${not}${pick(random, ["IN ROSTER?", "SUBSCRIBED?", "PENDING SUBSCRIPTION FROM SENDER?", "IN ROSTER GROUP: Friends"])}`;
     default:
       return `${not}ORIGIN MARKED: ${pick(random, ["m1", "m2"])}${random() < 0.3 ? " (10s)" : ""}`;
   }
@@ -121,10 +122,13 @@ function escape(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }
 
-function stanza(random: Random, id: string): string {
+/** Recipients on the one host prosodyctl serves, and senders that share them. */
+const localhostJids = ["alice@localhost", "alice@localhost/phone", "localhost", "bob@localhost/x"];
+
+function stanza(random: Random, id: string, rosters: boolean): string {
   const kind = pick(random, ["message", "message", "presence", "iq"]);
-  const to = random() < 0.1 ? undefined : pick(random, jids);
-  const attrs = `id="${id}" from="${pick(random, jids)}"${to !== undefined ? ` to="${to}"` : ""}`;
+  const to = random() < 0.1 ? undefined : pick(random, rosters ? localhostJids : jids);
+  const attrs = `id="${id}" from="${pick(random, rosters && random() < 0.3 ? localhostJids : jids)}"${to !== undefined ? ` to="${to}"` : ""}`;
   if (kind === "message") {
     const type = pick(random, [undefined, "chat", "normal", "headline", "groupchat", "error"]);
     const body = random() < 0.85 ? `<body>${escape(pick(random, ["hi", "casino", "123", "x ca y", "hi there casino", "", "alice", "x", "b.example"]))}</body>` : "";
@@ -140,8 +144,18 @@ function stanza(random: Random, id: string): string {
   return `<iq ${attrs} type="${type}">${type === "get" ? '<query xmlns="jabber:iq:version"/>' : ""}</iq>`;
 }
 
-/** `count` random cases (a script and twelve stanzas each), the same for the same seed. */
+const rosterCondition = /IN ROSTER|SUBSCRIBED\?|PENDING SUBSCRIPTION/;
+
+/**
+ * `count` random cases (a script and twelve stanzas each), the same for the same seed. A script
+ * with a roster condition runs on localhost, its stanzas addressed there: prosodyctl fails on a
+ * roster condition about a recipient on a host it does not serve.
+ */
 export function randomCases(seed: number, count: number): OracleCase[] {
   const random = prng(seed);
-  return Array.from({ length: count }, (_, k) => ({ name: `seed ${seed} case ${k}`, script: script(random), stanzas: Array.from({ length: 12 }, (_, i) => stanza(random, `s${i}`)) }));
+  return Array.from({ length: count }, (_, k) => {
+    const text = script(random);
+    const rosters = rosterCondition.test(text);
+    return { name: `seed ${seed} case ${k}`, script: text, stanzas: Array.from({ length: 12 }, (_, i) => stanza(random, `s${i}`, rosters)), ...(rosters ? { host: "localhost" } : {}) };
+  });
 }
