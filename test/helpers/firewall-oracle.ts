@@ -44,6 +44,18 @@ function stanzasIn(text: string): XmlElement[] {
   return readTrafficText(text, "out.xml").flatMap((i) => (i.kind === "stanza" ? [i.stanza] : []));
 }
 
+const stanzaErrors = "urn:ietf:params:xml:ns:xmpp-stanzas";
+
+/** A reply as compared: an error's condition, type and text, or the kind and body of a REPLY. */
+function replyOf(s: XmlElement): string {
+  const error = s.getChild("error");
+  if (error) {
+    const text = error.getChildText("text", stanzaErrors);
+    return `${error.tags.find((t) => t.name !== "text")?.name ?? "?"}/${error.attr.type ?? "?"}${text !== undefined ? ` "${text}"` : ""}`;
+  }
+  return `${s.name} ${s.attr.type ?? ""} reply: ${s.getChildText("body") ?? ""}`;
+}
+
 function idOf(xml: string): string {
   return stanzasIn(xml)[0]?.attr.id ?? "?";
 }
@@ -73,7 +85,7 @@ export async function prosodyOutcome(c: OracleCase, name: string): Promise<Outco
     }),
   );
   const replyText = stderr.split("\n").filter((l) => l.startsWith("<")).join("\n");
-  const replies = new Map(stanzasIn(replyText).map((s) => [s.attr.id ?? "?", s.getChild("error")?.tags[0]?.name ?? `reply:${s.getChildText("body") ?? ""}`]));
+  const replies = new Map(stanzasIn(replyText).map((s) => [s.attr.id ?? "?", replyOf(s)]));
   return { passed, replies, exitCode, output: stdout + stderr };
 }
 
@@ -99,8 +111,7 @@ export function simulatedOutcome(c: OracleCase): Outcome & { verdicts: ReadonlyM
     verdicts.set(id, `${r.verdict}${r.reason !== undefined ? ` (${r.reason})` : ""}`);
     if (r.verdict === "pass" || r.verdict === "default") passed.set(id, canonical(stanzasIn(r.stanza)[0]!));
     for (const e of r.emitted) {
-      if (e.action === "BOUNCE") replies.set(id, e.error!.condition);
-      if (e.action === "REPLY") replies.set(id, `reply:${stanzasIn(e.xml)[0]!.getChildText("body") ?? ""}`);
+      if (e.action === "BOUNCE" || e.action === "REPLY") replies.set(id, replyOf(stanzasIn(e.xml)[0]!));
     }
   }
   return { passed, replies, verdicts, loaded: sim.loadReports().every((r) => r.loaded) };

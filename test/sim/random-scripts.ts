@@ -18,11 +18,15 @@ const paths = [
   "{jabber:iq:version}query", "@to/=example", "@from$=$<@to|node>", "body#$=$<@from|node>", "body#$/=$<@to|host>", "error/text#", "{http://jabber.org/protocol/chatstates}active",
 ];
 const types = ["chat", "normal", "headline", "groupchat", "error", "available", "unavailable", "subscribe", "get", "set", "result"];
-const expressions = ["$<@from|bare>", "$<@from|host>", "$<@to>", "$<@from|node>", "$<body#>", "$<@id>", "$<@type>", "$<@from|resource>", "$<@from|lower>", "$<@to|bare|upper>", "$<body#|lower>"];
+const expressions = ["$<@from|bare>", "$<@from|host>", "$<@to>", "$<@from|node>", "$<body#>", "$<@id>", "$<@type>", "$<@from|resource>", "$<@from|lower>", "$<@to|bare|upper>", "$<body#|lower>", '$<@nick||"anon">', '$<body#||"empty">', "$<{urn:xmpp:receipts}request@id>", "$<error/text#>"];
 const actions = [
   "DROP.", "PASS.", "DEFAULT.", "RETURN.", "BOUNCE.", "BOUNCE=policy-violation (no)", "BOUNCE=not-acceptable:modify", "BOUNCE=undefined-condition (x)", "BOUNCE=forbidden:auth",
   "STRIP=body", "STRIP=request urn:xmpp:receipts", "STRIP=*", "STRIP=active http://jabber.org/protocol/chatstates", "INJECT=<tag xmlns='urn:example:t' a='b'>t</tag>",
   "REPLY=go away", "LOG=hello $<@from>", "MARK ORIGIN=m1", "UNMARK ORIGIN=m1", "MARK ORIGIN=m2", "ADD", "JUMP",
+  // Traps and corners: an attribute value with a '2' (INJECT drops it), nested parentheses in a
+  // reason, a chain nobody defined, a LOG level, text with '%' and parentheses.
+  "INJECT=<tag xmlns='urn:example:t' v='a2b' w='ok'/>", "INJECT=<t xmlns='urn:x'>some text</t>", "BOUNCE=bad-request:cancel (a (nested) reason)", "JUMP CHAIN=user/missing",
+  "LOG=[debug] type $<@type>", "REPLY=50% (off) $<@to>", "STRIP=tag urn:example:t",
 ];
 
 function condition(random: Random, defs: Set<string>): string {
