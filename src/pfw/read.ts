@@ -57,7 +57,7 @@ function reportLogAfterCall(cx: ReadContext, chains: readonly PfwChain[]): void 
       if (seen.has(action)) continue; // a rule stored twice
       seen.add(action);
       if (h.kind === "action") cx.report("SFW517", action.span, { message: `LOG right after ${h.name} compiles into Lua that fails for every stanza that gets here (mod_firewall emits the two without a separator)` }, { hint: "put LOG first, or another action between them" });
-      else cx.report("SFW517", action.span, { message: `this rule has no conditions and starts with LOG, right after ${h.name} mod_firewall declares for it: that line ends in a call without ';', and Lua reads the two as one call, which fails for every stanza that gets here` }, { hint: "give the rule a condition (every stanza meets 'KIND: message presence iq'), or put another action before LOG" });
+      else cx.report("SFW517", action.span, { message: `this rule has no conditions and starts with LOG, right after ${h.name} mod_firewall declares for it: that line ends in a call without ';', and Lua reads the two as one call, which fails for every stanza that gets here` }, { hint: "give the rule a condition (every stanza meets 'KIND: message presence iq'), or put an action other than INJECT or EVENT before LOG" });
     }
   }
 }
