@@ -50,10 +50,13 @@ function condition(random: Random, defs: Set<string>): string {
       return `${not}${pick(random, ["ENTERING", "LEAVING"])}: ${pick(random, ["ahost", "$local"])}`;
     case "MARKED":
       return `${not}ORIGIN MARKED: m`;
-    case "LIMIT":
-      // Three at once, then one per 10 s: scheduling jitter on a loaded machine cannot change a verdict.
-      defs.add("%RATE r: 0.1 (burst 30)");
-      return `${not}LIMIT: r${random() < 0.6 ? " on $<@from|bare>" : ""}`;
+    case "LIMIT": {
+      // Three at once then one per 10 s, or one then one per 50 s: scheduling jitter on a loaded
+      // machine cannot change a verdict.
+      const rate = pick(random, ["r", "one"]);
+      defs.add(rate === "r" ? "%RATE r: 0.1 (burst 30)" : "%RATE one: 0.02 (burst 50)");
+      return `${not}LIMIT: ${rate}${random() < 0.6 ? " on $<@from|bare>" : ""}`;
+    }
     case "LIST":
       defs.add("%LIST l: memory");
       return `${not}CHECK LIST: l contains $<@from|bare>`;
