@@ -48,8 +48,9 @@ export function lower(model: CheckedFile): { script: LoweredScript; diagnostics:
 const alwaysTrue: LoweredCondition = { name: "KIND", negated: false, argument: "message presence iq", why: "keeps the LOG below from running into the line before it in mod_firewall's Lua" };
 
 function guardLeadingLog(chain: LoweredChain): LoweredChain {
-  if (!chain.rules.some((r) => r.conditions.length === 0 && r.actions[0]?.name === "LOG")) return chain;
-  return { ...chain, rules: chain.rules.map((r) => (r.conditions.length === 0 && r.actions[0]?.name === "LOG" ? { ...r, conditions: [alwaysTrue] } : r)) };
+  const leadsWithLog = (r: LoweredRule) => r.conditions.length === 0 && r.actions[0]?.name === "LOG";
+  if (!chain.rules.some(leadsWithLog)) return chain;
+  return { ...chain, rules: chain.rules.map((r) => (leadsWithLog(r) ? { ...r, conditions: [alwaysTrue] } : r)) };
 }
 
 function origin(rule: CheckedRule, part?: string): RuleOrigin {

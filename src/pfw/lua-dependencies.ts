@@ -1,3 +1,5 @@
+import { stanzaExpressions } from "./read-expressions.js";
+
 /**
  * The helper locals mod_firewall's code generator declares in a chain's Lua before the first rule
  * that needs each (`include_dep` in mod_firewall.lua), as far as they decide whether the next
@@ -31,13 +33,11 @@ export function endsOpen(dep: string): boolean {
 /** What `meta` adds for the `$<…>` expressions of a text, in order (only where mod_firewall collects them). */
 function expressionDeps(text: string | undefined): string[] {
   const out: string[] = [];
-  for (const m of (text ?? "").matchAll(/\$<([^>]*)>/g)) {
-    const expr = m[1]!.replace(/\|\|"[^"]*"$/, "");
-    const [path, ...funcs] = expr.split("|");
-    const attr = path!.startsWith("@") ? path!.slice(1) : undefined;
-    if (attr !== "to" && attr !== "from" && attr !== "type") continue;
+  for (const { path, functions } of stanzaExpressions(text ?? "")) {
+    const attr = path.slice(1);
+    if (!path.startsWith("@") || (attr !== "to" && attr !== "from" && attr !== "type")) continue;
     out.push(attr);
-    const first = funcs[0];
+    const first = functions[0];
     if (attr === "type" || first === undefined) continue;
     if (first === "bare") out.push(`bare_${attr}`);
     else if (first === "node" || first === "host" || first === "resource") out.push(`split_${attr}`);

@@ -18,19 +18,14 @@ const expressionFunctions = ["bare", "node", "host", "resource"];
  * handler gives meta a dependency table (without one, bare/node/host/resource fail).
  */
 export function checkExpressions(cx: ReadContext, text: string, span: Span, deps: boolean, shift = 0): void {
-  for (const m of balanced(text, "<", ">")) {
-    let expr = text.slice(m.start + 1, m.end - 1);
+  for (const m of stanzaExpressions(text)) {
     const exprAt = m.start - 1 - shift;
-    expr = expr.replace(/\|\|"[\s\S]*"$/, "");
-    const chain = /\|[A-Za-z0-9|]+$/.exec(expr)?.[0];
-    if (chain) expr = expr.slice(0, -chain.length);
     let code = "stanza";
-    if (expr.startsWith("@")) {
-      const attr = expr.slice(1);
+    if (m.path.startsWith("@")) {
+      const attr = m.path.slice(1);
       code = deps && ["to", "from", "type"].includes(attr) ? attr : "attr";
     }
-    for (const f of (chain ?? "").matchAll(/\|([A-Za-z0-9]+)/g)) {
-      const fn = f[1]!;
+    for (const fn of m.functions) {
       if ((code === "to" || code === "from") && expressionFunctions.includes(fn)) {
         code = "derived";
         continue;
@@ -46,6 +41,19 @@ export function checkExpressions(cx: ReadContext, text: string, span: Span, deps
       }
       code = "derived";
     }
+  }
+}
+
+/**
+ * The `$<…>` expressions of a text as `meta` reads them: where each stands (`start` at its `<`,
+ * `end` after its `>`), its path without a `||"default"`, and the `|function` chain after it.
+ */
+export function* stanzaExpressions(text: string): Generator<{ readonly start: number; readonly end: number; readonly path: string; readonly functions: readonly string[] }> {
+  for (const m of balanced(text, "<", ">")) {
+    let path = text.slice(m.start + 1, m.end - 1).replace(/\|\|"[\s\S]*"$/, "");
+    const chain = /\|[A-Za-z0-9|]+$/.exec(path)?.[0];
+    if (chain) path = path.slice(0, -chain.length);
+    yield { ...m, path, functions: [...(chain ?? "").matchAll(/\|([A-Za-z0-9]+)/g)].map((f) => f[1]!) };
   }
 }
 
