@@ -26,6 +26,14 @@ function chain(random: Random): string {
   return `${definitions}::deliver\n${rules.join("\n\n")}\n`;
 }
 
+test("SFW517 for a LOG that runs into a helper local names the helper, at the LOG", (t) => {
+  const d = readPfw("::deliver\nKIND: message\nDROP.\n\nLOG=seen $<@to|bare>\n", "case.pfw").diagnostics.filter((x) => x.code === "SFW517");
+  t.is(d.length, 1);
+  t.deepEqual([d[0]!.span.start.line, d[0]!.span.start.column], [5, 1]);
+  t.regex(d[0]!.message, /^this rule has no conditions and starts with LOG, right after the helper local 'bare_to' mod_firewall declares for it/);
+  t.regex(d[0]!.hint ?? "", /KIND: message presence iq/);
+});
+
 test("a LOG fails in the real mod_firewall where the simulator says the stanza is lost, and only where the reader reports SFW517", async (t) => {
   if (!requireProsody(t)) return;
   const random = prng(20261203);

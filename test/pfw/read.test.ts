@@ -163,6 +163,13 @@ const diagnosticCases: [string, string, string[], TargetVersion?][] = [
   ["LOG right after EVENT", "EVENT=foo\nLOG=bar\n", ["SFW517@2:1"]],
   ["LOG in the next rule, both without conditions", 'INJECT=<x xmlns="urn:a"/>\n\nLOG=after\n', ["SFW517@3:1"]],
   ["LOG after a rule with conditions: its actions are in an if block", 'KIND: message\nINJECT=<x xmlns="urn:a"/>\n\nLOG=after\n', []],
+  // …and LOG first in a rule without conditions, right after a helper local declared for it that ends in a call (test/pfw/log-hazards.test.ts checks these against Prosody)
+  ["LOG first after the bare_from it declares", "LOG=seen $<@from|bare>\n", ["SFW517@1:1"]],
+  ["LOG first after the bare_to a later action of its rule declares", "LOG=seen\nADD TO=l $<@to|bare>\n\n%LIST l: memory\n", ["SFW517@1:1"]],
+  ["LOG first after a helper an earlier rule declared: nothing in between", "%LIST l: memory\nCHECK LIST: l contains $<@from|bare>\nDROP.\n\nLOG=seen $<@from|bare>\n", []],
+  ["LOG first after a helper that ends with ';'", "LOG=seen $<@from|host>\n", []],
+  ["a helper declared between INJECT and LOG separates them", 'INJECT=<x xmlns="urn:a"/>\n\nLOG=from $<@from>\n', []],
+  ["RULEDEP of a header helper emits no code between INJECT and LOG", 'INJECT=<x xmlns="urn:a"/>\nRULEDEP=current_host\nLOG=x\n', ["SFW517@3:1"]],
   ["TIME without colons", "TIME: 9-17\nDROP.\n", ["SFW506@1:7"]],
   ["TIME with am/pm", "TIME: 9am-5pm\nDROP.\n", []],
   ["TIME with minutes", "TIME: 09:30-17:00\nDROP.\n", ["SFW517@1:7"]],
