@@ -45,9 +45,50 @@ export async function* streamChunks(source: AsyncIterable<Uint8Array>): AsyncGen
     if (head.length > 0) yield head;
     for (let next = done ? undefined : await it.next(); next && !next.done; next = await it.next()) yield Buffer.from(next.value);
   }
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    for await (const chunk of Readable.from(all()).pipe(createGunzip({ chunkSize: 1 << 16 }))) yield chunk as Buffer;
-  } else yield* all();
+  if (head[0] === 0x1f && head[1] === 0x8b) yield* chunksUntilError(Readable.from(all()).pipe(createGunzip({ chunkSize: 1 << 16 })));
+  else yield* all();
+}
+
+/**
+ * Every chunk a stream gave before it failed, then its error. A stream's own async iterator
+ * rejects at the error and drops what the stream still holds: the text gunzip gave before damaged
+ * data would then depend on how far the reader lags behind (on a loaded machine, a chunk or more
+ * short of it). The stream is destroyed when the reader stops early.
+ */
+export async function* chunksUntilError(stream: Readable, also?: Readable): AsyncGenerator<Buffer> {
+  let failure: Error | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stream.on("readable", notify);
+  stream.on("end", () => {
+    ended = true;
+    notify();
+  });
+  stream.on("error", (e: Error) => {
+    failure ??= e;
+    notify();
+  });
+  // An error of the file under the gunzip stream does not reach the gunzip stream.
+  also?.on("error", (e: Error) => {
+    failure ??= e;
+    notify();
+  });
+  try {
+    for (;;) {
+      for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) yield chunk;
+      if (failure) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    stream.destroy();
+    also?.destroy();
+  }
 }
 
 /**
@@ -67,12 +108,12 @@ export async function* fileChunks(path: string, onBytes?: (n: number) => void): 
   // Progress counts the file's bytes (compressed ones for .gz) from the stream's own counter: a
   // 'data' listener would set the stream flowing and lose what it emits before iteration starts.
   let counted = 0;
-  for await (const chunk of stream) {
+  for await (const chunk of chunksUntilError(stream, gzip ? raw : undefined)) {
     if (onBytes && raw.bytesRead > counted) {
       onBytes(raw.bytesRead - counted);
       counted = raw.bytesRead;
     }
-    yield chunk as Buffer;
+    yield chunk;
   }
 }
 

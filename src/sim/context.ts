@@ -15,6 +15,8 @@ export interface Session {
   readonly marks: Map<string, number>;
   /** The user's marks table (`firewall_marks`), shared by the user's sessions when user marks are enabled. */
   readonly userMarks: Map<string, number> | undefined;
+  /** The client's available presence as mod_presence keeps it (`origin.presence`), once it sent one. */
+  presence?: XmlElement | undefined;
   /**
    * The event has no origin (`event.origin` is nil): a reply an s2s session sends back meets
    * deliver_remote through `route/remote`, which carries none. Code that uses `session` raises.

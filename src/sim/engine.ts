@@ -5,7 +5,8 @@ import { compileCondition, type CompiledCondition, type HandlerState } from "./c
 import { CannotSimulate, FirewallRuntimeError, noOrigin, sessionOf, type Emitted, type EventContext, type Session, type TraceEntry } from "./context.js";
 import { Definitions } from "./definitions.js";
 import { Assumptions, type World } from "./world.js";
-import { outboundPresence } from "./outbound-presence.js";
+import { outboundPresence, trackDirected } from "./outbound-presence.js";
+import { keptPresence, normalPresence, probeAnswers, type Posted } from "./presence-traffic.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import { logHazards } from "../pfw/log-after-call.js";
@@ -108,6 +109,16 @@ export interface SimResult {
   readonly reason?: string;
   /** The stanza as delivered (after STRIP/INJECT), when it passed. */
   readonly stanza: string;
+  /** The presence Prosody's mod_presence made of this stanza and sent through the chains (src/sim/presence-traffic.ts), each simulated. */
+  readonly generated: readonly GeneratedStanza[];
+}
+
+/** A stanza the server itself posted because of the one simulated: why, and what the firewall did with it. */
+export interface GeneratedStanza {
+  readonly why: string;
+  /** As Prosody posted it. */
+  readonly stanza: XmlElement;
+  readonly result: SimResult;
 }
 
 export interface SimEvent {
@@ -129,6 +140,9 @@ export interface SimulatorOptions {
 
 const builtinChains = new Set(["preroute", "deliver", "deliver_remote"]);
 const maxJumpDepth = 200;
+/** Presence posted because of presence posted…: a probe's answers are the deepest mod_presence goes (2). */
+const maxPostedDepth = 4;
+const noGenerated: readonly GeneratedStanza[] = Object.freeze([]);
 
 /** Load errors that escape mod_firewall's loader (later scripts are not loaded either). */
 function isTier2(message: string): boolean {
@@ -303,17 +317,26 @@ export class Simulator {
   }
 
   simulate(event: SimEvent): SimResult {
+    return this.run(event, 0);
+  }
+
+  /**
+   * `posted`: above 0, the event is a stanza Prosody posts itself (`core_post_stanza` with
+   * pre-events), that many steps from the stanza simulated: it is not stamped, and it meets
+   * preroute whatever its origin.
+   */
+  private run(event: SimEvent, posted: number): SimResult {
     // The event's stanza is never changed: the simulation works on a copy (of the attributes
     // only, unless a rule can change children).
     const given = event.stanza;
     const origin = event.origin ?? this.inferOrigin(given);
     const originProblem = event.origin !== undefined && !this.sessions.has(origin) ? originProblemOf(origin) : undefined;
-    if (originProblem) return new Outcome("unsimulatable", undefined, undefined, [], [], [], [], this.options.trace ? [] : undefined, originProblem, given);
+    if (originProblem) return new Outcome("unsimulatable", undefined, undefined, [], [], [], [], this.options.trace ? [] : undefined, originProblem, given, noGenerated);
     // A new connection starts again from what the world says of the session.
-    if (event.newSession) this.sessions.delete(origin);
+    if (event.newSession) this.forgetSession(origin);
     const session = this.session(origin);
     // Prosody stamps client stanzas with the session's full JID, and removes a `to` that is the sender's own bare JID.
-    const stamped = session.type === "c2s" && session.fullJid !== undefined && (given.attr.from !== session.fullJid || given.attr.to === bareJid(session.fullJid));
+    const stamped = posted === 0 && session.type === "c2s" && session.fullJid !== undefined && (given.attr.from !== session.fullJid || given.attr.to === bareJid(session.fullJid));
     // Only STRIP and INJECT change a stanza (its children), and only stamping its attributes: any
     // other stanza is simulated as it is, uncopied.
     let stanza = this.changesChildren ? given.clone() : stamped ? new XmlElement(given.name, { ...given.attr }, given.children) : given;
@@ -329,9 +352,9 @@ export class Simulator {
     let final: { verdict: Verdict; rule?: DecidingRule; error?: SimResult["error"]; reason?: string } = { verdict: "pass" };
     let running: { chain: string; host: string } | undefined;
     // mod_presence's pre-routing handler runs after preroute, unless preroute returned false (which skips it).
-    let presenceHandled = session.type !== "c2s" || event.chain !== undefined;
+    let presenceHandled = (session.type !== "c2s" && posted === 0) || event.chain !== undefined;
     try {
-      for (const step of this.route(event, stanza, session, assume)) {
+      for (const step of this.route(event, stanza, session, assume, posted > 0)) {
         if (!presenceHandled && step.chain !== "preroute") {
           presenceHandled = true;
           const p = outboundPresence(stanza, this.world, assume);
@@ -340,6 +363,7 @@ export class Simulator {
             break;
           }
           if (p.kind === "rewritten") stanza = p.stanza;
+          else if (session.type === "c2s") trackDirected(stanza, session.directed, this.world, assume);
         }
         const ctx = new StanzaContext(this, stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
         running = step;
@@ -386,7 +410,75 @@ export class Simulator {
     }
     const bounce = final.verdict === "bounce" ? emitted.find((x) => x.action === "BOUNCE") : final.verdict === "default" ? emitted.find((x) => x.action === "DEFAULT") : undefined;
     const reason = bounce?.delivered === false ? "the error reply is stopped in deliver_remote: the sender gets nothing back" : final.reason;
-    return new Outcome(final.verdict, final.rule, bounce?.error, chains, emitted, logs, assume.list(), trace, reason, stanza);
+    // Handed to mod_presence's handlers after deliver let it through: the presence it makes of it
+    // (not for a chain the event names: it is run alone, not routed).
+    const deliver = final.verdict === "pass" && stanza.name === "presence" && event.chain === undefined && posted < maxPostedDepth ? chains.find((c) => c.chain === "deliver") : undefined;
+    const generated = deliver?.result === "nil" ? this.presenceTraffic(stanza, session, deliver.host, event.time, assume, posted) : noGenerated;
+    return new Outcome(final.verdict, final.rule, bounce?.error, chains, emitted, logs, assume.list(), trace, reason, stanza, generated);
+  }
+
+  /** Client sessions with available presence, by bare JID (those the world gives, once asked for). */
+  private readonly available = new Map<string, Session[]>();
+
+  private availableSessions(bare: string): Session[] {
+    let list = this.available.get(bare);
+    if (!list) {
+      list = [];
+      this.available.set(bare, list);
+      for (const jid of this.world.availableAtStart(bare)) {
+        const s = this.session(`c2s:${jid}`);
+        // What it sent before the traffic began is not known: an available presence without content.
+        s.presence ??= new XmlElement("presence", { from: jid });
+        list.push(s);
+      }
+    }
+    return list;
+  }
+
+  /** A session of a new connection replaces the old one, whose presence is gone with it. */
+  private forgetSession(id: string): void {
+    const old = this.sessions.get(id);
+    if (old?.presence !== undefined) this.setAvailable(old, undefined);
+    this.sessions.delete(id);
+  }
+
+  private setAvailable(session: Session, presence: XmlElement | undefined): void {
+    const bare = bareJid(session.fullJid);
+    if (bare === undefined) return;
+    const list = this.availableSessions(bare);
+    const at = list.indexOf(session);
+    session.presence = presence;
+    if (presence !== undefined && at < 0) list.push(session);
+    else if (presence === undefined && at >= 0) list.splice(at, 1);
+    // An emptied list stays: made again, it would take the world's available sessions back.
+  }
+
+  /** What mod_presence posts of a presence deliver let through on `host`, each simulated in turn. */
+  private presenceTraffic(stanza: XmlElement, session: Session, host: string, time: number, assume: Assumptions, posted: number): readonly GeneratedStanza[] {
+    const out: GeneratedStanza[] = [];
+    const post = (p: Posted) => void out.push({ why: p.why, stanza: p.stanza, result: this.run({ stanza: p.stanza, origin: p.origin, time }, posted + 1) });
+    const type = stanza.attr.type;
+    if (session.type === "c2s" && !session.absent && stanza.attr.to === undefined && (type === undefined || type === "unavailable")) {
+      const user = bareJid(session.fullJid);
+      if (user === undefined) return noGenerated;
+      const others = this.availableSessions(user).filter((s) => s !== session);
+      const initial = session.presence === undefined;
+      if (type === undefined && initial) this.setAvailable(session, stanza);
+      normalPresence(stanza, session, initial, { world: this.world, assume, otherResources: others }).forEach(post);
+      if (type === "unavailable") {
+        this.setAvailable(session, undefined);
+        // The copies to its own resources took those out of the set on the way (the outbound handler).
+        for (const jid of [...session.directed]) post({ why: "unavailable presence to a JID the session sent directed presence to", stanza: new XmlElement(stanza.name, { ...stanza.attr, to: jid }, stanza.children), origin: session.id });
+        session.directed.clear();
+      } else this.setAvailable(session, keptPresence(stanza, session.host, time));
+      return out;
+    }
+    const [node, toHost] = splitJid(stanza.attr.to);
+    if (type === "probe" && node !== undefined && toHost === host && this.world.isLocalHost(toHost)) {
+      const owner = `${node}@${toHost}`;
+      probeAnswers(stanza, owner, toHost, [...this.availableSessions(owner)], this.world, assume).forEach(post);
+    }
+    return out.length > 0 ? out : noGenerated;
   }
 
   private inferOrigin(stanza: XmlElement): string {
@@ -432,7 +524,7 @@ export class Simulator {
    */
   private sweepSessions(): void {
     for (const [id, s] of this.sessions) {
-      if (s.marks.size === 0 && s.directed.size === 0 && this.world.session(id) === undefined) this.sessions.delete(id);
+      if (s.marks.size === 0 && s.directed.size === 0 && s.presence === undefined && this.world.session(id) === undefined) this.sessions.delete(id);
     }
     this.sweepAt = Math.max(sessionSweepMinimum, 2 * this.sessions.size);
   }
@@ -459,7 +551,7 @@ export class Simulator {
   }
 
   /** Which built-in chains an event meets, on which host. */
-  private route(event: SimEvent, stanza: XmlElement, session: Session, assume: Assumptions): { chain: string; host: string }[] {
+  private route(event: SimEvent, stanza: XmlElement, session: Session, assume: Assumptions, preevents: boolean): { chain: string; host: string }[] {
     const firstHost = this.firstHost;
     const toHost = splitJid(stanza.attr.to ?? bareJid(session.fullJid))[1];
     if (event.chain) {
@@ -469,7 +561,7 @@ export class Simulator {
       return [{ chain: event.chain, host }];
     }
     const steps: { chain: string; host: string }[] = [];
-    if (session.type === "c2s") steps.push({ chain: "preroute", host: session.host });
+    if (session.type === "c2s" || preevents) steps.push({ chain: "preroute", host: session.host });
     // A world without hosts: a stanza from another server must be for us.
     const assumeLocal = this.world.hosts.size === 0 && session.type === "s2s" && toHost !== undefined;
     if (assumeLocal) assume.add(`no local hosts given in the world: assumed ${toHost} is local`);
@@ -694,6 +786,7 @@ class Outcome implements SimResult {
     readonly trace: readonly TraceEntry[] | undefined,
     readonly reason: string | undefined,
     private readonly element: XmlElement,
+    readonly generated: readonly GeneratedStanza[],
   ) {}
 
   /** Serialised on demand: most callers never look at it, and it costs more than the simulation. */

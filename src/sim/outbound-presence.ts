@@ -39,3 +39,23 @@ export function outboundPresence(stanza: XmlElement, world: World, assume: Assum
   }
   return { kind: "rewritten", stanza: new XmlElement(stanza.name, { ...stanza.attr, from: user, to: contact }, stanza.children) };
 }
+
+/**
+ * The directed-presence bookkeeping of mod_presence's outbound handler, for a presence with `to`
+ * that a local client's session sends (or Prosody posts from it): addressed to anyone its user's
+ * roster does not give a subscription `from` or `both`, an available presence adds the address
+ * to the session's directed set and an unavailable or error presence removes it. (Prosody keys
+ * the set by the address as written, full or bare.) On unavailable presence without `to`, the
+ * session's directed set is sent a copy each (src/sim/presence-traffic.ts).
+ */
+export function trackDirected(stanza: XmlElement, directed: Set<string>, world: World, assume: Assumptions): void {
+  const to = stanza.attr.to;
+  const type = stanza.attr.type;
+  if (stanza.name !== "presence" || to === undefined || (type !== undefined && type !== "unavailable" && type !== "error")) return;
+  const user = bareJid(stanza.attr.from);
+  if (user === undefined) return;
+  const subscription = world.rosterItem(user, bareJid(to), assume)?.subscription;
+  if (subscription === "from" || subscription === "both") return;
+  if (type === undefined) directed.add(to);
+  else directed.delete(to);
+}

@@ -1,4 +1,4 @@
-import type { DecidingRule, LoadReport, ScriptSource, SimResult, Verdict } from "./engine.js";
+import type { DecidingRule, GeneratedStanza, LoadReport, ScriptSource, SimResult, Verdict } from "./engine.js";
 import { stanzaSummary, type ReplayItem, type ReplayRecord } from "./replay.js";
 
 /** Counts for the summary: per verdict, per deciding rule, problems in the input. */
@@ -8,6 +8,8 @@ export class ReplaySummary {
   problems = 0;
   warnings = 0;
   stanzas = 0;
+  /** The stanzas Prosody made of them and sent through the chains (mod_presence), per verdict. */
+  readonly generated = new Map<Verdict, number>();
 
   add(item: ReplayItem): void {
     if (item.kind === "problem") {
@@ -16,14 +18,20 @@ export class ReplaySummary {
       return;
     }
     this.stanzas++;
-    const v = item.result.verdict;
-    this.verdicts.set(v, (this.verdicts.get(v) ?? 0) + 1);
-    const rule = item.result.rule;
+    this.count(item.result, this.verdicts);
+  }
+
+  /** A result's verdict, its rule's hit, and the same for what Prosody made of its stanza. */
+  private count(result: SimResult, verdicts: Map<Verdict, number>): void {
+    const v = result.verdict;
+    verdicts.set(v, (verdicts.get(v) ?? 0) + 1);
+    const rule = result.rule;
     if (rule) {
-      const h = this.hits.get(rule.pfw) ?? { count: 0, label: ruleLabel(item.result) };
+      const h = this.hits.get(rule.pfw) ?? { count: 0, label: ruleLabel(result) };
       h.count++;
       this.hits.set(rule.pfw, h);
     }
+    for (const g of result.generated) this.count(g.result, this.generated);
   }
 }
 
@@ -37,14 +45,27 @@ const verdictOrder: readonly Verdict[] = ["pass", "drop", "bounce", "redirect", 
 export function textLine(item: ReplayItem): string {
   if (item.kind === "problem") return `${item.file}:${item.line}:${item.column}: ${item.kept ? "warning" : "skipped"}: ${item.message}`;
   const r = item.result;
-  const why = r.verdict === "bounce" && r.error ? ` ${r.error.condition}` : "";
-  const rule = r.rule ? `  by ${labelOf(r.rule)}` : "";
-  const extra = r.reason ? `  (${r.reason})` : "";
-  const assumed = r.assumptions.length > 0 ? `  [assumed: ${r.assumptions.join("; ")}]` : "";
   const stanza = item.input.stanza;
   // The origin (the event's, or the traffic's for all its events) stands in for a missing `from` only.
   const origin = stanza.attr.from === undefined ? (item.input.annotations.origin ?? item.input.defaults.origin)?.replace(/^c2s:/, "") : undefined;
-  return `${item.file}:${item.line}  ${(r.verdict + why).padEnd(10)} ${stanzaSummary(stanza, origin)}${rule}${extra}${assumed}`;
+  const line = `${item.file}:${item.line}  ${verdictText(r)} ${stanzaSummary(stanza, origin)}${decision(r)}`;
+  return r.generated.length === 0 ? line : [line, ...generatedLines(r, "    ")].join("\n");
+}
+
+function verdictText(r: SimResult): string {
+  return (r.verdict + (r.verdict === "bounce" && r.error ? ` ${r.error.condition}` : "")).padEnd(10);
+}
+
+function decision(r: SimResult): string {
+  const rule = r.rule ? `  by ${labelOf(r.rule)}` : "";
+  const extra = r.reason ? `  (${r.reason})` : "";
+  const assumed = r.assumptions.length > 0 ? `  [assumed: ${r.assumptions.join("; ")}]` : "";
+  return `${rule}${extra}${assumed}`;
+}
+
+/** A line for each stanza Prosody made of this one (and of those, indented further). */
+function generatedLines(r: SimResult, indent: string): string[] {
+  return r.generated.flatMap((g) => [`${indent}then Prosody: ${verdictText(g.result)} ${stanzaSummary(g.stanza)}  (${g.why})${decision(g.result)}`, ...generatedLines(g.result, `${indent}  `)]);
 }
 
 /** Labels of deciding rules, made once per rule (a replay prints millions of lines). */
@@ -81,6 +102,8 @@ export function textSummary(summary: ReplaySummary, allRules: readonly { pfw: st
   const lines: string[] = [];
   const counts = verdictOrder.filter((v) => summary.verdicts.has(v)).map((v) => `${summary.verdicts.get(v)} ${v}`);
   lines.push(`${summary.stanzas} stanza${summary.stanzas === 1 ? "" : "s"}: ${counts.join(", ") || "none"}${summary.problems ? `; ${summary.problems} skipped (malformed input)` : ""}${summary.warnings ? `; ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}` : ""}`);
+  const made = [...summary.generated.values()].reduce((a, b) => a + b, 0);
+  if (made > 0) lines.push(`and ${made} presence stanza${made === 1 ? "" : "s"} Prosody made of them (broadcasts, probes, probe answers): ${verdictOrder.filter((v) => summary.generated.has(v)).map((v) => `${summary.generated.get(v)} ${v}`).join(", ")}`);
   const hits = [...summary.hits.values()].sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
   if (hits.length > 0) {
     lines.push("decided by:");
@@ -121,6 +144,22 @@ export function jsonLine(item: ReplayItem, withTrace: boolean): string {
     emitted: r.emitted.map((e) => e.xml),
     assumptions: r.assumptions,
     reason: r.reason ?? null,
+    generated: r.generated.map(generatedJson),
     ...(withTrace ? { trace: r.trace ?? [] } : {}),
   });
+}
+
+/** A stanza Prosody made of the one simulated, in {@link jsonLine}'s terms. */
+function generatedJson(g: GeneratedStanza): unknown {
+  const r = g.result;
+  return {
+    why: g.why,
+    stanza: g.stanza.toString(),
+    chain: r.chains.map((c) => c.chain).join(",") || null,
+    verdict: r.verdict,
+    rule: r.rule ? { pfw: r.rule.pfw, sfw: r.rule.sfw ?? null, name: r.rule.name ?? null, chain: r.rule.chain, action: r.rule.action } : null,
+    error: r.error ?? null,
+    reason: r.reason ?? null,
+    generated: r.generated.map(generatedJson),
+  };
 }

@@ -41,6 +41,12 @@ export interface WorldData {
   readonly roles?: Readonly<Record<string, string>>;
   /** Full JIDs with a session connected now (TO FULL JID). */
   readonly online?: readonly string[];
+  /**
+   * Full JIDs of local clients whose available presence the server holds when the traffic begins
+   * (they sent it before): their presence answers probes and reaches their other resources. A
+   * client not listed becomes available when its presence is simulated.
+   */
+  readonly available?: readonly string[];
   /** Session id (`c2s:FULLJID`, `s2s:DOMAIN`) → state. */
   readonly sessions?: Readonly<Record<string, SessionData>>;
   /** User marks: bare JID → mark → ISO time. */
@@ -59,6 +65,7 @@ export interface WorldData {
 }
 
 const none: readonly string[] = Object.freeze([]);
+const noItems: readonly (readonly [string, RosterItemData])[] = Object.freeze([]);
 
 /** `table[key]` for a table read from JSON whose keys come from the traffic: own keys only (a JID may be `constructor`). */
 function own<V>(table: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
@@ -93,12 +100,20 @@ export class World {
   private readonly sessions: ReadonlyMap<string, SessionData> | undefined;
   private readonly accounts: ReadonlySet<string> | undefined;
   private readonly online: ReadonlySet<string> | undefined;
+  private readonly available = new Map<string, string[]>();
 
   constructor(readonly data: WorldData = {}) {
     this.accounts = data.accounts ? new Set(data.accounts) : undefined;
     this.online = data.online ? new Set(data.online) : undefined;
     this.rosters = data.rosters ? new Map(Object.entries(data.rosters).map(([owner, items]) => [owner, new Map(Object.entries(items))])) : undefined;
     this.sessions = data.sessions ? new Map(Object.entries(data.sessions)) : undefined;
+    for (const jid of data.available ?? []) {
+      const bare = bareJid(jid);
+      if (bare === undefined || bare === jid) continue;
+      const list = this.available.get(bare) ?? [];
+      if (!list.includes(jid)) list.push(jid);
+      this.available.set(bare, list);
+    }
     const hosts = new Set(data.hosts ?? []);
     if (!data.hosts) for (const a of data.accounts ?? []) { const h = splitJid(a)[1]; if (h) hosts.add(h); }
     this.hosts = hosts;
@@ -123,6 +138,25 @@ export class World {
     const item = roster.get(contact);
     const changed = item && this.rosterChanges.size > 0 ? this.rosterChanges.get(owner)?.get(contact) : undefined;
     return item && changed ? { ...item, subscription: changed } : item;
+  }
+
+  /** The owner's whole roster, as `pairs(roster)` walks it (in the world's order), with the changes made during the simulation. */
+  rosterOf(owner: string, assume: Assumptions): readonly (readonly [string, RosterItemData])[] {
+    const roster = this.rosters?.get(owner);
+    if (!roster) {
+      assume.add(`no roster given for ${owner}: assumed empty`);
+      return noItems;
+    }
+    const changes = this.rosterChanges.get(owner);
+    return [...roster].map(([contact, item]) => {
+      const changed = changes?.get(contact);
+      return [contact, changed ? { ...item, subscription: changed } : item] as const;
+    });
+  }
+
+  /** Full JIDs with available presence when the traffic begins ({@link WorldData.available}), by bare JID. */
+  availableAtStart(bare: string): readonly string[] {
+    return this.available.get(bare) ?? none;
   }
 
   /** `rostermanager.unsubscribed(owner, contact)`: the owner no longer sends presence to the contact. */
@@ -213,7 +247,7 @@ export function validateWorld(value: unknown): string[] {
   const problems: string[] = [];
   if (typeof value !== "object" || value === null || Array.isArray(value)) return ["the world must be a JSON object"];
   const v = value as Record<string, unknown>;
-  const known = ["hosts", "accounts", "rosters", "pending", "groups", "admins", "roles", "online", "sessions", "userMarks", "lists", "timezone", "start", "config", "$schema", "description"];
+  const known = ["hosts", "accounts", "rosters", "pending", "groups", "admins", "roles", "online", "available", "sessions", "userMarks", "lists", "timezone", "start", "config", "$schema", "description"];
   for (const key of Object.keys(v)) {
     if (known.includes(key)) continue;
     const shown = known.filter((k) => !k.startsWith("$"));
@@ -226,6 +260,7 @@ export function validateWorld(value: unknown): string[] {
   stringArray("hosts", v.hosts);
   stringArray("accounts", v.accounts);
   stringArray("online", v.online);
+  stringArray("available", v.available);
   const mapOf = (key: string, x: unknown, check: (k: string, item: unknown) => void): void => {
     if (x === undefined) return;
     if (typeof x !== "object" || x === null || Array.isArray(x)) {

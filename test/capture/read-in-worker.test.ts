@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
-import { gzipSync } from "node:zlib";
+import { Readable } from "node:stream";
+import { createGunzip, gzipSync } from "node:zlib";
 import { decodeBatch, encodeBatch } from "../../src/capture/batch-codec.js";
+import { chunksUntilError, fileChunks, isGzipDamage } from "../../src/capture/lines.js";
 import { LogSessions, type SendLine } from "../../src/capture/prosody-log.js";
 import { readCaptureBatches, readCaptureStream, type CaptureOptions } from "../../src/capture/read-capture.js";
 import { WorldInference } from "../../src/capture/infer-world.js";
@@ -221,4 +223,25 @@ test("the world inferred on another thread is the world inferred in-thread, over
   t.deepEqual(await inferWorldInWorker(damaged, { year: 2026 }), beforeDamage.inferred());
   // A file that cannot be read fails the pass as in-thread.
   await t.throwsAsync(inferWorldInWorker([{ path: mkdtempSync(join(tmpdir(), "stanzafw-worker-")), file: "dir" }]));
+});
+
+test("damaged gzip read by a reader that lags behind: every byte gunzip gave before the damage", async (t) => {
+  const text = Array.from({ length: 16000 }, (_, i) => `line ${i} ${"x".repeat(200 + ((i * 7919) % 100))}`).join("\n");
+  const damaged = truncatedGzip(text, 0.8);
+  const expected = (await gunzippedPrefix(damaged)).length;
+  const slowly = async (chunks: AsyncIterable<Buffer>) => {
+    let got = 0;
+    const error = await t.throwsAsync(async () => {
+      for await (const chunk of chunks) {
+        got += chunk.length;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    });
+    t.true(isGzipDamage(error));
+    return got;
+  };
+  // Given the whole input at once, gunzip finds the damage while most of what it gave still waits
+  // in the stream: a stream's own iterator drops that (a loaded machine reading a file does too).
+  t.is(await slowly(chunksUntilError(Readable.from([damaged]).pipe(createGunzip({ chunkSize: 1 << 16 })))), expected);
+  t.is(await slowly(fileChunks(file("lag.gz", damaged))), expected);
 });

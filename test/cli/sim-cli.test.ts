@@ -54,7 +54,7 @@ test("sim: --format json gives one object per stanza with the documented fields;
   t.is(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
   t.is(lines.length, 2);
-  t.deepEqual(Object.keys(lines[0]!).sort(), ["assumptions", "chain", "emitted", "error", "file", "index", "line", "reason", "rule", "time", "trace", "verdict"]);
+  t.deepEqual(Object.keys(lines[0]!).sort(), ["assumptions", "chain", "emitted", "error", "file", "generated", "index", "line", "reason", "rule", "time", "trace", "verdict"]);
   t.like(lines[0]!, { index: 0, file: "<stdin>", line: 1, verdict: "bounce", chain: "deliver", error: { condition: "policy-violation", type: "modify", text: "no" } });
   t.like(lines[0]!.rule as object, { sfw: "r.sfw:3", name: "spam" });
   t.true((lines[0]!.trace as unknown[]).length > 0);

@@ -74,13 +74,13 @@ function action(random: Random, defs: Set<string>, userChain: boolean): string {
 /**
  * What the harness needs passes every chain first: its iq to the server (the session request of
  * each login, the round trips that end each step: iq sets the server answers with an error), and
- * all presence but the steps' own. A rule that stopped the iq would stall the test. Presence is where
- * Prosody itself sends most: each client's initial presence is broadcast to its contacts and probes
- * theirs, a probe of a client not yet available is answered with unavailable presence, and those
- * stanzas meet the chains as the clients' do, though the simulator does not make them (README,
- * "What the simulator cannot reproduce"); a rule that stopped a subscription the harness sets up
- * would leave the server's rosters other than the world the simulator is given. So presence steps
- * are directed unavailable presence with a status that tells them apart.
+ * all presence but the steps' own. A rule that stopped the iq would stall the test. A rule that
+ * stopped a subscription the harness sets up would leave the server's rosters other than the world
+ * the simulator is given, and one that stopped a client's initial presence would leave it
+ * unavailable, which changes how Prosody routes what is sent to its bare JID (the simulator takes
+ * the world's online sessions as they are). So presence steps are directed unavailable presence
+ * with a status that tells them apart. (The presence Prosody makes of the clients' presence —
+ * broadcasts, probes, probe answers — is simulated; the hand-written cases test it.)
  */
 const letHarnessThrough = "KIND: iq\nTO SELF?\nPASS.\n\nKIND: presence\nNOT INSPECT: status#=step\nPASS.";
 

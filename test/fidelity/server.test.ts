@@ -164,6 +164,26 @@ chain deliver {
     ],
   },
   {
+    // Five tokens on a.test, slowly refilled. Before the steps, a.test's preroute has seen alice's
+    // subscription request, her initial presence and the probe of bob that Prosody sends for it, and
+    // carol's initial presence: the first message takes the last token.
+    name: "presence Prosody posts for a client's initial presence (the probe of a contact) meets preroute and takes from its rate",
+    script: "%RATE r: 0.01 (burst 500)\n\n::preroute\nKIND: iq\nPASS.\n\nLIMIT: r\nBOUNCE=resource-constraint\n",
+    subscriptions: [["alice", "bob"]],
+    steps: [msg("alice", "bob", "1"), msg("alice", "bob", "2"), msg("carol", "alice", "3")],
+  },
+  {
+    // Six tokens in a.test's deliver, where bob's approvals of alice and carol arrive, their
+    // initial presences (addressed to themselves) and what Prosody makes of presence: bob's
+    // broadcast to both, and the answers to their probes of bob (his presence, or unavailable
+    // presence from his bare JID if he has sent none yet: one stanza either way). Nothing is left
+    // for bob's messages.
+    name: "presence broadcasts and probe answers meet deliver on the contact's host",
+    script: "%RATE r: 0.01 (burst 600)\n\n::deliver\nKIND: iq\nPASS.\n\nTO: <*>@a.test\nLIMIT: r\nBOUNCE=resource-constraint\n",
+    subscriptions: [["alice", "bob"], ["carol", "bob"]],
+    steps: [msg("bob", "alice", "1"), msg("bob", "carol", "2"), msg("bob", "alice", "3"), msg("bob", "carol", "4")],
+  },
+  {
     name: "a script Prosody refuses: the server runs without the firewall",
     script: "KIND: message\nDORP.\n",
     steps: [msg("alice", "bob", "hello"), msg("bob", "alice", "hello")],

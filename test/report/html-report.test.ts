@@ -38,10 +38,10 @@ test("sim --report writes a self-contained HTML report that a browser renders", 
   const dom = spawnSync(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${report}`], { encoding: "utf8", timeout: 60_000 });
   t.is(dom.status, 0, dom.stderr);
   // The rendered page: totals, the chart, the never-hit rules, and the table filtered by its script.
-  t.regex(dom.stdout, /<div class="n" data-verdict="pass">14<\/div>/);
+  t.regex(dom.stdout, /<div class="n" data-verdict="pass">15<\/div>/);
   t.regex(dom.stdout, /<div class="n" data-verdict="bounce">3<\/div>/);
   t.regex(dom.stdout, /<ul id="never"><li>message_flood \(rules\/public-server\.sfw:91\)<\/li>/);
-  t.regex(dom.stdout, /<span id="shown">10 shown<\/span>/);
+  t.regex(dom.stdout, /<span id="shown">11 shown<\/span>/);
   const artifacts = repoPath("test-artifacts");
   mkdirSync(artifacts, { recursive: true });
   const shot = spawnSync(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", `--screenshot=${join(artifacts, "report.png")}`, "--window-size=1200,1400", `file://${report}`], { encoding: "utf8", timeout: 60_000 });

@@ -1,0 +1,153 @@
+import test from "ava";
+import { readPfw } from "../../src/pfw/read.js";
+import { Simulator, type GeneratedStanza, type SimResult } from "../../src/sim/engine.js";
+import { pfwSource } from "../../src/sim/load-rules.js";
+import { jsonLine, ReplaySummary, textLine, textSummary } from "../../src/sim/output.js";
+import { Replayer, type ReplayItem } from "../../src/sim/replay.js";
+import { readTrafficText } from "../../src/sim/traffic.js";
+import { World, type WorldData } from "../../src/sim/world.js";
+
+// The presence Prosody's mod_presence makes of presence and posts through the chains
+// (src/sim/presence-traffic.ts); checked against the real server in test/fidelity/server.test.ts.
+
+const world: WorldData = {
+  hosts: ["a.test", "b.test"],
+  rosters: {
+    // alice: bob is subscribed to her (from), she to dave (to), carol both ways, erin asked.
+    "alice@a.test": { "bob@b.test": { subscription: "from" }, "dave@remote.example": { subscription: "to" }, "carol@a.test": { subscription: "both" }, "erin@remote.example": { subscription: "none", ask: "subscribe" } },
+    "carol@a.test": { "alice@a.test": { subscription: "both" } },
+    "bob@b.test": {},
+  },
+  pending: { "alice@a.test": [], "carol@a.test": [], "bob@b.test": [] },
+};
+
+/** Logs each chain a stanza meets, and lets everything through. */
+const script = "::preroute\nLOG=preroute $<@from> $<@to> $<@type>\n\n::deliver\nLOG=deliver $<@from> $<@to> $<@type>\n\n::deliver_remote\nLOG=remote $<@from> $<@to> $<@type>\n";
+
+function simulator(w: WorldData = world, rules = script): Simulator {
+  const read = readPfw(rules, "log.pfw");
+  return new Simulator([pfwSource("log.pfw", read.script, read.diagnostics)], new World(w));
+}
+
+function send(sim: Simulator, origin: string, xml: string, time = 1_800_000_000): SimResult {
+  const item = readTrafficText(xml, "s.xml")[0];
+  if (item?.kind !== "stanza") throw new Error(`not a stanza: ${xml}`);
+  return sim.simulate({ stanza: item.stanza, origin, time });
+}
+
+/** Each generated stanza as `why: XML [what the chains logged]`, nested ones indented. */
+function described(generated: readonly GeneratedStanza[], indent = ""): string[] {
+  return generated.flatMap((g) => [`${indent}${g.why}: ${g.stanza.toString()} [${g.result.logs.join(" | ")}]`, ...described(g.result.generated, `${indent}  `)]);
+}
+
+const alice = "c2s:alice@a.test/r";
+
+test("a client's initial presence: broadcast to subscribed contacts, probes of the contacts it is subscribed to, pending requests again; each through preroute and then deliver or deliver_remote", (t) => {
+  const sim = simulator();
+  const r = send(sim, alice, "<presence><show>away</show></presence>");
+  t.is(r.verdict, "pass");
+  t.deepEqual(described(r.generated), [
+    "presence broadcast to a contact: <presence from='alice@a.test/r' to='bob@b.test'><show>away</show></presence> [info: preroute alice@a.test/r bob@b.test <undefined> | info: deliver alice@a.test/r bob@b.test <undefined>]",
+    "presence broadcast to a contact: <presence from='alice@a.test/r' to='carol@a.test'><show>away</show></presence> [info: preroute alice@a.test/r carol@a.test <undefined> | info: deliver alice@a.test/r carol@a.test <undefined>]",
+    "probe of a contact, for the initial presence: <presence from='alice@a.test/r' type='probe' to='dave@remote.example'/> [info: preroute alice@a.test/r dave@remote.example probe | info: remote alice@a.test/r dave@remote.example probe]",
+    // carol (local) is probed too, and answers: she has no resource available.
+    "probe of a contact, for the initial presence: <presence from='alice@a.test/r' type='probe' to='carol@a.test'/> [info: preroute alice@a.test/r carol@a.test probe | info: deliver alice@a.test/r carol@a.test probe]",
+    "  answer to a probe: no resource available: <presence from='carol@a.test' to='alice@a.test/r' type='unavailable'/> [info: preroute carol@a.test alice@a.test/r unavailable | info: deliver carol@a.test alice@a.test/r unavailable]",
+    // The request is posted again, and mod_presence's outbound handler takes it over (bare JIDs in deliver_remote).
+    "pending subscription request sent again, for the initial presence: <presence type='subscribe' from='alice@a.test' to='erin@remote.example'/> [info: preroute alice@a.test erin@remote.example subscribe | info: remote alice@a.test erin@remote.example subscribe]",
+  ]);
+  // The next presence is not an initial one: the broadcast only.
+  const again = send(sim, alice, "<presence/>");
+  t.deepEqual(again.generated.map((g) => g.why), ["presence broadcast to a contact", "presence broadcast to a contact"]);
+});
+
+test("another resource of the user: gets the broadcast, and its presence (as Prosody keeps it, with a delay stamp) goes to the new one from its own session", (t) => {
+  const sim = simulator({ ...world, rosters: { "alice@a.test": {} } });
+  t.deepEqual(send(sim, "c2s:alice@a.test/one", "<presence><status>one</status></presence>").generated, []);
+  const two = send(sim, "c2s:alice@a.test/two", "<presence/>", 1_800_000_060);
+  t.deepEqual(described(two.generated), [
+    "presence broadcast to another resource of the user: <presence from='alice@a.test/two' to='alice@a.test/one'/> [info: preroute alice@a.test/two alice@a.test/one <undefined> | info: deliver alice@a.test/two alice@a.test/one <undefined>]",
+    "another resource's presence, to the new one: <presence from='alice@a.test/one' to='alice@a.test/two'><status>one</status><delay xmlns='urn:xmpp:delay' from='a.test' stamp='2027-01-15T08:00:00Z'/></presence> [info: preroute alice@a.test/one alice@a.test/two <undefined> | info: deliver alice@a.test/one alice@a.test/two <undefined>]",
+  ]);
+  // Unavailable: a copy to the other resource, and none to it again as directed presence (the copy took it off the set).
+  const gone = send(sim, "c2s:alice@a.test/two", "<presence type='unavailable'/>");
+  t.deepEqual(gone.generated.map((g) => `${g.why}: ${g.stanza.attr.to}`), ["presence broadcast to another resource of the user: alice@a.test/one"]);
+  // …and `one` alone is left: its presence goes nowhere.
+  t.deepEqual(send(sim, "c2s:alice@a.test/one", "<presence/>").generated, []);
+});
+
+test("unavailable presence goes to the JIDs the session sent directed presence to, once", (t) => {
+  const sim = simulator();
+  send(sim, alice, "<presence/>");
+  // Directed presence to a contact subscribed to her is not tracked; to anyone else it is.
+  send(sim, alice, "<presence to='room@muc.remote.example/alice'/>");
+  send(sim, alice, "<presence to='bob@b.test'/>");
+  const gone = send(sim, alice, "<presence type='unavailable'/>");
+  t.deepEqual(gone.generated.map((g) => `${g.why}: ${g.stanza.attr.to}`), ["presence broadcast to a contact: bob@b.test", "presence broadcast to a contact: carol@a.test", "unavailable presence to a JID the session sent directed presence to: room@muc.remote.example/alice"]);
+  // An unavailable presence to the room before would have taken it off.
+  const sim2 = simulator();
+  send(sim2, alice, "<presence/>");
+  send(sim2, alice, "<presence to='room@muc.remote.example/alice'/>");
+  send(sim2, alice, "<presence to='room@muc.remote.example/alice' type='unavailable'/>");
+  t.false(send(sim2, alice, "<presence type='unavailable'/>").generated.some((g) => g.stanza.attr.to === "room@muc.remote.example/alice"));
+});
+
+test("a probe from another server: answered with the user's available presence, or unavailable presence from the user, or unsubscribed when the prober is not subscribed", (t) => {
+  const w: WorldData = { ...world, rosters: { "alice@a.test": { "dave@remote.example": { subscription: "from" } } }, available: ["alice@a.test/phone"] };
+  const sim = simulator(w);
+  const probe = (from: string) => send(sim, "s2s:remote.example", `<presence from='${from}' to='alice@a.test' type='probe'/>`);
+  t.deepEqual(described(probe("dave@remote.example/x").generated), [
+    // The world says alice/phone was available before the traffic: what it sent is not known.
+    "answer to a probe: a resource's presence: <presence from='alice@a.test/phone' to='dave@remote.example/x'/> [info: preroute alice@a.test/phone dave@remote.example/x <undefined> | info: remote alice@a.test/phone dave@remote.example/x <undefined>]",
+  ]);
+  t.deepEqual(described(probe("mallory@remote.example/x").generated), [
+    // Routed only if mallory's request were pending (mod_presence's outbound handler): it is not, so it stops after preroute.
+    "answer to a probe from a contact without a subscription: <presence from='alice@a.test' to='mallory@remote.example' type='unsubscribed'/> [info: preroute alice@a.test mallory@remote.example unsubscribed]",
+  ]);
+  send(sim, "c2s:alice@a.test/phone", "<presence type='unavailable'/>");
+  t.deepEqual(probe("dave@remote.example/x").generated.map((g) => g.stanza.toString()), ["<presence from='alice@a.test' to='dave@remote.example/x' type='unavailable'/>"]);
+  // A world-available session's next presence is not an initial one: no probes.
+  const w2: WorldData = { ...world, available: ["alice@a.test/r"] };
+  t.false(send(simulator(w2), alice, "<presence/>").generated.some((g) => g.stanza.attr.type === "probe"));
+});
+
+test("nothing is made of presence the firewall stops, or that deliver does not let through", (t) => {
+  const drops = "::preroute\nKIND: presence\nTO: bob@b.test\nDROP.\n\n::deliver\nKIND: presence\nTYPE: unavailable\nNOT TO: <*>@remote.example\nDROP.\n";
+  const sim = simulator(world, drops);
+  const r = send(sim, alice, "<presence/>");
+  // The copy to bob is dropped in preroute; the others go on.
+  t.deepEqual(r.generated.map((g) => `${g.stanza.attr.to} ${g.result.verdict}`), ["bob@b.test drop", "carol@a.test pass", "dave@remote.example pass", "carol@a.test pass", "erin@remote.example pass"]);
+  // carol's answer (unavailable presence to alice) meets deliver's DROP.
+  t.is(r.generated[3]!.result.generated[0]!.result.verdict, "drop");
+  // alice's own unavailable presence is dropped in deliver: mod_presence never sees it.
+  t.deepEqual(send(sim, alice, "<presence type='unavailable'/>").generated, []);
+  // A rate limit on presence in preroute counts every copy: three at once, the rest bounced.
+  const limited = simulator(world, "%RATE r: 0.03 (burst 100)\n\n::preroute\nKIND: presence\nLIMIT: r\nBOUNCE.\n");
+  const first = send(limited, alice, "<presence/>");
+  t.is(first.verdict, "pass");
+  t.deepEqual(first.generated.map((g) => g.result.verdict), ["pass", "pass", "bounce", "bounce", "bounce"]);
+});
+
+test("output: each stanza Prosody made is shown under its stanza, in JSON too, and the summary counts them apart", (t) => {
+  const sim = simulator(world, "::preroute\nKIND: presence\nTO: bob@b.test\nDROP.\n");
+  const replayer = new Replayer(sim);
+  const out: ReplayItem[] = [];
+  for (const item of readTrafficText("<traffic xmlns='urn:stanzafw:traffic:0'><event origin='c2s:alice@a.test/r'><presence xmlns='jabber:client'/></event></traffic>", "t.xml")) replayer.step(item, out);
+  const record = out[0]!;
+  const lines = textLine(record).split("\n");
+  t.is(lines.length, 7);
+  t.regex(lines[0]!, /^t\.xml:1 {2}pass {7}presence alice@a\.test\/r → \(no to\)$/);
+  t.is(lines[1], "    then Prosody: drop       presence alice@a.test/r → bob@b.test  (presence broadcast to a contact)  by log.pfw:2");
+  t.regex(lines[5]!, /^ {6}then Prosody: pass {7}presence unavailable carol@a\.test → alice@a\.test\/r {2}\(answer to a probe: no resource available\)/);
+  const json = JSON.parse(jsonLine(record, false)) as { generated: { why: string; stanza: string; verdict: string; rule: { pfw: string } | null; generated: unknown[] }[] };
+  t.is(json.generated.length, 5);
+  t.like(json.generated[0], { why: "presence broadcast to a contact", stanza: "<presence from='alice@a.test/r' to='bob@b.test'/>", verdict: "drop", rule: { pfw: "log.pfw:2" } });
+  t.is(json.generated[3]!.generated.length, 1);
+  const summary = new ReplaySummary();
+  summary.add(record);
+  const text = textSummary(summary, [{ pfw: "log.pfw:2", label: "log.pfw:2" }]);
+  t.regex(text, /^1 stanza: 1 pass\nand 6 presence stanzas Prosody made of them \(broadcasts, probes, probe answers\): 5 pass, 1 drop\n/);
+  // The rule that decided only a copy is not "never decided".
+  t.regex(text, /decided by:\n {7}1 {2}log\.pfw:2\n/);
+  t.notRegex(text, /never decided/);
+});
