@@ -89,7 +89,7 @@ function recordTokens(record: object): string {
     if (v === undefined) continue;
     shape += first ? k : KEYS + k;
     first = false;
-    // `newSession: true` is the one value that is not a string.
+    // `true` (newSession, unbound) is the one value that is not a string.
     values += SEP + (v === true ? "\u0001true" : String(v));
   }
   return SEP + shape + values;

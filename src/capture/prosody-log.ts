@@ -1,7 +1,7 @@
 import { noDefaults, RecordParser, type EventAnnotations, type TrafficItem } from "../sim/traffic.js";
 import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
-import { bareJid, type XmlElement } from "../sim/xml.js";
+import { bareJid, XmlElement } from "../sim/xml.js";
 import { rosterIq, type RosterIq } from "./roster-iq.js";
 
 /**
@@ -197,6 +197,7 @@ export class ProsodyLogDecoder implements CaptureDecoder {
     const m = recordLine(text);
     if (!m) {
       if (this.bound.size > 0 && text.includes("info\tClient disconnected")) this.disconnected(text);
+      else if (text.includes("\tUnbinding resource for ")) this.resourceUnbound(text, raw.line, out);
       else if (text.includes("\tmod_smacks session resumed from ")) this.resumed(text);
       // mod_stanza_debug traces client and server sessions only: a component's stanzas show as
       // their start tag in Prosody's own debug line, which is not the stanza.
@@ -223,6 +224,27 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       this.bound.delete(session);
       this.fresh.delete(session);
     }
+  }
+
+  /**
+   * Prosody unbinds a client's resource (`resource-unbind`: the session ends, and stream
+   * management does not keep it for a resumption), and sends the unavailable presence it makes of
+   * that through the chains (src/sim/engine.ts, `unbound`). The line names the full JID and the
+   * error the session ended with, if any, which the presence's status gives (mod_presence).
+   */
+  private resourceUnbound(text: string, line: number, out: TrafficItem[]): void {
+    const at = findLogLine(text, isUnbinding);
+    if (at < 0) return;
+    const rest = text.slice(found.levelEnd + 1 + "Unbinding resource for ".length);
+    const slash = rest.indexOf("/");
+    const close = slash < 0 ? -1 : rest.indexOf(` (${rest.slice(0, slash)})`, slash);
+    if (close < 0) return;
+    const jid = rest.slice(0, close);
+    const suffix = rest.slice(close + slash + 3);
+    const error = suffix.startsWith(": ") ? suffix.slice(2) : "";
+    const stanza = new XmlElement("presence", { type: "unavailable" }, error === "" ? [] : [new XmlElement("status", {}, [`Disconnected: ${error}`])]);
+    const time = this.iso(text.slice(0, at), line, out);
+    out.push({ kind: "stanza", file: this.file, line, column: 1, stanza, streamNamespace: "jabber:client", annotations: { ...(time !== undefined ? { time } : {}), origin: `c2s:${jid}`, unbound: true }, defaults: noDefaults });
   }
 
   /**
@@ -442,6 +464,7 @@ function nameAndLevel(line: string, start: number, n: number): boolean {
 
 const isRecord: Accept = (line, message) => line.startsWith("RECV: ", message) || line.startsWith("SEND: ", message);
 const isResumption: Accept = (line, message) => line.startsWith("mod_smacks session resumed from ", message);
+const isUnbinding: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 5 && line.startsWith("debug", levelStart) && line.startsWith("Unbinding resource for ", message);
 const isDisconnection: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 4 && line.startsWith("info", levelStart) && line.startsWith("Client disconnected", message);
 
 /** A record's first line (RECV or SEND), or undefined. */

@@ -131,6 +131,12 @@ export interface SimEvent {
   readonly chain?: string | undefined;
   /** The origin's session begins with this event: the simulator forgets the state of an earlier one (origin marks). */
   readonly newSession?: boolean | undefined;
+  /**
+   * The origin's connection ends: the stanza is the unavailable presence Prosody makes for it
+   * (`resource-unbind`), processed as the client's own if the client was available, else posted
+   * to the JIDs it sent directed presence to; the session is gone afterwards.
+   */
+  readonly unbound?: boolean | undefined;
 }
 
 export interface SimulatorOptions {
@@ -317,7 +323,22 @@ export class Simulator {
   }
 
   simulate(event: SimEvent): SimResult {
-    return this.run(event, 0);
+    if (!event.unbound) return this.run(event, 0);
+    const origin = event.origin ?? this.inferOrigin(event.stanza);
+    const session = this.sessions.get(origin);
+    try {
+      if (session?.presence !== undefined) return this.run({ ...event, unbound: false }, 0);
+      const assume = new Assumptions();
+      const generated: GeneratedStanza[] = [];
+      for (const jid of session?.directed ?? []) {
+        const stanza = new XmlElement(event.stanza.name, { ...event.stanza.attr, from: session!.fullJid!, to: jid }, event.stanza.children);
+        generated.push({ why: "unavailable presence to a JID the session sent directed presence to", stanza, result: this.run({ stanza, origin, time: event.time }, 1) });
+      }
+      const reason = generated.length > 0 ? "the client had no available presence: Prosody sends its unavailable presence only to the JIDs it sent directed presence to" : "the client had neither available nor directed presence: Prosody sends nothing for its disconnection";
+      return new Outcome("pass", undefined, undefined, [], [], [], assume.list(), this.options.trace ? [] : undefined, reason, event.stanza, generated);
+    } finally {
+      this.forgetSession(origin);
+    }
   }
 
   /**

@@ -48,7 +48,8 @@ export function textLine(item: ReplayItem): string {
   const stanza = item.input.stanza;
   // The origin (the event's, or the traffic's for all its events) stands in for a missing `from` only.
   const origin = stanza.attr.from === undefined ? (item.input.annotations.origin ?? item.input.defaults.origin)?.replace(/^c2s:/, "") : undefined;
-  const line = `${item.file}:${item.line}  ${verdictText(r)} ${stanzaSummary(stanza, origin)}${decision(r)}`;
+  const unbound = item.input.annotations.unbound ? "  (sent by Prosody: the client disconnected)" : "";
+  const line = `${item.file}:${item.line}  ${verdictText(r)} ${stanzaSummary(stanza, origin)}${unbound}${decision(r)}`;
   return r.generated.length === 0 ? line : [line, ...generatedLines(r, "    ")].join("\n");
 }
 

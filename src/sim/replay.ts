@@ -70,7 +70,7 @@ export class ReplayClock {
 export function eventOf(item: TrafficStanza, time: number): SimEvent {
   const a = item.annotations;
   const d = item.defaults;
-  return { stanza: item.stanza, time, origin: a.origin ?? d.origin, chain: a.chain ?? d.chain, newSession: a.newSession };
+  return { stanza: item.stanza, time, origin: a.origin ?? d.origin, chain: a.chain ?? d.chain, newSession: a.newSession, unbound: a.unbound };
 }
 
 /** Runs traffic through a simulator, an item at a time, on a {@link ReplayClock}. */

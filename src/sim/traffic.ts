@@ -69,6 +69,11 @@ export interface EventAnnotations {
    * a new connection, which holds none of the origin marks an earlier session of the same address set.
    */
   readonly newSession?: true;
+  /**
+   * The client's connection ended here (a Prosody log's `Client disconnected`): the stanza is the
+   * unavailable presence Prosody sends for it on unbinding its resource, not one the client sent.
+   */
+  readonly unbound?: true;
 }
 
 export interface TrafficStanza {

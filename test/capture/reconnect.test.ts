@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../src/cli/index.js";
+import { readTrafficText } from "../../src/sim/traffic.js";
 import { ProsodyServer } from "../helpers/prosody-server.js";
 import { requireProsody } from "../helpers/prosody.js";
 import { XmppClient } from "../helpers/xmpp-client.js";
@@ -90,4 +91,52 @@ test("a session resumed with stream management (XEP-0198) is the same session: i
   const m3 = records.find((r) => r.verdict !== undefined && /id='m3'/.test(lines[r.line - 1]!));
   t.is(m3?.verdict, "drop", JSON.stringify(records));
   t.deepEqual(records.filter((r) => r.kind === "warning").map((r) => r.message), []);
+});
+
+test("a client's disconnection: Prosody's unavailable presence for it meets the chains, in Prosody and in the simulation of its log", async (t) => {
+  if (!requireProsody(t)) return;
+  // The unavailable presence of carol's disconnection is dropped in deliver; alice's is not.
+  const rules = "::deliver\nKIND: presence\nTYPE: unavailable\nFROM: carol@a.test\nDROP.\n";
+  const got: string[] = [];
+  const log = await ProsodyServer.logOf({ hosts: ["a.test", "b.test"], accounts: { "alice@a.test": "pw", "carol@a.test": "pw", "bob@b.test": "pw" }, scripts: [rules], modules: ["stanza_debug"] }, async (server) => {
+    const bob = await XmppClient.login(server.port, "bob", "b.test", "pw", "desk");
+    bob.write("<presence/>");
+    // Directed presence only: on disconnection Prosody sends unavailable presence to bob alone.
+    // alice's connection breaks (an error, which the presence's status gives); carol closes her stream.
+    for (const user of ["alice", "carol"]) {
+      const c = await XmppClient.login(server.port, user, "a.test", "pw", "phone");
+      const seen = bob.waitFor((s) => s.name === "presence" && s.attr.from === `${user}@a.test/phone`, 3000);
+      c.write("<presence to='bob@b.test/desk'/>");
+      await seen;
+      if (user === "alice") c.drop();
+      else c.close();
+      for (let i = 0; i < 100 && !server.log().includes(`Unbinding resource for ${user}@a.test/phone`); i++) await new Promise((r) => setTimeout(r, 50));
+    }
+    await bob.iq("<iq type='get' id='sync'><query xmlns='jabber:iq:roster'/></iq>", "sync");
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of bob.received) if (s.name === "presence" && s.attr.type === "unavailable") got.push(`${s.attr.from} ${s.getChildText("status") ?? "(no status)"}`);
+    bob.close();
+  });
+  t.is(got.length, 1, `Prosody delivered: ${got.join(", ")}`);
+  t.regex(got[0]!, /^alice@a\.test\/phone /);
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-unbind-"));
+  writeFileSync(join(dir, "prosody.log"), log);
+  writeFileSync(join(dir, "r.pfw"), rules);
+  let stdout = "";
+  t.is(await runCli(["sim", "r.pfw", "--traffic", "prosody.log", "--format", "json"], { cwd: dir, stdout: (s) => (stdout += s), stderr: () => undefined }), 0);
+  const lines = log.split("\n");
+  type Generated = { stanza: string; verdict: string; chain: string };
+  const records = stdout.trim().split("\n").map((l) => JSON.parse(l) as { line: number; index?: number; generated?: Generated[] });
+  const disconnections = records.filter((r) => r.index !== undefined && /\tdebug\tUnbinding resource for /.test(lines[r.line - 1] ?? ""));
+  // bob's own comes last: he was available, so his unavailable presence went through the chains as his own.
+  t.is(disconnections.length, 3);
+  const [alice, carol] = disconnections.map((r) => r.generated ?? []);
+  const simulated = (g: Generated | undefined) => (g ? readTrafficText(g.stanza, "g.xml")[0] : undefined);
+  const a = simulated(alice![0]);
+  t.is(alice!.length, 1);
+  t.is(alice![0]!.verdict, "pass");
+  t.is(alice![0]!.chain, "preroute,deliver");
+  t.is(a?.kind === "stanza" ? `${a.stanza.attr.from} ${a.stanza.getChildText("status") ?? "(no status)"}` : "", got[0]!, "the same presence, status included");
+  t.is(carol!.length, 1);
+  t.is(carol![0]!.verdict, "drop");
 });
