@@ -90,5 +90,5 @@ export async function runDiff(io: CliIo, oldSpec: string, newSpec: string, optio
   io.stdout(options.format === "json" ? diffJson(differ.result) : diffText(differ.result));
   const nothing = nothingSimulated(differ.result.stanzas, differ.result.skipped);
   if (nothing) io.stderr(nothing);
-  return (options.failOnChange && differ.result.changed > 0) || nothing ? exitCodes.failed : exitCodes.ok;
+  return (options.failOnChange && (differ.result.changed > 0 || differ.result.generatedChanged > 0)) || nothing ? exitCodes.failed : exitCodes.ok;
 }

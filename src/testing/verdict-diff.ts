@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from "diff";
-import type { ScriptSource, SimResult, Verdict } from "../sim/engine.js";
+import type { GeneratedStanza, ScriptSource, SimResult, Verdict } from "../sim/engine.js";
 import { Simulator } from "../sim/engine.js";
 import { eventOf, ReplayClock, stanzaAsSeen } from "../sim/replay.js";
 import type { TrafficItem, TrafficProblem, TrafficStanza } from "../sim/traffic.js";
@@ -40,6 +40,9 @@ export interface VerdictDiff {
   changed: number;
   /** Same verdict, but another rule (or another error) decided. */
   sameVerdictOtherRule: number;
+  /** The presence Prosody made of the traffic's stanzas (src/sim/presence-traffic.ts) whose verdict changed, or that only one side made. */
+  generatedChanged: number;
+  readonly generatedExamples: TransitionExample[];
   skipped: number;
   readonly transitions: Map<string, Transition>;
   readonly pfwDiff: string;
@@ -78,6 +81,8 @@ export class VerdictDiffer {
       stanzas: 0,
       changed: 0,
       sameVerdictOtherRule: 0,
+      generatedChanged: 0,
+      generatedExamples: [],
       skipped: 0,
       transitions: new Map(),
       pfwDiff: createTwoFilesPatch(oldSide.label, newSide.label, pfwForDiff(oldSide.pfwText), pfwForDiff(newSide.pfwText), undefined, undefined, { context: 3 }),
@@ -99,6 +104,7 @@ export class VerdictDiffer {
     const after = this.newSim.simulate(event);
     this.onPair?.(item, time, before, after);
     result.stanzas++;
+    this.compareGenerated(item, before, after);
     if (before.verdict === after.verdict) {
       if (sameRule(before) !== sameRule(after) || before.error?.condition !== after.error?.condition) result.sameVerdictOtherRule++;
       return;
@@ -115,6 +121,27 @@ export class VerdictDiffer {
     t.rules.set(rules, (t.rules.get(rules) ?? 0) + 1);
     if (t.examples.length < maxExamples) t.examples.push({ file: item.file, line: item.line, stanza: stanzaAsSeen(item), old: describeResult(before), new: describeResult(after) });
   }
+
+  /** What Prosody made of the stanza on each side, in the order it was made: paired in that order. */
+  private compareGenerated(item: TrafficStanza, before: SimResult, after: SimResult): void {
+    if (before.generated.length === 0 && after.generated.length === 0) return;
+    const a = allGenerated(before);
+    const b = allGenerated(after);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const x = a[i];
+      const y = b[i];
+      if (x && y && x.result.verdict === y.result.verdict && x.stanza.toString() === y.stanza.toString()) continue;
+      this.result.generatedChanged++;
+      if (this.result.generatedExamples.length < maxExamples) {
+        const made = (x ?? y)!;
+        this.result.generatedExamples.push({ file: item.file, line: item.line, stanza: `${made.stanza.toString()} (${made.why})`, old: x ? describeResult(x.result) : "not made", new: y ? describeResult(y.result) : "not made" });
+      }
+    }
+  }
+}
+
+function allGenerated(r: SimResult): GeneratedStanza[] {
+  return r.generated.flatMap((g) => [g, ...allGenerated(g.result)]);
 }
 
 /**
@@ -127,14 +154,23 @@ export function pfwForDiff(text: string): string {
 }
 
 export function diffText(d: VerdictDiff): string {
-  const out: string[] = [`${d.old} → ${d.new}: ${d.stanzas} stanzas, ${d.changed} verdict${d.changed === 1 ? "" : "s"} changed${d.sameVerdictOtherRule ? `, ${d.sameVerdictOtherRule} with the same verdict from another rule` : ""}${d.skipped ? `; ${d.skipped} skipped (malformed input)` : ""}`];
+  const made = d.generatedChanged ? `; ${d.generatedChanged} of the presence stanzas Prosody made of them changed` : "";
+  const out: string[] = [`${d.old} → ${d.new}: ${d.stanzas} stanza${d.stanzas === 1 ? "" : "s"}, ${d.changed} verdict${d.changed === 1 ? "" : "s"} changed${d.sameVerdictOtherRule ? `, ${d.sameVerdictOtherRule} with the same verdict from another rule` : ""}${made}${d.skipped ? `; ${d.skipped} skipped (malformed input)` : ""}`];
   for (const t of [...d.transitions.values()].sort((a, b) => b.count - a.count)) {
     out.push("", `${t.from} → ${t.to}: ${t.count}`);
     for (const [rules, n] of [...t.rules].sort((a, b) => b[1] - a[1])) out.push(`  ${String(n).padStart(6)}  ${rules}`);
-    for (const e of t.examples) out.push(`    e.g. ${e.file}:${e.line}  ${e.stanza.length > 120 ? `${e.stanza.slice(0, 119)}…` : e.stanza}`, `         was: ${e.old}`, `         now: ${e.new}`);
+    for (const e of t.examples) out.push(...exampleLines(e));
+  }
+  if (d.generatedChanged > 0) {
+    out.push("", `presence Prosody made (broadcasts, probes, probe answers): ${d.generatedChanged} changed`);
+    for (const e of d.generatedExamples) out.push(...exampleLines(e));
   }
   out.push("", d.pfwDiff.includes("\n@@ ") ? d.pfwDiff.split("\n").filter((l) => !l.startsWith("====")).join("\n") : "the compiled .pfw rules are the same (comments pointing at .sfw lines left out)");
   return out.join("\n") + "\n";
+}
+
+function exampleLines(e: TransitionExample): string[] {
+  return [`    e.g. ${e.file}:${e.line}  ${e.stanza.length > 120 ? `${e.stanza.slice(0, 119)}…` : e.stanza}`, `         was: ${e.old}`, `         now: ${e.new}`];
 }
 
 export function diffJson(d: VerdictDiff): string {
@@ -146,6 +182,8 @@ export function diffJson(d: VerdictDiff): string {
         stanzas: d.stanzas,
         changed: d.changed,
         sameVerdictOtherRule: d.sameVerdictOtherRule,
+        generatedChanged: d.generatedChanged,
+        generatedExamples: d.generatedExamples,
         skipped: d.skipped,
         transitions: [...d.transitions.values()].map((t) => ({ from: t.from, to: t.to, count: t.count, rules: [...t.rules].map(([rules, count]) => ({ rules, count })), examples: t.examples })),
         pfwDiff: d.pfwDiff,

@@ -108,3 +108,24 @@ test("diff replays on the same clock, sessions and chains as sim; skipped record
   t.regex(d.transitions.find((x) => x.to === "drop")!.examples[0]!.stanza, /^<message from='alice@example\.org\/phone' to='bob@remote\.example'>/);
   t.regex(r.stderr, /^t\.xml:8:\d+: skipped: /m);
 });
+
+test("diff: a change only to the presence Prosody makes of a stanza is a change (and fails --fail-on-change)", async (t) => {
+  const dir = tempdir(
+    {
+      "old.pfw": "::preroute\nKIND: message\nDROP.\n",
+      // Drops the broadcast of alice's presence to bob: her own presence still passes.
+      "new.pfw": "::preroute\nKIND: presence\nTO: bob@b.example\nDROP.\n",
+      "t.xml": "<traffic xmlns='urn:stanzafw:traffic:0'><event origin='c2s:alice@example.org/r'><presence xmlns='jabber:client'/></event></traffic>",
+      "w.json": JSON.stringify({ hosts: ["example.org"], rosters: { "alice@example.org": { "bob@b.example": { subscription: "from" } } } }),
+    },
+    "stanzafw-diff-",
+  );
+  const r = await run(dir, "diff", "old.pfw", "new.pfw", "--traffic", "t.xml", "--world", "w.json");
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^old\.pfw → new\.pfw: 1 stanza, 0 verdicts changed; 1 of the presence stanzas Prosody made of them changed$/m);
+  t.regex(r.stdout, /^presence Prosody made \(broadcasts, probes, probe answers\): 1 changed\n {4}e\.g\. t\.xml:1 {2}<presence from='alice@example\.org\/r' to='bob@b\.example'\/> \(presence broadcast to a contact\)\n {9}was: pass\n {9}now: drop/m);
+  const json = JSON.parse((await run(dir, "diff", "old.pfw", "new.pfw", "--traffic", "t.xml", "--world", "w.json", "--format", "json")).stdout) as { changed: number; generatedChanged: number };
+  t.like(json, { changed: 0, generatedChanged: 1 });
+  t.is((await run(dir, "diff", "old.pfw", "new.pfw", "--traffic", "t.xml", "--world", "w.json", "--fail-on-change")).code, 1);
+  t.is((await run(dir, "diff", "old.pfw", "old.pfw", "--traffic", "t.xml", "--world", "w.json", "--fail-on-change")).code, 0);
+});
