@@ -1,4 +1,4 @@
-import type { ScriptSource, Verdict } from "../sim/engine.js";
+import type { GeneratedStanza, ScriptSource, SimResult, Verdict } from "../sim/engine.js";
 import { traceText } from "../sim/output.js";
 import { escapeXml } from "../sim/xml.js";
 import { stanzaAsSeen, type ReplayItem } from "../sim/replay.js";
@@ -29,6 +29,8 @@ interface Row {
 
 export class HtmlReport {
   private readonly totals = new Map<Verdict, number>();
+  /** The presence Prosody made of the stanzas (src/sim/presence-traffic.ts), per verdict. */
+  private readonly generatedTotals = new Map<Verdict, number>();
   private readonly rules = new Map<string, number>();
   private readonly senders = new TopCounts();
   private readonly domains = new TopCounts();
@@ -64,29 +66,30 @@ export class HtmlReport {
         this.times.length = Math.floor(this.times.length / 2);
       }
     }
-    const rule = r.rule ? ruleLabel(r.rule) : "";
-    if (rule) this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
-    const stopped = r.verdict !== "pass";
     const from = item.input.stanza.attr.from ?? item.input.annotations.origin?.replace(/^c2s:/, "");
-    if (stopped && from) {
+    if (r.verdict !== "pass" && from) {
       const bare = bareJid(from) ?? from;
       this.senders.add(bare);
       const host = splitJid(from)[1] ?? from;
       this.domains.add(host);
     }
-    if (rule || stopped) {
-      this.decided++;
-      if (this.rows.length < maxRows) {
-        this.rows.push({
-          where: `${item.file}:${item.line}`,
-          time: item.time,
-          verdict: r.verdict,
-          rule,
-          summary: stanzaAsSeen(item.input).slice(0, 400),
-          trace: traceText(r, this.sources),
-        });
-      }
-    }
+    this.decision(`${item.file}:${item.line}`, item.time, r, () => stanzaAsSeen(item.input));
+    // What Prosody made of it: its rules' hits and its decided rows (its senders are the server's users).
+    const made = (g: GeneratedStanza): void => {
+      this.generatedTotals.set(g.result.verdict, (this.generatedTotals.get(g.result.verdict) ?? 0) + 1);
+      this.decision(`${item.file}:${item.line}, then Prosody: ${g.why}`, item.time, g.result, () => g.stanza.toString());
+      g.result.generated.forEach(made);
+    };
+    r.generated.forEach(made);
+  }
+
+  /** A rule's hit, and a row of the table when a rule decided or the stanza was stopped. */
+  private decision(where: string, time: number, r: SimResult, summary: () => string): void {
+    const rule = r.rule ? ruleLabel(r.rule) : "";
+    if (rule) this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
+    if (!rule && r.verdict === "pass") return;
+    this.decided++;
+    if (this.rows.length < maxRows) this.rows.push({ where, time, verdict: r.verdict, rule, summary: summary().slice(0, 400), trace: traceText(r, this.sources) });
   }
 
   /** For `diff`: a verdict that changed between the two rule sets. */
@@ -101,6 +104,12 @@ export class HtmlReport {
     if (this.changes.size === 0) return "";
     const rows = [...this.changes].sort((a, b) => b[1].count - a[1].count).map(([t, c]) => `<tr><td>${escapeXml(t)}</td><td class="num">${c.count}</td><td><ul>${c.examples.map((e) => `<li><code>${escapeXml(e)}</code></li>`).join("")}</ul></td></tr>`);
     return `<h2>What changed</h2><table id="changes"><tr><th>verdict change</th><th>stanzas</th><th>examples</th></tr>${rows.join("")}</table>`;
+  }
+
+  private generatedHtml(): string {
+    const n = [...this.generatedTotals.values()].reduce((a, b) => a + b, 0);
+    if (n === 0) return "";
+    return `, and <span id="generated">${n} presence stanza${n === 1 ? "" : "s"} Prosody made of them (${verdicts.filter((v) => this.generatedTotals.has(v)).map((v) => `${this.generatedTotals.get(v)} ${v}`).join(", ")})</span>`;
   }
 
   render(): string {
@@ -131,7 +140,7 @@ table{border-collapse:collapse}td,th{padding:.2em .6em;border-bottom:1px solid #
 input{font-size:1em;padding:.3em;width:30em}
 </style></head><body>
 <h1>${escapeXml(this.title)}</h1>
-<p id="overview">${total} stanzas simulated${this.skipped ? `, ${this.skipped} skipped (malformed input)` : ""}; ${this.decided} decided by a rule or stopped.</p>
+<p id="overview">${total} stanzas simulated${this.skipped ? `, ${this.skipped} skipped (malformed input)` : ""}${this.generatedHtml()}; ${this.decided} decided by a rule or stopped.</p>
 <div class="cards" id="totals">${cards}</div>
 ${this.changesHtml()}
 <h2>Verdicts over time</h2>

@@ -40,6 +40,7 @@ test("sim --report writes a self-contained HTML report that a browser renders", 
   // The rendered page: totals, the chart, the never-hit rules, and the table filtered by its script.
   t.regex(dom.stdout, /<div class="n" data-verdict="pass">15<\/div>/);
   t.regex(dom.stdout, /<div class="n" data-verdict="bounce">3<\/div>/);
+  t.regex(dom.stdout, /<span id="generated">2 presence stanzas Prosody made of them \(2 pass\)<\/span>/);
   t.regex(dom.stdout, /<ul id="never"><li>message_flood \(rules\/public-server\.sfw:91\)<\/li>/);
   t.regex(dom.stdout, /<span id="shown">11 shown<\/span>/);
   const artifacts = repoPath("test-artifacts");
@@ -70,4 +71,18 @@ test("the report's table shows a logged client stanza with its sender (the log h
     t.regex(html, /data-search="prosody\.log:2 drop [^"]*from=&apos;mallory@example\.org\/bot&apos;/, name);
   }
   t.regex(readFileSync(join(dir, "diff.html"), "utf8"), /<li><code>prosody\.log:2 &lt;message from=&apos;mallory@example\.org\/bot&apos; to=&apos;honeypot@example\.org&apos;/);
+});
+
+test("the report counts the presence Prosody made of the stanzas: a rule that decided only such a stanza is hit, and the stanza is a row of the table", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "stanzafw-report-"));
+  writeFileSync(join(dir, "r.pfw"), "::preroute\nKIND: presence\nTO: bob@b.example\nDROP.\n\nKIND: message\nDROP.\n");
+  writeFileSync(join(dir, "t.xml"), "<traffic xmlns='urn:stanzafw:traffic:0'><event origin='c2s:alice@example.org/r'><presence xmlns='jabber:client'/></event></traffic>");
+  writeFileSync(join(dir, "w.json"), JSON.stringify({ hosts: ["example.org"], rosters: { "alice@example.org": { "bob@b.example": { subscription: "from" } } } }));
+  let stderr = "";
+  t.is(await runCli(["sim", "r.pfw", "--world", "w.json", "--traffic", "t.xml", "--report", "rep.html"], { cwd: dir, stdout: () => undefined, stderr: (s) => (stderr += s) }), 0, stderr);
+  const html = readFileSync(join(dir, "rep.html"), "utf8");
+  t.regex(html, /<span id="generated">1 presence stanza Prosody made of them \(1 drop\)<\/span>/);
+  t.regex(html, /<tr data-search="t\.xml:1, then prosody: presence broadcast to a contact drop r\.pfw:2 &lt;presence from=&apos;alice@example\.org\/r&apos; to=&apos;bob@b\.example&apos;\/&gt;">/);
+  // The message rule decided nothing: it alone is never hit.
+  t.regex(html, /<ul id="never"><li>r\.pfw:6<\/li><\/ul>/);
 });
