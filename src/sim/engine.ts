@@ -6,7 +6,7 @@ import { CannotSimulate, FirewallRuntimeError, noOrigin, sessionOf, type Emitted
 import { Definitions } from "./definitions.js";
 import { Assumptions, type World } from "./world.js";
 import { outboundPresence, trackDirected } from "./outbound-presence.js";
-import { keptPresence, normalPresence, probeAnswers, type Posted } from "./presence-traffic.js";
+import { keptPresence, normalPresence, probeAnswers, subscribeAnswers, subscriptionFollowUps, type Posted } from "./presence-traffic.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import { logHazards } from "../pfw/log-after-call.js";
@@ -342,11 +342,11 @@ export class Simulator {
   }
 
   /**
-   * `posted`: above 0, the event is a stanza Prosody posts itself (`core_post_stanza` with
-   * pre-events), that many steps from the stanza simulated: it is not stamped, and it meets
-   * preroute whatever its origin.
+   * `posted`: above 0, the event is a stanza Prosody posts itself (`core_post_stanza`), that many
+   * steps from the stanza simulated: it is not stamped, and with `preevents` it meets preroute
+   * and mod_presence's outbound handler whatever its origin, without them neither.
    */
-  private run(event: SimEvent, posted: number): SimResult {
+  private run(event: SimEvent, posted: number, preevents = posted > 0): SimResult {
     // The event's stanza is never changed: the simulation works on a copy (of the attributes
     // only, unless a rule can change children).
     const given = event.stanza;
@@ -373,9 +373,12 @@ export class Simulator {
     let final: { verdict: Verdict; rule?: DecidingRule; error?: SimResult["error"]; reason?: string } = { verdict: "pass" };
     let running: { chain: string; host: string } | undefined;
     // mod_presence's pre-routing handler runs after preroute, unless preroute returned false (which skips it).
-    let presenceHandled = (session.type !== "c2s" && posted === 0) || event.chain !== undefined;
+    let presenceHandled = (session.type !== "c2s" && !preevents) || event.chain !== undefined || (posted > 0 && !preevents);
+    // A `subscribed` or `unsubscribed` mod_presence's outbound handler routed, and whether the contact had a subscription before.
+    let routed: { readonly type: "subscribed" | "unsubscribed"; readonly user: string; readonly contact: string; readonly had: boolean } | undefined;
     try {
-      for (const step of this.route(event, stanza, session, assume, posted > 0)) {
+      // A client's own stanza meets preroute; what Prosody posts, only with pre-events.
+      for (const step of this.route(event, stanza, session, assume, posted === 0 ? session.type === "c2s" : preevents)) {
         if (!presenceHandled && step.chain !== "preroute") {
           presenceHandled = true;
           const p = outboundPresence(stanza, this.world, assume);
@@ -383,8 +386,14 @@ export class Simulator {
             final = { verdict: "pass", reason: p.reason };
             break;
           }
-          if (p.kind === "rewritten") stanza = p.stanza;
-          else if (session.type === "c2s") trackDirected(stanza, session.directed, this.world, assume);
+          if (p.kind === "rewritten") {
+            stanza = p.stanza;
+            const type = stanza.attr.type;
+            if (type === "subscribed" || type === "unsubscribed") {
+              const subscription = this.world.rosterItem(stanza.attr.from!, stanza.attr.to, assume)?.subscription;
+              routed = { type, user: stanza.attr.from!, contact: stanza.attr.to!, had: subscription === "from" || subscription === "both" };
+            }
+          } else if (session.type === "c2s") trackDirected(stanza, session.directed, this.world, assume);
         }
         const ctx = new StanzaContext(this, stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
         running = step;
@@ -433,8 +442,15 @@ export class Simulator {
     const reason = bounce?.delivered === false ? "the error reply is stopped in deliver_remote: the sender gets nothing back" : final.reason;
     // Handed to mod_presence's handlers after deliver let it through: the presence it makes of it
     // (not for a chain the event names: it is run alone, not routed).
-    const deliver = final.verdict === "pass" && stanza.name === "presence" && event.chain === undefined && posted < maxPostedDepth ? chains.find((c) => c.chain === "deliver") : undefined;
-    const generated = deliver?.result === "nil" ? this.presenceTraffic(stanza, session, deliver.host, event.time, assume, posted) : noGenerated;
+    const generating = stanza.name === "presence" && event.chain === undefined && posted < maxPostedDepth && final.verdict !== "error" && final.verdict !== "unsimulatable";
+    const deliver = generating && final.verdict === "pass" ? chains.find((c) => c.chain === "deliver") : undefined;
+    let generated = deliver?.result === "nil" ? this.presenceTraffic(stanza, session, deliver.host, event.time, assume, posted) : noGenerated;
+    // The outbound handler posts these after routing the stanza, whatever deliver made of it.
+    if (generating && routed) {
+      const followUps = subscriptionFollowUps(routed.type, routed.user, routed.contact, session.id, routed.had, [...this.availableSessions(routed.user)], this.world, assume);
+      const made = followUps.map((p): GeneratedStanza => ({ why: p.why, stanza: p.stanza, result: this.run({ stanza: p.stanza, origin: p.origin, time: event.time }, posted + 1, p.preevents) }));
+      if (made.length > 0) generated = [...made, ...generated];
+    }
     return new Outcome(final.verdict, final.rule, bounce?.error, chains, emitted, logs, assume.list(), trace, reason, stanza, generated);
   }
 
@@ -495,9 +511,10 @@ export class Simulator {
       return out;
     }
     const [node, toHost] = splitJid(stanza.attr.to);
-    if (type === "probe" && node !== undefined && toHost === host && this.world.isLocalHost(toHost)) {
+    if (node !== undefined && toHost === host && this.world.isLocalHost(toHost)) {
       const owner = `${node}@${toHost}`;
-      probeAnswers(stanza, owner, toHost, [...this.availableSessions(owner)], this.world, assume).forEach(post);
+      if (type === "probe") probeAnswers(stanza, owner, toHost, [...this.availableSessions(owner)], this.world, assume).forEach(post);
+      else if (type === "subscribe") subscribeAnswers(stanza, owner, toHost, [...this.availableSessions(owner)], this.world, assume).forEach(post);
     }
     return out.length > 0 ? out : noGenerated;
   }
@@ -572,7 +589,7 @@ export class Simulator {
   }
 
   /** Which built-in chains an event meets, on which host. */
-  private route(event: SimEvent, stanza: XmlElement, session: Session, assume: Assumptions, preevents: boolean): { chain: string; host: string }[] {
+  private route(event: SimEvent, stanza: XmlElement, session: Session, assume: Assumptions, preroute: boolean): { chain: string; host: string }[] {
     const firstHost = this.firstHost;
     const toHost = splitJid(stanza.attr.to ?? bareJid(session.fullJid))[1];
     if (event.chain) {
@@ -582,7 +599,7 @@ export class Simulator {
       return [{ chain: event.chain, host }];
     }
     const steps: { chain: string; host: string }[] = [];
-    if (session.type === "c2s" || preevents) steps.push({ chain: "preroute", host: session.host });
+    if (preroute) steps.push({ chain: "preroute", host: session.host });
     // A world without hosts: a stanza from another server must be for us.
     const assumeLocal = this.world.hosts.size === 0 && session.type === "s2s" && toHost !== undefined;
     if (assumeLocal) assume.add(`no local hosts given in the world: assumed ${toHost} is local`);

@@ -94,3 +94,40 @@ export function probeAnswers(probe: XmlElement, owner: string, host: string, ava
   if (available.length === 0) return [{ why: "answer to a probe: no resource available", stanza: new XmlElement("presence", { from: owner, to: prober, type: "unavailable" }), origin: `local:${host}` }];
   return available.map((res) => ({ why: "answer to a probe: a resource's presence", stanza: new XmlElement("presence", { ...res.presence!.attr, from: res.fullJid!, to: prober }, res.presence!.children), origin: res.id }));
 }
+
+/**
+ * What mod_presence's outbound handler posts after routing a `subscribed` or `unsubscribed` that
+ * `user` sent to `contact` (`handle_outbound_presence_subscriptions_and_probes`): for an approval,
+ * the presence of each of the user's available resources (from their sessions) and, if the user
+ * is subscribed to the contact too, a probe of the contact (posted without pre-events: it meets
+ * no preroute); for a cancellation of a subscription the contact had, unavailable presence from
+ * each available resource. `hadSubscription`: the contact's subscription (`from` or `both`)
+ * before the stanza.
+ */
+export function subscriptionFollowUps(type: "subscribed" | "unsubscribed", user: string, contact: string, origin: string, hadSubscription: boolean, available: readonly Session[], world: World, assume: Assumptions): (Posted & { readonly preevents: boolean })[] {
+  if (type === "unsubscribed") {
+    if (!hadSubscription) return [];
+    return available.map((res) => ({ why: "unavailable presence of a resource, after cancelling a subscription", stanza: new XmlElement("presence", { type: "unavailable", from: res.fullJid!, to: contact }), origin: res.id, preevents: true }));
+  }
+  const out: (Posted & { readonly preevents: boolean })[] = available.map((res) => ({ why: "a resource's presence, after approving a subscription", stanza: new XmlElement("presence", { ...res.presence!.attr, from: res.fullJid!, to: contact }, res.presence!.children), origin: res.id, preevents: true }));
+  const item = world.rosterItem(user, contact, assume);
+  if (item && subscribedTo(item)) out.push({ why: "probe of the contact, after approving its subscription", stanza: new XmlElement("presence", { type: "probe", from: user, to: contact }), origin, preevents: false });
+  return out;
+}
+
+/**
+ * The answers to a subscription request `request` that deliver let through to the local user
+ * `owner` on `host` (`handle_inbound_presence_subscriptions_and_probes`): from a contact already
+ * subscribed, `subscribed` again and the presence of the owner's available resources (unavailable
+ * presence from the owner if none); from anyone else, unavailable presence from the owner, which
+ * acknowledges receipt. (Pre-approved subscriptions are not modelled: the world has none.)
+ */
+export function subscribeAnswers(request: XmlElement, owner: string, host: string, available: readonly Session[], world: World, assume: Assumptions): Posted[] {
+  const requester = bareJid(request.attr.from);
+  if (requester === undefined) return [];
+  const item = world.rosterItem(owner, requester, assume);
+  const fromHost = (type: string, why: string): Posted => ({ why, stanza: new XmlElement("presence", { from: owner, to: requester, type }), origin: `local:${host}` });
+  if (!item || !interested(item)) return [fromHost("unavailable", "receipt of a subscription request acknowledged")];
+  const presence = available.length === 0 ? [fromHost("unavailable", "answer to a subscription request: no resource available")] : available.map((res) => ({ why: "answer to a subscription request: a resource's presence", stanza: new XmlElement("presence", { ...res.presence!.attr, from: res.fullJid!, to: requester }, res.presence!.children), origin: res.id }));
+  return [fromHost("subscribed", "answer to a subscription request from a contact already subscribed"), ...presence];
+}

@@ -184,6 +184,16 @@ chain deliver {
     steps: [msg("bob", "alice", "1"), msg("bob", "carol", "2"), msg("bob", "alice", "3"), msg("bob", "carol", "4")],
   },
   {
+    // a.test's preroute, six tokens: the acknowledgements of bob's request (unavailable presence
+    // from alice, posted by a.test), when he sent it and when his initial presence sent it again;
+    // alice's and carol's initial presence; alice's approval and the presence Prosody sends bob
+    // after it. Nothing is left for the messages.
+    name: "presence Prosody posts for subscriptions (the receipt of a request, the presence after an approval) meets preroute and takes from its rate",
+    script: "%RATE r: 0.01 (burst 600)\n\n::preroute\nKIND: iq\nPASS.\n\nLIMIT: r\nBOUNCE=resource-constraint\n",
+    pendingRequests: [["bob", "alice"]],
+    steps: [{ from: "alice", to: "bob", xml: "<presence to='TO' type='subscribed'/>", ignoreDelivery: true }, msg("alice", "bob", "1"), msg("alice", "bob", "2"), msg("alice", "bob", "3")],
+  },
+  {
     name: "a script Prosody refuses: the server runs without the firewall",
     script: "KIND: message\nDORP.\n",
     steps: [msg("alice", "bob", "hello"), msg("bob", "alice", "hello")],

@@ -151,3 +151,43 @@ test("output: each stanza Prosody made is shown under its stanza, in JSON too, a
   t.regex(text, /decided by:\n {7}1 {2}log\.pfw:2\n/);
   t.notRegex(text, /never decided/);
 });
+
+test("after routing a client's approval or cancellation: its resources' presence (and a probe without preroute if it is subscribed too), or their unavailable presence", (t) => {
+  const w: WorldData = {
+    hosts: ["a.test"],
+    rosters: { "alice@a.test": { "dave@remote.example": { subscription: "to" }, "erin@remote.example": { subscription: "from" } } },
+    pending: { "alice@a.test": ["dave@remote.example", "frank@remote.example"] },
+  };
+  const sim = simulator(w);
+  send(sim, alice, "<presence><status>hi</status></presence>");
+  // dave asked; alice is subscribed to him: her presence, then a probe that meets no preroute.
+  const approved = send(sim, alice, "<presence to='dave@remote.example' type='subscribed'/>");
+  t.deepEqual(described(approved.generated), [
+    "a resource's presence, after approving a subscription: <presence from='alice@a.test/r' to='dave@remote.example'><status>hi</status><delay xmlns='urn:xmpp:delay' from='a.test' stamp='2027-01-15T08:00:00Z'/></presence> [info: preroute alice@a.test/r dave@remote.example <undefined> | info: remote alice@a.test/r dave@remote.example <undefined>]",
+    "probe of the contact, after approving its subscription: <presence type='probe' from='alice@a.test' to='dave@remote.example'/> [info: remote alice@a.test dave@remote.example probe]",
+  ]);
+  // frank asked too, and alice is not subscribed to him: her presence only.
+  t.deepEqual(send(sim, alice, "<presence to='frank@remote.example' type='subscribed'/>").generated.map((g) => g.why), ["a resource's presence, after approving a subscription"]);
+  // erin had a subscription: cancelled, she gets alice's unavailable presence.
+  t.deepEqual(described(send(sim, alice, "<presence to='erin@remote.example' type='unsubscribed'/>").generated), [
+    "unavailable presence of a resource, after cancelling a subscription: <presence type='unavailable' from='alice@a.test/r' to='erin@remote.example'/> [info: preroute alice@a.test/r erin@remote.example unavailable | info: remote alice@a.test/r erin@remote.example unavailable]",
+  ]);
+  // An approval nobody asked for is not routed: nothing follows it.
+  t.deepEqual(send(sim, alice, "<presence to='gina@remote.example' type='subscribed'/>").generated, []);
+});
+
+test("a subscription request to a local user: receipt acknowledged with unavailable presence from the user; from a contact already subscribed, subscribed again and the user's presence", (t) => {
+  const w: WorldData = { hosts: ["a.test"], rosters: { "alice@a.test": { "erin@remote.example": { subscription: "from" } } }, pending: { "alice@a.test": [] }, available: ["alice@a.test/phone"] };
+  const sim = simulator(w);
+  const request = (from: string) => send(sim, "s2s:remote.example", `<presence from='${from}' to='alice@a.test' type='subscribe'/>`);
+  t.deepEqual(described(request("mallory@remote.example").generated), [
+    "receipt of a subscription request acknowledged: <presence from='alice@a.test' to='mallory@remote.example' type='unavailable'/> [info: preroute alice@a.test mallory@remote.example unavailable | info: remote alice@a.test mallory@remote.example unavailable]",
+  ]);
+  t.deepEqual(described(request("erin@remote.example/x").generated), [
+    // The approval goes through the outbound handler from the server's own session, which sends the user's presence after it…
+    "answer to a subscription request from a contact already subscribed: <presence from='alice@a.test' to='erin@remote.example' type='subscribed'/> [info: preroute alice@a.test erin@remote.example subscribed | info: remote alice@a.test erin@remote.example subscribed]",
+    "  a resource's presence, after approving a subscription: <presence from='alice@a.test/phone' to='erin@remote.example'/> [info: preroute alice@a.test/phone erin@remote.example <undefined> | info: remote alice@a.test/phone erin@remote.example <undefined>]",
+    // …and mod_presence sends it again.
+    "answer to a subscription request: a resource's presence: <presence from='alice@a.test/phone' to='erin@remote.example'/> [info: preroute alice@a.test/phone erin@remote.example <undefined> | info: remote alice@a.test/phone erin@remote.example <undefined>]",
+  ]);
+});
