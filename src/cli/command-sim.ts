@@ -1,7 +1,7 @@
 import { positionAt } from "../diag/span.js";
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { hasErrors } from "../diag/diagnostic.js";
-import { Simulator, type ScriptSource } from "../sim/engine.js";
+import { Simulator, type ScriptSource, type SimResult } from "../sim/engine.js";
 import { loadRules } from "../sim/load-rules.js";
 import { jsonLine, ReplaySummary, textLine, textLoadReports, textSummary, textTrace } from "../sim/output.js";
 import { Replayer, type ReplayItem } from "../sim/replay.js";
@@ -37,7 +37,12 @@ export type PrintChoice = "all" | "decided" | "none";
 /** Whether a replayed item gets an output line under `--print`. */
 export function printed(r: ReplayItem, choice: PrintChoice): boolean {
   if (r.kind === "problem" || choice === "all") return true;
-  return choice === "decided" && (r.result.rule !== undefined || r.result.verdict !== "pass");
+  return choice === "decided" && decided(r.result);
+}
+
+/** A rule decided the stanza, or it did not pass; or so of what Prosody made of it. */
+function decided(r: SimResult): boolean {
+  return r.rule !== undefined || r.verdict !== "pass" || r.generated.some((g) => decided(g.result));
 }
 
 /** `file:line:col` where JSON.parse says it stopped ("at position N"), or the file alone when it does not say. */

@@ -104,7 +104,7 @@ export function textSummary(summary: ReplaySummary, allRules: readonly { pfw: st
   const counts = verdictOrder.filter((v) => summary.verdicts.has(v)).map((v) => `${summary.verdicts.get(v)} ${v}`);
   lines.push(`${summary.stanzas} stanza${summary.stanzas === 1 ? "" : "s"}: ${counts.join(", ") || "none"}${summary.problems ? `; ${summary.problems} skipped (malformed input)` : ""}${summary.warnings ? `; ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}` : ""}`);
   const made = [...summary.generated.values()].reduce((a, b) => a + b, 0);
-  if (made > 0) lines.push(`and ${made} presence stanza${made === 1 ? "" : "s"} Prosody made of them (broadcasts, probes, probe answers): ${verdictOrder.filter((v) => summary.generated.has(v)).map((v) => `${summary.generated.get(v)} ${v}`).join(", ")}`);
+  if (made > 0) lines.push(`and ${made} presence stanza${made === 1 ? "" : "s"} Prosody made of them (broadcasts, probes, answers): ${verdictOrder.filter((v) => summary.generated.has(v)).map((v) => `${summary.generated.get(v)} ${v}`).join(", ")}`);
   const hits = [...summary.hits.values()].sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
   if (hits.length > 0) {
     lines.push("decided by:");

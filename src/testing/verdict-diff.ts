@@ -162,7 +162,7 @@ export function diffText(d: VerdictDiff): string {
     for (const e of t.examples) out.push(...exampleLines(e));
   }
   if (d.generatedChanged > 0) {
-    out.push("", `presence Prosody made (broadcasts, probes, probe answers): ${d.generatedChanged} changed`);
+    out.push("", `presence Prosody made (broadcasts, probes, answers): ${d.generatedChanged} changed`);
     for (const e of d.generatedExamples) out.push(...exampleLines(e));
   }
   out.push("", d.pfwDiff.includes("\n@@ ") ? d.pfwDiff.split("\n").filter((l) => !l.startsWith("====")).join("\n") : "the compiled .pfw rules are the same (comments pointing at .sfw lines left out)");

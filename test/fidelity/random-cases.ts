@@ -80,7 +80,7 @@ function action(random: Random, defs: Set<string>, userChain: boolean): string {
  * unavailable, which changes how Prosody routes what is sent to its bare JID (the simulator takes
  * the world's online sessions as they are). So presence steps are directed unavailable presence
  * with a status that tells them apart. (The presence Prosody makes of the clients' presence —
- * broadcasts, probes, probe answers — is simulated; the hand-written cases test it.)
+ * broadcasts, probes, answers — is simulated; the hand-written cases test it.)
  */
 const letHarnessThrough = "KIND: iq\nTO SELF?\nPASS.\n\nKIND: presence\nNOT INSPECT: status#=step\nPASS.";
 

@@ -40,7 +40,7 @@ test("sim --report writes a self-contained HTML report that a browser renders", 
   // The rendered page: totals, the chart, the never-hit rules, and the table filtered by its script.
   t.regex(dom.stdout, /<div class="n" data-verdict="pass">15<\/div>/);
   t.regex(dom.stdout, /<div class="n" data-verdict="bounce">3<\/div>/);
-  t.regex(dom.stdout, /<span id="generated">2 presence stanzas Prosody made of them \(2 pass\)<\/span>/);
+  t.regex(dom.stdout, /<span id="generated">3 presence stanzas Prosody made of them \(3 pass\)<\/span>/);
   t.regex(dom.stdout, /<ul id="never"><li>message_flood \(rules\/public-server\.sfw:91\)<\/li>/);
   t.regex(dom.stdout, /<span id="shown">11 shown<\/span>/);
   const artifacts = repoPath("test-artifacts");

@@ -1,4 +1,5 @@
 import test from "ava";
+import { printed } from "../../src/cli/command-sim.js";
 import { readPfw } from "../../src/pfw/read.js";
 import { Simulator, type GeneratedStanza, type SimResult } from "../../src/sim/engine.js";
 import { pfwSource } from "../../src/sim/load-rules.js";
@@ -146,7 +147,7 @@ test("output: each stanza Prosody made is shown under its stanza, in JSON too, a
   const summary = new ReplaySummary();
   summary.add(record);
   const text = textSummary(summary, [{ pfw: "log.pfw:2", label: "log.pfw:2" }]);
-  t.regex(text, /^1 stanza: 1 pass\nand 6 presence stanzas Prosody made of them \(broadcasts, probes, probe answers\): 5 pass, 1 drop\n/);
+  t.regex(text, /^1 stanza: 1 pass\nand 6 presence stanzas Prosody made of them \(broadcasts, probes, answers\): 5 pass, 1 drop\n/);
   // The rule that decided only a copy is not "never decided".
   t.regex(text, /decided by:\n {7}1 {2}log\.pfw:2\n/);
   t.notRegex(text, /never decided/);
@@ -190,4 +191,14 @@ test("a subscription request to a local user: receipt acknowledged with unavaila
     // …and mod_presence sends it again.
     "answer to a subscription request: a resource's presence: <presence from='alice@a.test/phone' to='erin@remote.example'/> [info: preroute alice@a.test/phone erin@remote.example <undefined> | info: remote alice@a.test/phone erin@remote.example <undefined>]",
   ]);
+});
+
+test("--print decided prints a stanza of which Prosody made one a rule decided", (t) => {
+  const sim = simulator(world, "::preroute\nKIND: presence\nTO: bob@b.test\nDROP.\n");
+  const out: ReplayItem[] = [];
+  const replayer = new Replayer(sim);
+  for (const item of readTrafficText("<traffic xmlns='urn:stanzafw:traffic:0'><event origin='c2s:alice@a.test/r'><presence xmlns='jabber:client'/></event><event origin='c2s:carol@a.test/r'><presence xmlns='jabber:client'/></event></traffic>", "t.xml")) replayer.step(item, out);
+  // alice's broadcast to bob is dropped; carol's presence goes to alice, undecided.
+  t.deepEqual(out.map((r) => printed(r, "decided")), [true, false]);
+  t.deepEqual(out.map((r) => printed(r, "none")), [false, false]);
 });

@@ -123,7 +123,7 @@ test("diff: a change only to the presence Prosody makes of a stanza is a change 
   const r = await run(dir, "diff", "old.pfw", "new.pfw", "--traffic", "t.xml", "--world", "w.json");
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /^old\.pfw → new\.pfw: 1 stanza, 0 verdicts changed; 1 of the presence stanzas Prosody made of them changed$/m);
-  t.regex(r.stdout, /^presence Prosody made \(broadcasts, probes, probe answers\): 1 changed\n {4}e\.g\. t\.xml:1 {2}<presence from='alice@example\.org\/r' to='bob@b\.example'\/> \(presence broadcast to a contact\)\n {9}was: pass\n {9}now: drop/m);
+  t.regex(r.stdout, /^presence Prosody made \(broadcasts, probes, answers\): 1 changed\n {4}e\.g\. t\.xml:1 {2}<presence from='alice@example\.org\/r' to='bob@b\.example'\/> \(presence broadcast to a contact\)\n {9}was: pass\n {9}now: drop/m);
   const json = JSON.parse((await run(dir, "diff", "old.pfw", "new.pfw", "--traffic", "t.xml", "--world", "w.json", "--format", "json")).stdout) as { changed: number; generatedChanged: number };
   t.like(json, { changed: 0, generatedChanged: 1 });
   t.is((await run(dir, "diff", "old.pfw", "new.pfw", "--traffic", "t.xml", "--world", "w.json", "--fail-on-change")).code, 1);
