@@ -79,8 +79,8 @@ function action(random: Random, defs: Set<string>, userChain: boolean): string {
  * the simulator is given, and one that stopped a client's initial presence would leave it
  * unavailable, which changes how Prosody routes what is sent to its bare JID (the simulator takes
  * the world's online sessions as they are). So presence steps are directed unavailable presence
- * with a status that tells them apart. (The presence Prosody makes of the clients' presence —
- * broadcasts, probes, answers — is simulated; the hand-written cases test it.)
+ * or available presence broadcast to the sender's contacts, with a status that tells them apart:
+ * the copies Prosody makes of the broadcast meet the random rules, as in the server.
  */
 const letHarnessThrough = "KIND: iq\nTO SELF?\nPASS.\n\nKIND: presence\nNOT INSPECT: status#=step\nPASS.";
 
@@ -96,13 +96,16 @@ function step(random: Random): Step {
   const from = pick(random, users);
   const to = pick(random, users.filter((u) => u !== from));
   const body = pick(random, ["hello", "casino", "123", "hi there", "bob"]);
-  switch (pick(random, ["message", "message", "message", "payload", "presence", "iq"])) {
+  switch (pick(random, ["message", "message", "message", "payload", "presence", "broadcast", "iq"])) {
     case "message":
       return { from, to, xml: `<message to='TO' type='${pick(random, ["chat", "normal", "headline"])}'><body>${body}</body></message>` };
     case "payload":
       return { from, to, xml: `<message to='TO' type='chat'><body>${body}</body><p xmlns='urn:example:p'/></message>` };
     case "presence":
       return { from, to, xml: "<presence to='TO/r' type='unavailable'><status>step</status></presence>" };
+    case "broadcast":
+      // Broadcast by Prosody to the sender's contacts: `to` gets it if subscribed to `from`.
+      return { from, to, xml: `<presence><show>${pick(random, ["away", "dnd"])}</show><status>step</status></presence>` };
     default:
       return { from, to, xml: `<iq to='TO/r' type='get' id='q${Math.floor(random() * 1e6)}'><query xmlns='jabber:iq:version'/></iq>` };
   }

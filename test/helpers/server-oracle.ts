@@ -138,14 +138,21 @@ function simulated(c: Case, script: string, recorded: readonly Recorded[]): Obse
     const stanza = readTrafficText(rec.xml, "s.xml")[0];
     if (stanza?.kind !== "stanza") continue;
     const r: SimResult = sim.simulate({ stanza: stanza.stanza, time: rec.time, origin: `c2s:${users[rec.from]}/r` });
-    if (rec.step === undefined) continue;
+    const step = rec.step;
+    if (step === undefined) continue;
+    // A presence without `to` reaches the recipient as the copy Prosody broadcasts to it (if it is
+    // subscribed), which meets the chains on its own; errors for it go back to the sender too.
+    const broadcast = stanza.stanza.name === "presence" && stanza.stanza.attr.to === undefined;
+    const copy = broadcast ? r.generated.find((g) => g.stanza.attr.to === users[c.steps[step]!.to]) : undefined;
+    const reached = broadcast ? (r.verdict === "pass" && copy !== undefined ? copy.result : undefined) : r;
     // Passed by the firewall and handed to the recipient's deliver handlers: a presence Prosody's
     // mod_presence drops before deliver passes the firewall but reaches no one.
-    const delivered = r.verdict === "pass" && r.chains.some((c) => c.chain === "deliver");
+    const delivered = reached !== undefined && reached.verdict === "pass" && reached.chains.some((c) => c.chain === "deliver");
+    const emitted = [...r.emitted, ...r.generated.flatMap((g) => g.result.emitted)];
     const third = r.emitted
       .filter((e) => ["COPY", "REDIRECT", "FORWARD"].includes(e.action) && e.delivered === true)
       .flatMap((e) => readTrafficText(e.xml, "e.xml").flatMap((i) => (i.kind === "stanza" && i.stanza.attr.to?.startsWith(users.carol) ? [thirdParty(i.stanza)] : [])));
-    const back = r.emitted
+    const back = emitted
       .filter((e) => e.action === "BOUNCE" || e.action === "REPLY" || e.action === "DEFAULT" || (e.action === "UNSUBSCRIBE SENDER" && e.delivered))
       .map((e) => {
         if (e.error) return `error ${e.error.condition}`;
@@ -154,8 +161,8 @@ function simulated(c: Case, script: string, recorded: readonly Recorded[]): Obse
         const reply = readTrafficText(e.xml, "e.xml")[0];
         return reply?.kind === "stanza" ? backOf(reply.stanza) : "?";
       });
-    const deliveredStanza = readTrafficText(r.stanza, "d.xml")[0];
-    out[rec.step] = { delivered, back: back.join(", "), third: third.join(", "), content: delivered && deliveredStanza?.kind === "stanza" ? contentOf(deliveredStanza.stanza) : "" };
+    const deliveredStanza = reached ? readTrafficText(reached.stanza, "d.xml")[0] : undefined;
+    out[step] = { delivered, back: back.join(", "), third: third.join(", "), content: delivered && deliveredStanza?.kind === "stanza" ? contentOf(deliveredStanza.stanza) : "" };
   }
   return out;
 }
@@ -202,7 +209,7 @@ async function real(c: Case, script: string): Promise<{ observed: Observed[]; re
       const first = readTrafficText(xml, "s.xml")[0];
       const sent = first?.kind === "stanza" ? first.stanza : undefined;
       const marker = `m${n++}`;
-      const tagged = xml.replace(/^<(\w+) /, `<$1 xml:lang='${marker}' `);
+      const tagged = xml.replace(/^<(\w+)(?=[ >/])/, `<$1 xml:lang='${marker}'`);
       const arrived = recipient.waitFor((s) => s.attr["xml:lang"] === marker && s.name === sent?.name, 1500);
       const replies: string[] = [];
       const before = sender.received.length;
