@@ -329,11 +329,8 @@ export class Simulator {
     try {
       if (session?.presence !== undefined) return this.run({ ...event, unbound: false }, 0);
       const assume = new Assumptions();
-      const generated: GeneratedStanza[] = [];
-      for (const jid of session?.directed ?? []) {
-        const stanza = new XmlElement(event.stanza.name, { ...event.stanza.attr, from: session!.fullJid!, to: jid }, event.stanza.children);
-        generated.push({ why: "unavailable presence to a JID the session sent directed presence to", stanza, result: this.run({ stanza, origin, time: event.time }, 1) });
-      }
+      const stamped = session ? new XmlElement(event.stanza.name, { ...event.stanza.attr, from: session.fullJid! }, event.stanza.children) : event.stanza;
+      const generated = session ? this.directedUnavailable(stamped, session, event.time, 0) : [];
       const reason = generated.length > 0 ? "the client had no available presence: Prosody sends its unavailable presence only to the JIDs it sent directed presence to" : "the client had neither available nor directed presence: Prosody sends nothing for its disconnection";
       return new Outcome("pass", undefined, undefined, [], [], [], assume.list(), this.options.trace ? [] : undefined, reason, event.stanza, generated);
     } finally {
@@ -490,6 +487,16 @@ export class Simulator {
     // An emptied list stays: made again, it would take the world's available sessions back.
   }
 
+  /** Unavailable presence (`stanza`, from the session's full JID) to each JID the session sent directed presence to, which it then forgets. */
+  private directedUnavailable(stanza: XmlElement, session: Session, time: number, posted: number): GeneratedStanza[] {
+    const out = [...session.directed].map((jid): GeneratedStanza => {
+      const copy = new XmlElement(stanza.name, { ...stanza.attr, to: jid }, stanza.children);
+      return { why: "unavailable presence to a JID the session sent directed presence to", stanza: copy, result: this.run({ stanza: copy, origin: session.id, time }, posted + 1) };
+    });
+    session.directed.clear();
+    return out;
+  }
+
   /** What mod_presence posts of a presence deliver let through on `host`, each simulated in turn. */
   private presenceTraffic(stanza: XmlElement, session: Session, host: string, time: number, assume: Assumptions, posted: number): readonly GeneratedStanza[] {
     const out: GeneratedStanza[] = [];
@@ -505,8 +512,7 @@ export class Simulator {
       if (type === "unavailable") {
         this.setAvailable(session, undefined);
         // The copies to its own resources took those out of the set on the way (the outbound handler).
-        for (const jid of [...session.directed]) post({ why: "unavailable presence to a JID the session sent directed presence to", stanza: new XmlElement(stanza.name, { ...stanza.attr, to: jid }, stanza.children), origin: session.id });
-        session.directed.clear();
+        out.push(...this.directedUnavailable(stanza, session, time, posted));
       } else this.setAvailable(session, keptPresence(stanza, session.host, time));
       return out;
     }

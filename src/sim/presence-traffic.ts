@@ -15,10 +15,10 @@ import { bareJid, splitJid, XmlElement } from "./xml.js";
  *   one (from that resource's session), and the user's pending outgoing subscription requests
  *   again; on unavailable presence, after these, a copy to each JID the session sent directed
  *   presence to (the engine posts those: the copies before change the set).
- * - `handle_inbound_presence_subscriptions_and_probes`, for a probe that deliver let through to
- *   a local user: the presence of each of the user's available resources (from their sessions) if
- *   the prober is subscribed (`from` or `both`), unavailable presence from the user's bare JID if
- *   none is available, and `unsubscribed` if the prober is not subscribed (both from the host).
+ * - `handle_inbound_presence_subscriptions_and_probes`, for a probe or a subscription request
+ *   that deliver let through to a local user ({@link probeAnswers}, {@link subscribeAnswers}).
+ * - `handle_outbound_presence_subscriptions_and_probes`, after it routed a client's approval or
+ *   cancellation ({@link subscriptionFollowUps}).
  *
  * Prosody walks its session and roster tables with `pairs`, in an order it does not define: the
  * copies are posted in the order the world lists the roster and the resources became available.
@@ -39,10 +39,6 @@ export interface PresenceState {
   readonly otherResources: readonly Session[];
 }
 
-function roster(world: World, owner: string, assume: Assumptions): readonly (readonly [string, RosterItemData])[] {
-  return world.rosterOf(owner, assume);
-}
-
 const interested = (item: RosterItemData): boolean => item.subscription === "from" || item.subscription === "both";
 const subscribedTo = (item: RosterItemData): boolean => item.subscription === "to" || item.subscription === "both";
 
@@ -59,7 +55,7 @@ export function normalPresence(stanza: XmlElement, session: Session, initial: bo
   if (user === undefined) return [];
   const out: Posted[] = [];
   for (const res of state.otherResources) out.push({ why: "presence broadcast to another resource of the user", stanza: addressed(stanza, res.fullJid!), origin: session.id });
-  const items = roster(state.world, user, state.assume);
+  const items = state.world.rosterOf(user, state.assume);
   for (const [jid, item] of items) if (interested(item)) out.push({ why: "presence broadcast to a contact", stanza: addressed(stanza, jid), origin: session.id });
   const type = stanza.attr.type;
   if (type === undefined && initial) {
