@@ -81,9 +81,16 @@ function labelOf(rule: DecidingRule): string {
   return label;
 }
 
-/** The trace of one stanza, indented, for `--trace`. */
+/** The trace of one stanza, indented, for `--trace`; then that of each stanza Prosody made of it. */
 export function textTrace(item: ReplayRecord, sources: readonly ScriptSource[]): string[] {
-  return traceText(item.result, sources).map((l) => `    ${l}`);
+  const traces = (r: SimResult, indent: string): string[] => [
+    ...traceText(r, sources).map((l) => `${indent}${l}`),
+    ...r.generated.flatMap((g) => {
+      const lines = traces(g.result, `${indent}  `);
+      return lines.length > 0 ? [`${indent}then Prosody (${g.why}, to ${g.stanza.attr.to ?? "(no to)"}):`, ...lines] : [];
+    }),
+  ];
+  return traces(item.result, "    ");
 }
 
 /**
@@ -145,13 +152,13 @@ export function jsonLine(item: ReplayItem, withTrace: boolean): string {
     emitted: r.emitted.map((e) => e.xml),
     assumptions: r.assumptions,
     reason: r.reason ?? null,
-    generated: r.generated.map(generatedJson),
+    generated: r.generated.map((g) => generatedJson(g, withTrace)),
     ...(withTrace ? { trace: r.trace ?? [] } : {}),
   });
 }
 
 /** A stanza Prosody made of the one simulated, in {@link jsonLine}'s terms. */
-function generatedJson(g: GeneratedStanza): unknown {
+function generatedJson(g: GeneratedStanza, withTrace: boolean): unknown {
   const r = g.result;
   return {
     why: g.why,
@@ -161,6 +168,7 @@ function generatedJson(g: GeneratedStanza): unknown {
     rule: r.rule ? { pfw: r.rule.pfw, sfw: r.rule.sfw ?? null, name: r.rule.name ?? null, chain: r.rule.chain, action: r.rule.action } : null,
     error: r.error ?? null,
     reason: r.reason ?? null,
-    generated: r.generated.map(generatedJson),
+    generated: r.generated.map((x) => generatedJson(x, withTrace)),
+    ...(withTrace ? { trace: r.trace ?? [] } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { printed } from "../../src/cli/command-sim.js";
 import { readPfw } from "../../src/pfw/read.js";
 import { Simulator, type GeneratedStanza, type SimResult } from "../../src/sim/engine.js";
 import { pfwSource } from "../../src/sim/load-rules.js";
-import { jsonLine, ReplaySummary, textLine, textSummary } from "../../src/sim/output.js";
+import { jsonLine, ReplaySummary, textLine, textSummary, textTrace } from "../../src/sim/output.js";
 import { Replayer, type ReplayItem } from "../../src/sim/replay.js";
 import { readTrafficText } from "../../src/sim/traffic.js";
 import { World, type WorldData } from "../../src/sim/world.js";
@@ -201,4 +201,23 @@ test("--print decided prints a stanza of which Prosody made one a rule decided",
   // alice's broadcast to bob is dropped; carol's presence goes to alice, undecided.
   t.deepEqual(out.map((r) => printed(r, "decided")), [true, false]);
   t.deepEqual(out.map((r) => printed(r, "none")), [false, false]);
+});
+
+test("--trace: the trace of each stanza Prosody made follows the stanza's own, in text and in JSON", (t) => {
+  const read = readPfw("::preroute\nKIND: presence\nTO: bob@b.test\nDROP.\n", "log.pfw");
+  const sim = new Simulator([pfwSource("log.pfw", read.script, read.diagnostics)], new World(world), { trace: true });
+  const out: ReplayItem[] = [];
+  new Replayer(sim).step(readTrafficText("<traffic xmlns='urn:stanzafw:traffic:0'><event origin='c2s:alice@a.test/r'><presence xmlns='jabber:client'/></event></traffic>", "t.xml")[0]!, out);
+  const record = out[0]!;
+  if (record.kind !== "record") return t.fail();
+  const lines = textTrace(record, []);
+  t.deepEqual(lines.slice(0, 5), [
+    "    preroute line 2: KIND: presence → true",
+    "    preroute line 3: TO: bob@b.test → false",
+    "    then Prosody (presence broadcast to a contact, to bob@b.test):",
+    "      preroute line 2: KIND: presence → true",
+    "      preroute line 3: TO: bob@b.test → true",
+  ]);
+  const json = JSON.parse(jsonLine(record, true)) as { generated: { trace: { text: string; result: boolean }[] }[] };
+  t.deepEqual(json.generated[0]!.trace.map((x) => `${x.text} ${x.result}`), ["KIND: presence true", "TO: bob@b.test true"]);
 });
