@@ -121,6 +121,11 @@ export interface GeneratedStanza {
   readonly result: SimResult;
 }
 
+/** What Prosody made of a stanza, and of those, in the order made. */
+export function allGenerated(r: SimResult): GeneratedStanza[] {
+  return r.generated.flatMap((g) => [g, ...allGenerated(g.result)]);
+}
+
 export interface SimEvent {
   readonly stanza: XmlElement;
   /** `c2s:FULLJID`, `s2s:DOMAIN`, `local:HOST`; inferred from `from` when absent. */

@@ -139,6 +139,7 @@ export const TimesKw = contextual("times");
 export const WaitKw = contextual("wait");
 export const ByKw = contextual("by");
 export const EmitsKw = contextual("emits");
+export const MakesKw = contextual("makes");
 export const AtKw = contextual("at");
 
 /** Every token type, in the order the lexer tries them (first match wins, so longer forms first). */

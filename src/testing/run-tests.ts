@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { diag, type Diagnostic } from "../diag/diagnostic.js";
 import { didYouMean } from "../diag/did-you-mean.js";
 import { fileSpan, type Span } from "../diag/span.js";
-import { Simulator, type ScriptSource, type SimResult } from "../sim/engine.js";
+import { allGenerated, Simulator, type ScriptSource, type SimResult } from "../sim/engine.js";
 import { parseExpectation, unmet, type Expectation } from "../sim/expectations.js";
 import { traceText } from "../sim/output.js";
 import { bounceCondition } from "../sim/actions.js";
@@ -167,6 +167,8 @@ async function runTestFile(path: string, display: string, cwd: string, run: Test
       const index = chain?.rules.findIndex((x) => `${s!.file}:${x.span.start.line}` === r.rule!.pfw) ?? -1;
       if (s && index >= 0) decided.add(ruleKey(s, r.rule.chain, index).key);
     }
+    // The rules the presence Prosody made of the stanza met are covered too.
+    for (const g of r.generated) count(g.result, touched, decided);
   };
   const settle = (touched: Set<string>, decided: Set<string>) => {
     for (const k of touched) tallies.get(k)!.reached++;
@@ -319,7 +321,7 @@ function knownNames(sources: readonly ScriptSource[]): KnownNames {
 
 /** A send's names that its rule sets do not have: a rule or error condition it expects, the chain it is run through. */
 function stepNameErrors(step: Extract<TestStep, { kind: "send" }>, names: KnownNames): Diagnostic[] {
-  const out = step.expect ? unknownNames(step.expect, names) : [];
+  const out = step.expect ? [...unknownNames(step.expect, names), ...step.expect.makes.flatMap((m) => unknownNames(m, names))] : [];
   const problem = step.chain ? names.chainProblem(step.chain.value) : undefined;
   if (problem) out.push(diag("SFW610", step.chain!.span, { problem }));
   return out;
@@ -430,8 +432,17 @@ function checkStep(e: StepExpectation, r: SimResult): string | undefined {
     const want = canonicalXml(emitted.value);
     if (!r.emitted.some((x) => canonicalXml(x.xml) === want)) return `did not emit ${emitted.value}`;
   }
+  const made = allGenerated(r);
+  for (const m of e.makes) {
+    const want = canonicalXml(m.stanza.value);
+    const g = made.find((x) => canonicalXml(x.stanza.toString()) === want);
+    if (!g) return `Prosody did not make ${m.stanza.value}${made.length > 0 ? ` (it made ${made.map((x) => x.stanza.toString()).join(", ")})` : " (it made nothing of it)"}`;
+    const why = unmet({ verdict: m.verdict, ...(m.rule ? { rule: m.rule.value } : {}) }, g.result);
+    if (why) return `of ${m.stanza.value}, which Prosody made: ${why}`;
+  }
   return undefined;
 }
+
 
 /** Compares XML by structure: attribute order and quoting do not matter. */
 function canonicalXml(xml: string): string {
@@ -442,7 +453,7 @@ function canonicalXml(xml: string): string {
 }
 
 function describeExpectation(e: StepExpectation): string {
-  return `${e.verdict}${e.condition ? ` ${e.condition.value}` : ""}${e.rule ? ` by ${e.rule.value}` : ""}${e.emits.map((x) => ` emits ${x.value}`).join("")}`;
+  return `${e.verdict}${e.condition ? ` ${e.condition.value}` : ""}${e.rule ? ` by ${e.rule.value}` : ""}${e.emits.map((x) => ` emits ${x.value}`).join("")}${e.makes.map((m) => ` makes ${m.stanza.value} ${m.verdict}${m.rule ? ` by ${m.rule.value}` : ""}`).join("")}`;
 }
 
 /** A result as an expectation would say it (`bounce policy-violation by blocked_domain`). */

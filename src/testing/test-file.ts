@@ -49,6 +49,15 @@ export interface StepExpectation {
   readonly condition?: Located<string>;
   readonly rule?: Located<string>;
   readonly emits: readonly Located<string>[];
+  /** Stanzas Prosody makes of the one sent (src/sim/presence-traffic.ts), each with what the firewall must do with it. */
+  readonly makes: readonly MadeExpectation[];
+}
+
+export interface MadeExpectation {
+  readonly span: Span;
+  readonly stanza: Located<string>;
+  readonly verdict: Verdict;
+  readonly rule?: Located<string>;
 }
 
 const verdicts: readonly Verdict[] = ["pass", "drop", "bounce", "redirect", "default", "error", "unsimulatable"];
@@ -220,11 +229,28 @@ class TestBuilder {
           const ruleToken = toks(e, "rule")[0];
           const rule = ruleToken ? (ruleToken.tokenType === T.StringLiteral ? this.string(ruleToken) : { value: ruleToken.image, span: this.span(ruleToken) }) : undefined;
           const emits = toks(e, "emits").flatMap((t) => this.prefixed(t, "xml") ?? []);
-          step.expect = { span: this.nodeSpan(e), verdict, ...(condition ? { condition } : {}), ...(rule ? { rule } : {}), emits };
+          const makes = subs(e, "makesClause").flatMap((m) => this.made(m));
+          step.expect = { span: this.nodeSpan(e), verdict, ...(condition ? { condition } : {}), ...(rule ? { rule } : {}), emits, makes };
         }
       }
     }
     return step;
+  }
+
+  private made(m: CstNode): MadeExpectation[] {
+    const stanzaToken = toks(m, "stanza")[0];
+    const verdictToken = toks(m, "verdict")[0];
+    const stanza = stanzaToken ? this.prefixed(stanzaToken, "xml") : undefined;
+    if (!stanza || !verdictToken) return [];
+    const verdict = verdictToken.image as Verdict;
+    if (!verdicts.includes(verdict)) {
+      const guess = didYouMean(verdict, verdicts);
+      this.report(diag("SFW601", this.span(verdictToken), { verdict }, guess ? { hint: `did you mean '${guess}'?` } : {}));
+      return [];
+    }
+    const ruleToken = toks(m, "rule")[0];
+    const rule = ruleToken ? (ruleToken.tokenType === T.StringLiteral ? this.string(ruleToken) : { value: ruleToken.image, span: this.span(ruleToken) }) : undefined;
+    return [{ span: this.nodeSpan(m), stanza, verdict, ...(rule ? { rule } : {}) }];
   }
 
   private soundStep(s: CstNode): boolean {

@@ -88,7 +88,7 @@ export class TestFileParser extends CstParser {
     this.CONSUME(T.ExpectKw);
     this.CONSUME(T.Identifier, { LABEL: "verdict" });
     // The error condition is a name, but not the word that starts the next clause or step.
-    this.OPTION({ GATE: () => ![T.ByKw, T.EmitsKw, T.SendKw, T.WaitKw, T.CaseKw].includes(this.LA(1).tokenType), DEF: () => this.CONSUME2(T.Identifier, { LABEL: "condition" }) });
+    this.OPTION({ GATE: () => ![T.ByKw, T.EmitsKw, T.MakesKw, T.SendKw, T.WaitKw, T.CaseKw].includes(this.LA(1).tokenType), DEF: () => this.CONSUME2(T.Identifier, { LABEL: "condition" }) });
     this.OPTION2(() => {
       this.CONSUME(T.ByKw);
       this.OR([{ ALT: () => this.CONSUME3(T.Identifier, { LABEL: "rule" }) }, { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "rule" }) }]);
@@ -96,6 +96,18 @@ export class TestFileParser extends CstParser {
     this.MANY(() => {
       this.CONSUME(T.EmitsKw);
       this.CONSUME(T.PrefixedString, { LABEL: "emits" });
+    });
+    this.MANY2(() => this.SUBRULE(this.makesClause));
+  });
+
+  /** `makes xml"…" VERDICT [by RULE]`: a stanza Prosody makes of the one sent, and what the firewall does with it. */
+  private makesClause = this.RULE("makesClause", () => {
+    this.CONSUME(T.MakesKw);
+    this.CONSUME(T.PrefixedString, { LABEL: "stanza" });
+    this.CONSUME(T.Identifier, { LABEL: "verdict" });
+    this.OPTION(() => {
+      this.CONSUME(T.ByKw);
+      this.OR([{ ALT: () => this.CONSUME2(T.Identifier, { LABEL: "rule" }) }, { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "rule" }) }]);
     });
   });
 

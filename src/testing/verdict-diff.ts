@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from "diff";
-import type { GeneratedStanza, ScriptSource, SimResult, Verdict } from "../sim/engine.js";
-import { Simulator } from "../sim/engine.js";
+import type { ScriptSource, SimResult, Verdict } from "../sim/engine.js";
+import { allGenerated, Simulator } from "../sim/engine.js";
 import { eventOf, ReplayClock, stanzaAsSeen } from "../sim/replay.js";
 import type { TrafficItem, TrafficProblem, TrafficStanza } from "../sim/traffic.js";
 import type { World } from "../sim/world.js";
@@ -140,9 +140,6 @@ export class VerdictDiffer {
   }
 }
 
-function allGenerated(r: SimResult): GeneratedStanza[] {
-  return r.generated.flatMap((g) => [g, ...allGenerated(g.result)]);
-}
 
 /**
  * Compiled text as the `.pfw` diff compares it: without what only says where it came from (the

@@ -311,3 +311,23 @@ for (const [name, files, expected] of codeCases) {
 }
 
 void diagnosticCases;
+
+test("test: `makes` expects a stanza Prosody makes of the one sent, and the firewall's verdict on it", async (t) => {
+  const sfw = 'chain preroute {\n  rule no_broadcast_to_bob {\n    when kind == presence and to.bare == "bob@b.example"\n    then drop\n  }\n}\n';
+  const world = '{ "hosts": ["example.org"], "rosters": { "alice@example.org": { "bob@b.example": { "subscription": "from" }, "carol@c.example": { "subscription": "from" } } } }';
+  const file = (makes: string) => `rules "r.sfw"\nworld ${world}\ncase "alice comes online" {\n  send xml"<presence/>" origin "c2s:alice@example.org/r"\n    expect pass\n${makes}}\n`;
+  const good = file(`      makes xml"<presence to='bob@b.example' from='alice@example.org/r'/>" drop by no_broadcast_to_bob\n      makes xml"<presence from='alice@example.org/r' to='carol@c.example'/>" pass\n`);
+  const r = await run(workdir({ "r.sfw": sfw, "r.test.sfw": good }), "test", "--coverage");
+  t.is(r.code, 0, r.stdout + r.stderr);
+  // The rule decided only the stanza Prosody made: it is covered.
+  t.regex(r.stdout, /rule coverage: 100\.0% of 1 rules decided at least one case\n +reached decided +rule\n +1 +1 +no_broadcast_to_bob \(r\.sfw:2\)/);
+  const wrongVerdict = await run(workdir({ "r.sfw": sfw, "r.test.sfw": file(`      makes xml"<presence from='alice@example.org/r' to='carol@c.example'/>" drop\n`) }), "test");
+  t.is(wrongVerdict.code, 1);
+  t.regex(wrongVerdict.stdout, /of <presence from='alice@example\.org\/r' to='carol@c\.example'\/>, which Prosody made: /);
+  const notMade = await run(workdir({ "r.sfw": sfw, "r.test.sfw": file(`      makes xml"<presence from='alice@example.org/r' to='dave@d.example'/>" pass\n`) }), "test");
+  t.is(notMade.code, 1);
+  t.regex(notMade.stdout, /Prosody did not make <presence from='alice@example\.org\/r' to='dave@d\.example'\/> \(it made <presence from='alice@example\.org\/r' to='bob@b\.example'\/>, <presence from='alice@example\.org\/r' to='carol@c\.example'\/>\)/);
+  // A rule name that is not one: SFW606, as after `by` of `expect`.
+  const unknown = await run(workdir({ "r.sfw": sfw, "r.test.sfw": file(`      makes xml"<presence from='alice@example.org/r' to='bob@b.example'/>" drop by no_broadcast\n`) }), "test");
+  t.regex(unknown.stdout + unknown.stderr, /SFW606/);
+});
