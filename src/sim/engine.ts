@@ -374,13 +374,14 @@ export class Simulator {
     const chains: ChainRun[] = [];
     let final: { verdict: Verdict; rule?: DecidingRule; error?: SimResult["error"]; reason?: string } = { verdict: "pass" };
     let running: { chain: string; host: string } | undefined;
-    // mod_presence's pre-routing handler runs after preroute, unless preroute returned false (which skips it).
-    let presenceHandled = (session.type !== "c2s" && !preevents) || event.chain !== undefined || (posted > 0 && !preevents);
+    // A client's own stanza meets the pre-events (preroute, then mod_presence's pre-routing
+    // handler, which preroute returning false skips); what Prosody posts, only when posted with them.
+    const preroute = posted === 0 ? session.type === "c2s" : preevents;
+    let presenceHandled = !preroute || event.chain !== undefined;
     // A `subscribed` or `unsubscribed` mod_presence's outbound handler routed, and whether the contact had a subscription before.
     let routed: { readonly type: "subscribed" | "unsubscribed"; readonly user: string; readonly contact: string; readonly had: boolean } | undefined;
     try {
-      // A client's own stanza meets preroute; what Prosody posts, only with pre-events.
-      for (const step of this.route(event, stanza, session, assume, posted === 0 ? session.type === "c2s" : preevents)) {
+      for (const step of this.route(event, stanza, session, assume, preroute)) {
         if (!presenceHandled && step.chain !== "preroute") {
           presenceHandled = true;
           const p = outboundPresence(stanza, this.world, assume);
@@ -391,10 +392,7 @@ export class Simulator {
           if (p.kind === "rewritten") {
             stanza = p.stanza;
             const type = stanza.attr.type;
-            if (type === "subscribed" || type === "unsubscribed") {
-              const subscription = this.world.rosterItem(stanza.attr.from!, stanza.attr.to, assume)?.subscription;
-              routed = { type, user: stanza.attr.from!, contact: stanza.attr.to!, had: subscription === "from" || subscription === "both" };
-            }
+            if ((type === "subscribed" || type === "unsubscribed") && p.contactSubscribed !== undefined) routed = { type, user: stanza.attr.from!, contact: stanza.attr.to!, had: p.contactSubscribed };
           } else if (session.type === "c2s") trackDirected(stanza, session.directed, this.world, assume);
         }
         const ctx = new StanzaContext(this, stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
@@ -449,7 +447,7 @@ export class Simulator {
     let generated = deliver?.result === "nil" ? this.presenceTraffic(stanza, session, deliver.host, event.time, assume, posted) : noGenerated;
     // The outbound handler posts these after routing the stanza, whatever deliver made of it.
     if (generating && routed) {
-      const followUps = subscriptionFollowUps(routed.type, routed.user, routed.contact, session.id, routed.had, [...this.availableSessions(routed.user)], this.world, assume);
+      const followUps = subscriptionFollowUps(routed.type, routed.user, routed.contact, session.id, routed.had, this.availableSessions(routed.user), this.world, assume);
       const made = followUps.map((p): GeneratedStanza => ({ why: p.why, stanza: p.stanza, result: this.run({ stanza: p.stanza, origin: p.origin, time: event.time }, posted + 1, p.preevents) }));
       if (made.length > 0) generated = [...made, ...generated];
     }
@@ -524,8 +522,9 @@ export class Simulator {
     const [node, toHost] = splitJid(stanza.attr.to);
     if (node !== undefined && toHost === host && this.world.isLocalHost(toHost)) {
       const owner = `${node}@${toHost}`;
-      if (type === "probe") probeAnswers(stanza, owner, toHost, [...this.availableSessions(owner)], this.world, assume).forEach(post);
-      else if (type === "subscribe") subscribeAnswers(stanza, owner, toHost, [...this.availableSessions(owner)], this.world, assume).forEach(post);
+      // The answers are made before any is posted: posting them cannot change the list they are made of.
+      if (type === "probe") probeAnswers(stanza, owner, toHost, this.availableSessions(owner), this.world, assume).forEach(post);
+      else if (type === "subscribe") subscribeAnswers(stanza, owner, toHost, this.availableSessions(owner), this.world, assume).forEach(post);
     }
     return out.length > 0 ? out : noGenerated;
   }

@@ -1,4 +1,4 @@
-import type { Assumptions, World } from "./world.js";
+import { sendsPresenceTo, type Assumptions, type World } from "./world.js";
 import { bareJid, XmlElement } from "./xml.js";
 
 /**
@@ -16,7 +16,8 @@ import { bareJid, XmlElement } from "./xml.js";
  */
 export type OutboundPresence =
   | { readonly kind: "unchanged" }
-  | { readonly kind: "rewritten"; readonly stanza: XmlElement }
+  /** `contactSubscribed`, for `subscribed` and `unsubscribed`: whether the contact had a subscription (`from` or `both`) before. */
+  | { readonly kind: "rewritten"; readonly stanza: XmlElement; readonly contactSubscribed?: boolean }
   | { readonly kind: "stopped"; readonly reason: string };
 
 const unchanged: OutboundPresence = { kind: "unchanged" };
@@ -32,12 +33,13 @@ export function outboundPresence(stanza: XmlElement, world: World, assume: Assum
   // No self contacts; a `to` that is no JID is left as it is (Prosody would post it without one).
   if (user === undefined || contact === undefined || contact === user) return unchanged;
   if (!subscriptionTypes.has(type)) return { kind: "stopped", reason: `Prosody answers a presence of type '${type}' with bad-request and routes it no further (mod_presence)` };
+  const rewritten = new XmlElement(stanza.name, { ...stanza.attr, from: user, to: contact }, stanza.children);
   if (type === "subscribed" || type === "unsubscribed") {
-    const subscription = world.rosterItem(user, contact, assume)?.subscription;
-    const routed = world.pendingIn(user, contact, assume) || subscription === "from" || subscription === "both";
-    if (!routed) return { kind: "stopped", reason: `Prosody routes a '${type}' only when ${contact} asked for a subscription or has one, and the world says neither: mod_presence drops it before deliver` };
+    const contactSubscribed = sendsPresenceTo(world.rosterItem(user, contact, assume)?.subscription);
+    if (!world.pendingIn(user, contact, assume) && !contactSubscribed) return { kind: "stopped", reason: `Prosody routes a '${type}' only when ${contact} asked for a subscription or has one, and the world says neither: mod_presence drops it before deliver` };
+    return { kind: "rewritten", stanza: rewritten, contactSubscribed };
   }
-  return { kind: "rewritten", stanza: new XmlElement(stanza.name, { ...stanza.attr, from: user, to: contact }, stanza.children) };
+  return { kind: "rewritten", stanza: rewritten };
 }
 
 /**
@@ -54,8 +56,7 @@ export function trackDirected(stanza: XmlElement, directed: Set<string>, world: 
   if (stanza.name !== "presence" || to === undefined || (type !== undefined && type !== "unavailable" && type !== "error")) return;
   const user = bareJid(stanza.attr.from);
   if (user === undefined) return;
-  const subscription = world.rosterItem(user, bareJid(to), assume)?.subscription;
-  if (subscription === "from" || subscription === "both") return;
+  if (sendsPresenceTo(world.rosterItem(user, bareJid(to), assume)?.subscription)) return;
   if (type === undefined) directed.add(to);
   else directed.delete(to);
 }

@@ -147,7 +147,7 @@ export function jsonLine(item: ReplayItem, withTrace: boolean): string {
     time: new Date(item.time * 1000).toISOString(),
     chain: r.chains.map((c) => c.chain).join(",") || null,
     verdict: r.verdict,
-    rule: r.rule ? { pfw: r.rule.pfw, sfw: r.rule.sfw ?? null, name: r.rule.name ?? null, chain: r.rule.chain, action: r.rule.action } : null,
+    rule: ruleJson(r.rule),
     error: r.error ?? null,
     emitted: r.emitted.map((e) => e.xml),
     assumptions: r.assumptions,
@@ -165,10 +165,15 @@ function generatedJson(g: GeneratedStanza, withTrace: boolean): unknown {
     stanza: g.stanza.toString(),
     chain: r.chains.map((c) => c.chain).join(",") || null,
     verdict: r.verdict,
-    rule: r.rule ? { pfw: r.rule.pfw, sfw: r.rule.sfw ?? null, name: r.rule.name ?? null, chain: r.rule.chain, action: r.rule.action } : null,
+    rule: ruleJson(r.rule),
     error: r.error ?? null,
     reason: r.reason ?? null,
     generated: r.generated.map((x) => generatedJson(x, withTrace)),
     ...(withTrace ? { trace: r.trace ?? [] } : {}),
   };
+}
+
+/** The deciding rule, in {@link jsonLine}'s terms. */
+function ruleJson(rule: DecidingRule | undefined): unknown {
+  return rule ? { pfw: rule.pfw, sfw: rule.sfw ?? null, name: rule.name ?? null, chain: rule.chain, action: rule.action } : null;
 }

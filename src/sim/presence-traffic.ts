@@ -1,5 +1,5 @@
 import type { Session } from "./context.js";
-import type { Assumptions, RosterItemData, World } from "./world.js";
+import { sendsPresenceTo, type Assumptions, type RosterItemData, type World } from "./world.js";
 import { bareJid, splitJid, XmlElement } from "./xml.js";
 
 /**
@@ -39,11 +39,16 @@ export interface PresenceState {
   readonly otherResources: readonly Session[];
 }
 
-const interested = (item: RosterItemData): boolean => item.subscription === "from" || item.subscription === "both";
+const interested = (item: RosterItemData): boolean => sendsPresenceTo(item.subscription);
 const subscribedTo = (item: RosterItemData): boolean => item.subscription === "to" || item.subscription === "both";
 
 function addressed(stanza: XmlElement, to: string): XmlElement {
   return new XmlElement(stanza.name, { ...stanza.attr, to }, stanza.children);
+}
+
+/** `send_presence_of_available_resources`: each available session's kept presence, from that session, to `to`. */
+function presenceOfResources(available: readonly Session[], to: string, why: string): Posted[] {
+  return available.map((res) => ({ why, stanza: new XmlElement("presence", { ...res.presence!.attr, from: res.fullJid!, to }, res.presence!.children), origin: res.id }));
 }
 
 /**
@@ -88,7 +93,7 @@ export function probeAnswers(probe: XmlElement, owner: string, host: string, ava
   const item = world.rosterItem(owner, proberBare, assume);
   if (!item || !interested(item)) return [{ why: "answer to a probe from a contact without a subscription", stanza: new XmlElement("presence", { from: owner, to: proberBare, type: "unsubscribed" }), origin: `local:${host}` }];
   if (available.length === 0) return [{ why: "answer to a probe: no resource available", stanza: new XmlElement("presence", { from: owner, to: prober, type: "unavailable" }), origin: `local:${host}` }];
-  return available.map((res) => ({ why: "answer to a probe: a resource's presence", stanza: new XmlElement("presence", { ...res.presence!.attr, from: res.fullJid!, to: prober }, res.presence!.children), origin: res.id }));
+  return presenceOfResources(available, prober, "answer to a probe: a resource's presence");
 }
 
 /**
@@ -105,7 +110,7 @@ export function subscriptionFollowUps(type: "subscribed" | "unsubscribed", user:
     if (!hadSubscription) return [];
     return available.map((res) => ({ why: "unavailable presence of a resource, after cancelling a subscription", stanza: new XmlElement("presence", { type: "unavailable", from: res.fullJid!, to: contact }), origin: res.id, preevents: true }));
   }
-  const out: (Posted & { readonly preevents: boolean })[] = available.map((res) => ({ why: "a resource's presence, after approving a subscription", stanza: new XmlElement("presence", { ...res.presence!.attr, from: res.fullJid!, to: contact }, res.presence!.children), origin: res.id, preevents: true }));
+  const out: (Posted & { readonly preevents: boolean })[] = presenceOfResources(available, contact, "a resource's presence, after approving a subscription").map((p) => ({ ...p, preevents: true }));
   const item = world.rosterItem(user, contact, assume);
   if (item && subscribedTo(item)) out.push({ why: "probe of the contact, after approving its subscription", stanza: new XmlElement("presence", { type: "probe", from: user, to: contact }), origin, preevents: false });
   return out;
@@ -124,6 +129,6 @@ export function subscribeAnswers(request: XmlElement, owner: string, host: strin
   const item = world.rosterItem(owner, requester, assume);
   const fromHost = (type: string, why: string): Posted => ({ why, stanza: new XmlElement("presence", { from: owner, to: requester, type }), origin: `local:${host}` });
   if (!item || !interested(item)) return [fromHost("unavailable", "receipt of a subscription request acknowledged")];
-  const presence = available.length === 0 ? [fromHost("unavailable", "answer to a subscription request: no resource available")] : available.map((res) => ({ why: "answer to a subscription request: a resource's presence", stanza: new XmlElement("presence", { ...res.presence!.attr, from: res.fullJid!, to: requester }, res.presence!.children), origin: res.id }));
+  const presence = available.length === 0 ? [fromHost("unavailable", "answer to a subscription request: no resource available")] : presenceOfResources(available, requester, "answer to a subscription request: a resource's presence");
   return [fromHost("subscribed", "answer to a subscription request from a contact already subscribed"), ...presence];
 }

@@ -67,6 +67,11 @@ export interface WorldData {
 const none: readonly string[] = Object.freeze([]);
 const noItems: readonly (readonly [string, RosterItemData])[] = Object.freeze([]);
 
+/** Whether the owner of a roster item with this subscription sends the contact its presence (`from` or `both`). */
+export function sendsPresenceTo(subscription: Subscription | undefined): boolean {
+  return subscription === "from" || subscription === "both";
+}
+
 /** `table[key]` for a table read from JSON whose keys come from the traffic: own keys only (a JID may be `constructor`). */
 function own<V>(table: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
   return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
@@ -136,8 +141,13 @@ export class World {
       return undefined;
     }
     const item = roster.get(contact);
-    const changed = item && this.rosterChanges.size > 0 ? this.rosterChanges.get(owner)?.get(contact) : undefined;
-    return item && changed ? { ...item, subscription: changed } : item;
+    return item && this.changed(owner, contact, item);
+  }
+
+  /** A roster item with the subscription the simulation changed it to, if it did. */
+  private changed(owner: string, contact: string, item: RosterItemData): RosterItemData {
+    const subscription = this.rosterChanges.size > 0 ? this.rosterChanges.get(owner)?.get(contact) : undefined;
+    return subscription ? { ...item, subscription } : item;
   }
 
   /** The owner's whole roster, as `pairs(roster)` walks it (in the world's order), with the changes made during the simulation. */
@@ -147,11 +157,7 @@ export class World {
       assume.add(`no roster given for ${owner}: assumed empty`);
       return noItems;
     }
-    const changes = this.rosterChanges.get(owner);
-    return [...roster].map(([contact, item]) => {
-      const changed = changes?.get(contact);
-      return [contact, changed ? { ...item, subscription: changed } : item] as const;
-    });
+    return [...roster].map(([contact, item]) => [contact, this.changed(owner, contact, item)] as const);
   }
 
   /** Full JIDs with available presence when the traffic begins ({@link WorldData.available}), by bare JID. */
