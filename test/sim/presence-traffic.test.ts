@@ -6,7 +6,7 @@ import { pfwSource } from "../../src/sim/load-rules.js";
 import { jsonLine, ReplaySummary, textLine, textSummary, textTrace } from "../../src/sim/output.js";
 import { Replayer, type ReplayItem } from "../../src/sim/replay.js";
 import { readTrafficText } from "../../src/sim/traffic.js";
-import { World, type WorldData } from "../../src/sim/world.js";
+import { validateWorld, World, type WorldData } from "../../src/sim/world.js";
 
 // The presence Prosody's mod_presence makes of presence and posts through the chains
 // (src/sim/presence-traffic.ts); checked against the real server in test/fidelity/server.test.ts.
@@ -220,4 +220,10 @@ test("--trace: the trace of each stanza Prosody made follows the stanza's own, i
   ]);
   const json = JSON.parse(jsonLine(record, true)) as { generated: { trace: { text: string; result: boolean }[] }[] };
   t.deepEqual(json.generated[0]!.trace.map((x) => `${x.text} ${x.result}`), ["KIND: presence true", "TO: bob@b.test true"]);
+});
+
+test("world: 'available' is a list of full JIDs; anything else is refused with the key named", (t) => {
+  t.deepEqual(validateWorld({ available: ["alice@a.test/r"] }), []);
+  t.deepEqual(validateWorld({ available: "alice@a.test/r" }), ["'available' must be an array of strings"]);
+  t.deepEqual(validateWorld({ availble: [] }), ["unknown key 'availble' (did you mean 'available'?) (known: hosts, accounts, rosters, pending, groups, admins, roles, online, available, sessions, userMarks, lists, timezone, start, config, description)"]);
 });

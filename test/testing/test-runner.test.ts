@@ -327,7 +327,10 @@ test("test: `makes` expects a stanza Prosody makes of the one sent, and the fire
   const notMade = await run(workdir({ "r.sfw": sfw, "r.test.sfw": file(`      makes xml"<presence from='alice@example.org/r' to='dave@d.example'/>" pass\n`) }), "test");
   t.is(notMade.code, 1);
   t.regex(notMade.stdout, /Prosody did not make <presence from='alice@example\.org\/r' to='dave@d\.example'\/> \(it made <presence from='alice@example\.org\/r' to='bob@b\.example'\/>, <presence from='alice@example\.org\/r' to='carol@c\.example'\/>\)/);
-  // A rule name that is not one: SFW606, as after `by` of `expect`.
+  // A rule name that is not one: SFW606, as after `by` of `expect`; a verdict that is not one: SFW601. Both where they stand.
   const unknown = await run(workdir({ "r.sfw": sfw, "r.test.sfw": file(`      makes xml"<presence from='alice@example.org/r' to='bob@b.example'/>" drop by no_broadcast\n`) }), "test");
-  t.regex(unknown.stdout + unknown.stderr, /SFW606/);
+  t.regex(unknown.stdout + unknown.stderr, /r\.test\.sfw:6:84: error\[SFW606\]: no rule 'no_broadcast' in the rule sets of this test\n/);
+  const typo = await run(workdir({ "r.sfw": sfw, "r.test.sfw": file(`      makes xml"<presence from='alice@example.org/r' to='bob@b.example'/>" dorp\n`) }), "test");
+  t.is(typo.code, 1);
+  t.regex(typo.stdout + typo.stderr, /r\.test\.sfw:6:76: error\[SFW601\]: unknown verdict 'dorp' \(pass, drop, bounce, redirect, default, error or unsimulatable\)\n(.*\n)*\s+= help: did you mean 'drop'\?/);
 });
