@@ -181,24 +181,85 @@ export class LogCheck {
   count = 0;
 
   /**
+   * Predictions not yet indexed, oldest first: a ring of the last `window` (older ones would be
+   * gone from the index too). A log without SEND lines (a capture of incoming traffic only) never
+   * needs the index, which cost a tenth of a replay; the first SEND line indexes what is here and
+   * from then on each prediction is indexed as it comes.
+   */
+  private indexing = false;
+  private queued = 0;
+  private queueStart = 0;
+  private readonly qFile: string[] = new Array<string>(window).fill("");
+  private readonly qLine = new Float64Array(window);
+  private readonly qSession: string[] = new Array<string>(window).fill("");
+  private readonly qFrom: string[] = new Array<string>(window).fill("");
+  private readonly qId: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
+  private readonly qVerdict = new Uint8Array(window);
+  private readonly qExplained = new Uint8Array(window);
+  private readonly qName: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
+  private readonly qType: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
+  private readonly qTo: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
+
+  /**
    * A simulated stanza from a log (keyed by sender and id; stanzas without id cannot be matched).
    * `errorExplained`: an error the server sends back for it says nothing of the firewall.
    */
   predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult, errorExplained = false, stanza?: StanzaKey): void {
+    if (!session || !from) return;
+    if (this.indexing) {
+      this.index(file, line, session, from, id, verdicts.indexOf(result.verdict), errorExplained, stanza);
+      return;
+    }
+    let at: number;
+    if (this.queued < window) at = (this.queueStart + this.queued++) & (window - 1);
+    else {
+      at = this.queueStart;
+      this.queueStart = (this.queueStart + 1) & (window - 1);
+    }
+    this.qFile[at] = file;
+    this.qLine[at] = line;
+    this.qSession[at] = session;
+    this.qFrom[at] = from;
+    this.qId[at] = id;
+    this.qVerdict[at] = verdicts.indexOf(result.verdict);
+    this.qExplained[at] = errorExplained ? 1 : 0;
+    this.qName[at] = stanza?.name;
+    this.qType[at] = stanza?.type;
+    this.qTo[at] = stanza?.to;
+  }
+
+  /** Indexes the queued predictions, in order, and every later one as it comes. */
+  private startIndexing(): void {
+    this.indexing = true;
+    for (let k = 0; k < this.queued; k++) {
+      const at = (this.queueStart + k) & (window - 1);
+      const name = this.qName[at];
+      this.index(this.qFile[at]!, this.qLine[at]!, this.qSession[at]!, this.qFrom[at]!, this.qId[at], this.qVerdict[at]!, this.qExplained[at] === 1, name !== undefined ? { name, type: this.qType[at], to: this.qTo[at] } : undefined);
+    }
+    this.queued = 0;
+    this.qFile.fill("");
+    this.qSession.fill("");
+    this.qFrom.fill("");
+    this.qId.fill(undefined);
+    this.qTo.fill(undefined);
+  }
+
+  private index(file: string, line: number, session: string, from: string, id: string | undefined, verdict: number, errorExplained: boolean, stanza: StanzaKey | undefined): void {
     const key = matchKey(stanza, id, from, stanza?.to);
-    if (!session || !key) return;
+    if (!key) return;
     const seen = this.sends.find(key.id, key.who);
-    if (seen >= 0 && this.contradicts(key.id, key.who, { file, line, session, verdict: result.verdict, errorExplained }, { error: this.sError[seen] === 1, session: this.sSession[seen]!, line: this.sLine[seen]! })) return;
+    if (seen >= 0 && this.contradicts(key.id, key.who, { file, line, session, verdict: verdicts[verdict]!, errorExplained }, { error: this.sError[seen] === 1, session: this.sSession[seen]!, line: this.sLine[seen]! })) return;
     const slot = this.predictions.add(key.id, key.who);
     this.pFile[slot] = file;
     this.pLine[slot] = line;
     this.pSession[slot] = unpinned(session);
-    this.pVerdict[slot] = verdicts.indexOf(result.verdict);
+    this.pVerdict[slot] = verdict;
     this.pExplained[slot] = errorExplained ? 1 : 0;
   }
 
   /** A SEND line of the log. */
   sent(o: { session: string; name?: string | undefined; id: string | undefined; to: string | undefined; from: string | undefined; type: string | undefined; line: number }): void {
+    if (!this.indexing) this.startIndexing();
     // An error goes back to the sender of the stanza with this id; a delivery comes from it.
     const error = o.type === "error";
     const key = error ? (o.id && o.to ? { id: o.id, who: o.to } : undefined) : matchKey(o.name !== undefined ? { name: o.name, type: o.type } : undefined, o.id, o.from, o.to);

@@ -133,7 +133,7 @@ export async function runSim(io: CliIo, rules: readonly string[], options: SimCo
         summary.add(r);
         report?.add(r);
         // Only a log's stanzas (they have its session) are compared with its SEND lines.
-        if (r.kind === "record" && r.input.annotations.session !== undefined) logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result, errorExplained(r.input.stanza, world), subscriptionKey(r.input.stanza));
+        if (r.kind === "record" && r.input.annotations.session !== undefined) logCheck.predict(r.file, r.line, r.input.annotations.session, r.input.stanza.attr.from ?? r.input.annotations.origin?.replace(/^c2s:/, ""), r.input.stanza.attr.id, r.result, r.result.verdict === "pass" && errorExplained(r.input.stanza, world), subscriptionKey(r.input.stanza));
         if (!printed(r, print)) continue;
         if (options.format === "json") out.write(jsonLine(r, options.trace) + "\n");
         else {
@@ -163,7 +163,8 @@ function subscriptionKey(stanza: XmlElement): StanzaKey | undefined {
 }
 
 /**
- * Whether the server answering a stanza with an error tells nothing of its firewall: an iq
+ * Whether the server answering a stanza with an error tells nothing of its firewall (asked of
+ * passed stanzas only: an error back contradicts no other verdict): an iq
  * request (whoever receives one may refuse it: a client without the feature, the server for an
  * account) or a stanza for an account the world says does not exist (spam to made-up addresses).
  */
