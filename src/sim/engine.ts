@@ -302,11 +302,15 @@ export class Simulator {
   /** Whether a rule can change a stanza's children (STRIP, INJECT): only then is the whole stanza copied. */
   private readonly changesChildren: boolean;
 
+  /** The world as this run changes it (rosters, pending requests): a fork of the one given, which other runs share. */
+  readonly world: World;
+
   constructor(
     private readonly sources: readonly ScriptSource[],
-    readonly world: World,
+    world: World,
     private readonly options: SimulatorOptions = {},
   ) {
+    this.world = world.fork();
     this.target = options.target ?? "0.12";
     this.firstHost = [...world.hosts][0] ?? "localhost";
     this.changesChildren = sources.some((s) => s.script.chains.some((c) => c.rules.some((r) => r.actions.some((a) => a.name === "STRIP" || a.name === "INJECT"))));
@@ -379,7 +383,7 @@ export class Simulator {
     const preroute = posted === 0 ? session.type === "c2s" : preevents;
     let presenceHandled = !preroute || event.chain !== undefined;
     // A `subscribed` or `unsubscribed` mod_presence's outbound handler routed, and whether the contact had a subscription before.
-    let routed: { readonly type: "subscribed" | "unsubscribed"; readonly user: string; readonly contact: string; readonly had: boolean } | undefined;
+    let routed: { readonly type: "subscribed" | "unsubscribed"; readonly user: string; readonly contact: string; readonly had: boolean; readonly posted: boolean } | undefined;
     try {
       for (const step of this.route(event, stanza, session, assume, preroute)) {
         if (!presenceHandled && step.chain !== "preroute") {
@@ -387,12 +391,13 @@ export class Simulator {
           const p = outboundPresence(stanza, this.world, assume);
           if (p.kind === "stopped") {
             final = { verdict: "pass", reason: p.reason };
+            if (p.unroutedApproval) routed = { type: "subscribed", ...p.unroutedApproval, had: false, posted: false };
             break;
           }
           if (p.kind === "rewritten") {
             stanza = p.stanza;
             const type = stanza.attr.type;
-            if ((type === "subscribed" || type === "unsubscribed") && p.contactSubscribed !== undefined) routed = { type, user: stanza.attr.from!, contact: stanza.attr.to!, had: p.contactSubscribed };
+            if ((type === "subscribed" || type === "unsubscribed") && p.contactSubscribed !== undefined) routed = { type, user: stanza.attr.from!, contact: stanza.attr.to!, had: p.contactSubscribed, posted: true };
           } else if (session.type === "c2s") trackDirected(stanza, session.directed, this.world, assume);
         }
         const ctx = new StanzaContext(this, stanza, session, step.host, event.time, this.world, assume, trace, emitted, logs);
@@ -447,7 +452,7 @@ export class Simulator {
     let generated = deliver?.result === "nil" ? this.presenceTraffic(stanza, session, deliver.host, event.time, assume, posted) : noGenerated;
     // The outbound handler posts these after routing the stanza, whatever deliver made of it.
     if (generating && routed) {
-      const followUps = subscriptionFollowUps(routed.type, routed.user, routed.contact, session.id, routed.had, this.availableSessions(routed.user), this.world, assume);
+      const followUps = subscriptionFollowUps(routed.type, routed.user, routed.contact, session.id, routed.had, routed.posted, this.availableSessions(routed.user), this.world, assume);
       const made = followUps.map((p): GeneratedStanza => ({ why: p.why, stanza: p.stanza, result: this.run({ stanza: p.stanza, origin: p.origin, time: event.time }, posted + 1, p.preevents) }));
       if (made.length > 0) generated = [...made, ...generated];
     }
@@ -523,8 +528,21 @@ export class Simulator {
     if (node !== undefined && toHost === host && this.world.isLocalHost(toHost)) {
       const owner = `${node}@${toHost}`;
       // The answers are made before any is posted: posting them cannot change the list they are made of.
+      const contact = bareJid(stanza.attr.from);
       if (type === "probe") probeAnswers(stanza, owner, toHost, this.availableSessions(owner), this.world, assume).forEach(post);
-      else if (type === "subscribe") subscribeAnswers(stanza, owner, toHost, this.availableSessions(owner), this.world, assume).forEach(post);
+      else if (type === "subscribe" && contact !== undefined) {
+        const answers = subscribeAnswers(stanza, owner, toHost, this.availableSessions(owner), this.world, assume);
+        // The request is kept as pending (unless the contact is subscribed): before the answer to
+        // an approval given in advance, after the acknowledgement otherwise, as mod_presence does.
+        const approved = this.world.isContactPreapproved(owner, contact);
+        if (approved) this.world.setContactPendingIn(owner, contact);
+        answers.forEach(post);
+        if (!approved) this.world.setContactPendingIn(owner, contact);
+      } else if (contact !== undefined) {
+        if (type === "unsubscribe") this.world.processInboundUnsubscribe(owner, contact);
+        else if (type === "subscribed") this.world.processInboundSubscriptionApproval(owner, contact);
+        else if (type === "unsubscribed") this.world.processInboundSubscriptionCancellation(owner, contact);
+      }
     }
     return out.length > 0 ? out : noGenerated;
   }

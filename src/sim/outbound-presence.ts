@@ -11,14 +11,16 @@ import { bareJid, XmlElement } from "./xml.js";
  * that is not one of XMPP's is answered with bad-request and goes nowhere. Available, unavailable
  * and error presence, probes and presence to the sender's own bare JID go on unchanged.
  *
- * The roster changes these make on the server (a pending request approved, a subscription
- * cancelled) are not simulated: the world's rosters stand for the whole run.
+ * The roster changes these make on the server (a request asked, a pending request approved, a
+ * subscription cancelled, an approval stored) are made in the world as Prosody's rostermanager
+ * makes them, before the stanza goes on.
  */
 export type OutboundPresence =
   | { readonly kind: "unchanged" }
   /** `contactSubscribed`, for `subscribed` and `unsubscribed`: whether the contact had a subscription (`from` or `both`) before. */
   | { readonly kind: "rewritten"; readonly stanza: XmlElement; readonly contactSubscribed?: boolean }
-  | { readonly kind: "stopped"; readonly reason: string };
+  /** `user` and `contact` for a `subscribed` not routed on: Prosody still probes the contact if the user is subscribed to it. */
+  | { readonly kind: "stopped"; readonly reason: string; readonly unroutedApproval?: { readonly user: string; readonly contact: string } };
 
 const unchanged: OutboundPresence = { kind: "unchanged" };
 const subscriptionTypes = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
@@ -34,11 +36,21 @@ export function outboundPresence(stanza: XmlElement, world: World, assume: Assum
   if (user === undefined || contact === undefined || contact === user) return unchanged;
   if (!subscriptionTypes.has(type)) return { kind: "stopped", reason: `Prosody answers a presence of type '${type}' with bad-request and routes it no further (mod_presence)` };
   const rewritten = new XmlElement(stanza.name, { ...stanza.attr, from: user, to: contact }, stanza.children);
+  // The roster changes before the stanza is posted on (rostermanager, from mod_presence's handler).
   if (type === "subscribed" || type === "unsubscribed") {
     const contactSubscribed = sendsPresenceTo(world.rosterItem(user, contact, assume)?.subscription);
-    if (!world.pendingIn(user, contact, assume) && !contactSubscribed) return { kind: "stopped", reason: `Prosody routes a '${type}' only when ${contact} asked for a subscription or has one, and the world says neither: mod_presence drops it before deliver` };
+    const pending = world.pendingIn(user, contact, assume);
+    if (type === "subscribed") world.subscribed(user, contact);
+    else world.unsubscribed(user, contact);
+    if (!pending && !contactSubscribed) {
+      const stored = type === "subscribed" ? " (it stores the approval for a later request)" : "";
+      const reason = `Prosody routes a '${type}' only when ${contact} asked for a subscription or has one, and neither is so: mod_presence drops it before deliver${stored}`;
+      return type === "subscribed" ? { kind: "stopped", reason, unroutedApproval: { user, contact } } : { kind: "stopped", reason };
+    }
     return { kind: "rewritten", stanza: rewritten, contactSubscribed };
   }
+  if (type === "subscribe") world.setContactPendingOut(user, contact);
+  else world.unsubscribe(user, contact);
   return { kind: "rewritten", stanza: rewritten };
 }
 

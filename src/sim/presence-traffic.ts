@@ -103,14 +103,15 @@ export function probeAnswers(probe: XmlElement, owner: string, host: string, ava
  * is subscribed to the contact too, a probe of the contact (posted without pre-events: it meets
  * no preroute); for a cancellation of a subscription the contact had, unavailable presence from
  * each available resource. `hadSubscription`: the contact's subscription (`from` or `both`)
- * before the stanza.
+ * before the stanza. `posted`: whether the approval was routed on (one nobody asked for is not,
+ * and then only the probe follows).
  */
-export function subscriptionFollowUps(type: "subscribed" | "unsubscribed", user: string, contact: string, origin: string, hadSubscription: boolean, available: readonly Session[], world: World, assume: Assumptions): (Posted & { readonly preevents: boolean })[] {
+export function subscriptionFollowUps(type: "subscribed" | "unsubscribed", user: string, contact: string, origin: string, hadSubscription: boolean, posted: boolean, available: readonly Session[], world: World, assume: Assumptions): (Posted & { readonly preevents: boolean })[] {
   if (type === "unsubscribed") {
     if (!hadSubscription) return [];
     return available.map((res) => ({ why: "unavailable presence of a resource, after cancelling a subscription", stanza: new XmlElement("presence", { type: "unavailable", from: res.fullJid!, to: contact }), origin: res.id, preevents: true }));
   }
-  const out: (Posted & { readonly preevents: boolean })[] = presenceOfResources(available, contact, "a resource's presence, after approving a subscription").map((p) => ({ ...p, preevents: true }));
+  const out: (Posted & { readonly preevents: boolean })[] = posted ? presenceOfResources(available, contact, "a resource's presence, after approving a subscription").map((p) => ({ ...p, preevents: true })) : [];
   const item = world.rosterItem(user, contact, assume);
   if (item && subscribedTo(item)) out.push({ why: "probe of the contact, after approving its subscription", stanza: new XmlElement("presence", { type: "probe", from: user, to: contact }), origin, preevents: false });
   return out;
@@ -121,13 +122,15 @@ export function subscriptionFollowUps(type: "subscribed" | "unsubscribed", user:
  * `owner` on `host` (`handle_inbound_presence_subscriptions_and_probes`): from a contact already
  * subscribed, `subscribed` again and the presence of the owner's available resources (unavailable
  * presence from the owner if none); from anyone else, unavailable presence from the owner, which
- * acknowledges receipt. (Pre-approved subscriptions are not modelled: the world has none.)
+ * acknowledges receipt; from a contact the owner approved in advance, `subscribed`, unless its
+ * request is pending already (then nothing).
  */
 export function subscribeAnswers(request: XmlElement, owner: string, host: string, available: readonly Session[], world: World, assume: Assumptions): Posted[] {
   const requester = bareJid(request.attr.from);
   if (requester === undefined) return [];
   const item = world.rosterItem(owner, requester, assume);
   const fromHost = (type: string, why: string): Posted => ({ why, stanza: new XmlElement("presence", { from: owner, to: requester, type }), origin: `local:${host}` });
+  if (item?.approved && !interested(item)) return world.pendingIn(owner, requester, assume) ? [] : [fromHost("subscribed", "answer to a subscription request the user approved in advance")];
   if (!item || !interested(item)) return [fromHost("unavailable", "receipt of a subscription request acknowledged")];
   const presence = available.length === 0 ? [fromHost("unavailable", "answer to a subscription request: no resource available")] : presenceOfResources(available, requester, "answer to a subscription request: a resource's presence");
   return [fromHost("subscribed", "answer to a subscription request from a contact already subscribed"), ...presence];

@@ -15,6 +15,8 @@ export interface RosterItemData {
   readonly groups?: readonly string[];
   /** `subscribe` when the owner's own request to the contact is pending. */
   readonly ask?: "subscribe";
+  /** The owner approved a subscription the contact has not asked for yet (RFC 6121 §3.4, a pre-approval). */
+  readonly approved?: boolean;
 }
 
 export interface SessionData {
@@ -90,6 +92,20 @@ export class Assumptions {
   }
 }
 
+/**
+ * A copy of a JID that keeps nothing else alive: kept for the whole run, a slice of a stanza's
+ * text (or a concatenation of slices) would keep the whole record it came from.
+ */
+function flat(s: string): string {
+  return (" " + s).slice(1);
+}
+
+/** For the questions the world asks itself while changing a roster: what they assume was noted when the stanza asked. */
+class NoAssumptions extends Assumptions {
+  override add(): void {}
+}
+const ignored: Assumptions = new NoAssumptions();
+
 export class World {
   readonly hosts: ReadonlySet<string>;
   readonly timezone: string;
@@ -97,8 +113,13 @@ export class World {
   readonly userMarksEnabled: boolean;
   readonly multirateLimit: number;
 
-  /** Roster changes made during the simulation (UNSUBSCRIBE SENDER): owner → contact → subscription. */
-  private readonly rosterChanges = new Map<string, Map<string, Subscription>>();
+  /**
+   * Roster items and pending requests as the simulation changed them (subscription presence that
+   * mod_presence handles, UNSUBSCRIBE SENDER): owner → contact → item, or whether the contact's
+   * request is pending. A world is shared by runs ({@link fork}): the changes are not.
+   */
+  private readonly rosterEdits = new Map<string, Map<string, RosterItemData>>();
+  private readonly pendingEdits = new Map<string, Map<string, boolean>>();
 
   /** The rosters and sessions as maps: looked up for every stanza, by keys that come from the traffic. */
   private readonly rosters: ReadonlyMap<string, ReadonlyMap<string, RosterItemData>> | undefined;
@@ -132,56 +153,131 @@ export class World {
     return host !== undefined && this.hosts.has(host);
   }
 
+  /** The same world as given, without the changes a simulation made to it: each run starts from it. */
+  fork(): World {
+    return new World(this.data);
+  }
+
   /** The recipient's roster item for a contact, as `rostermanager.load_roster(node, host)[contact]`. */
   rosterItem(owner: string, contact: string | undefined, assume: Assumptions): RosterItemData | undefined {
     if (contact === undefined) return undefined;
     const roster = this.rosters?.get(owner);
-    if (!roster) {
-      assume.add(`no roster given for ${owner}: assumed empty`);
-      return undefined;
-    }
-    const item = roster.get(contact);
-    return item && this.changed(owner, contact, item);
+    if (!roster) assume.add(`no roster given for ${owner}: assumed empty`);
+    const edited = this.rosterEdits.size > 0 ? this.rosterEdits.get(owner)?.get(contact) : undefined;
+    return edited ?? roster?.get(contact);
   }
 
-  /** A roster item with the subscription the simulation changed it to, if it did. */
-  private changed(owner: string, contact: string, item: RosterItemData): RosterItemData {
-    const subscription = this.rosterChanges.size > 0 ? this.rosterChanges.get(owner)?.get(contact) : undefined;
-    return subscription ? { ...item, subscription } : item;
-  }
-
-  /** The owner's whole roster, as `pairs(roster)` walks it (in the world's order), with the changes made during the simulation. */
+  /** The owner's whole roster, as `pairs(roster)` walks it (in the world's order, contacts added since after), with the changes made during the simulation. */
   rosterOf(owner: string, assume: Assumptions): readonly (readonly [string, RosterItemData])[] {
     const roster = this.rosters?.get(owner);
-    if (!roster) {
-      assume.add(`no roster given for ${owner}: assumed empty`);
-      return noItems;
+    if (!roster) assume.add(`no roster given for ${owner}: assumed empty`);
+    const edits = this.rosterEdits.size > 0 ? this.rosterEdits.get(owner) : undefined;
+    if (!edits) return roster ? [...roster] : noItems;
+    const items: (readonly [string, RosterItemData])[] = [...(roster ?? [])].map(([contact, item]) => [contact, edits.get(contact) ?? item] as const);
+    for (const [contact, item] of edits) if (!roster?.has(contact)) items.push([contact, item]);
+    return items;
+  }
+
+  pendingIn(owner: string, contact: string | undefined, assume: Assumptions): boolean {
+    const pending = own(this.data.pending, owner);
+    if (!pending) assume.add(`no pending subscription requests given for ${owner}: assumed none`);
+    if (contact === undefined) return false;
+    const edited = this.pendingEdits.size > 0 ? this.pendingEdits.get(owner)?.get(contact) : undefined;
+    return edited ?? (pending !== undefined && pending.includes(contact));
+  }
+
+  // What rostermanager (Prosody 0.12) does to a roster, by the function's name; owner and contact are bare JIDs.
+
+  private item(owner: string, contact: string): RosterItemData | undefined {
+    return this.rosterItem(owner, contact, ignored);
+  }
+
+  private setItem(owner: string, contact: string, item: RosterItemData): void {
+    let edits = this.rosterEdits.get(owner);
+    if (!edits) this.rosterEdits.set(flat(owner), (edits = new Map()));
+    edits.set(flat(contact), item);
+  }
+
+  private setPending(owner: string, contact: string, pending: boolean): void {
+    let edits = this.pendingEdits.get(owner);
+    if (!edits) this.pendingEdits.set(flat(owner), (edits = new Map()));
+    edits.set(flat(contact), pending);
+  }
+
+  /** `set_contact_pending_out`: the owner asked the contact for a subscription. */
+  setContactPendingOut(owner: string, contact: string): void {
+    const item = this.item(owner, contact);
+    if (item && (item.ask !== undefined || item.subscription === "to" || item.subscription === "both")) return;
+    this.setItem(owner, contact, { subscription: "none", groups: [], ...item, ask: "subscribe" });
+  }
+
+  /** `unsubscribe`: the owner no longer wants the contact's presence. */
+  unsubscribe(owner: string, contact: string): void {
+    const item = this.item(owner, contact);
+    if (!item || ((item.subscription === undefined || item.subscription === "none" || item.subscription === "from") && item.ask === undefined)) return;
+    const { ask: _, ...rest } = item;
+    this.setItem(owner, contact, { ...rest, subscription: item.subscription === "both" ? "from" : item.subscription === "to" ? "none" : (item.subscription ?? "none") });
+  }
+
+  /** `subscribed`: the owner approves the contact's request, or approves in advance (a pre-approval). */
+  subscribed(owner: string, contact: string): void {
+    const item = this.item(owner, contact);
+    if (this.pendingIn(owner, contact, ignored)) {
+      this.setItem(owner, contact, { groups: [], ...item, subscription: (item?.subscription ?? "none") === "none" ? "from" : "both" });
+      this.setPending(owner, contact, false);
+    } else if (!item || (item.subscription ?? "none") === "none" || item.subscription === "to") {
+      this.setItem(owner, contact, { subscription: "none", groups: [], ...item, approved: true });
     }
-    return [...roster].map(([contact, item]) => [contact, this.changed(owner, contact, item)] as const);
+  }
+
+  /** `unsubscribed`: the owner refuses the contact's request or cancels its subscription. Whether a request was pending, and whether the contact was subscribed. */
+  unsubscribed(owner: string, contact: string): { pending: boolean; subscribed: boolean } {
+    const pending = this.pendingIn(owner, contact, ignored);
+    if (pending) this.setPending(owner, contact, false);
+    const item = this.item(owner, contact);
+    const subscribed = item !== undefined && sendsPresenceTo(item.subscription);
+    if (item && subscribed) this.setItem(owner, contact, { ...item, subscription: item.subscription === "both" ? "to" : "none" });
+    return { pending, subscribed };
+  }
+
+  /** `is_contact_preapproved`. */
+  isContactPreapproved(owner: string, contact: string): boolean {
+    return this.item(owner, contact)?.approved === true;
+  }
+
+  /** `set_contact_pending_in`: the contact's request waits for the owner (not when the contact is subscribed). */
+  setContactPendingIn(owner: string, contact: string): void {
+    if (sendsPresenceTo(this.item(owner, contact)?.subscription)) return;
+    this.setPending(owner, contact, true);
+  }
+
+  /** `process_inbound_subscription_approval`: the contact approved the owner's request. */
+  processInboundSubscriptionApproval(owner: string, contact: string): void {
+    const item = this.item(owner, contact);
+    if (!item || item.ask === undefined) return;
+    const { ask: _, ...rest } = item;
+    this.setItem(owner, contact, { ...rest, subscription: (item.subscription ?? "none") === "none" ? "to" : "both" });
+  }
+
+  /** `process_inbound_subscription_cancellation`: the contact refused the owner's request or cancelled the owner's subscription. */
+  processInboundSubscriptionCancellation(owner: string, contact: string): void {
+    const item = this.item(owner, contact);
+    if (!item) return;
+    const { ask: _, ...rest } = item;
+    const subscription = item.subscription === "to" ? "none" : item.subscription === "both" ? "from" : item.subscription;
+    if (item.ask !== undefined || subscription !== item.subscription) this.setItem(owner, contact, { ...rest, ...(subscription !== undefined ? { subscription } : {}) });
+  }
+
+  /** `process_inbound_unsubscribe`: the contact no longer wants the owner's presence. */
+  processInboundUnsubscribe(owner: string, contact: string): void {
+    if (this.pendingIn(owner, contact, ignored)) this.setPending(owner, contact, false);
+    const item = this.item(owner, contact);
+    if (item && sendsPresenceTo(item.subscription)) this.setItem(owner, contact, { ...item, subscription: item.subscription === "both" ? "to" : "none" });
   }
 
   /** Full JIDs with available presence when the traffic begins ({@link WorldData.available}), by bare JID. */
   availableAtStart(bare: string): readonly string[] {
     return this.available.get(bare) ?? none;
-  }
-
-  /** `rostermanager.unsubscribed(owner, contact)`: the owner no longer sends presence to the contact. */
-  unsubscribed(owner: string, contact: string): void {
-    const item = this.rosters?.get(owner)?.get(contact);
-    if (!item) return;
-    const current = this.rosterChanges.get(owner)?.get(contact) ?? item.subscription ?? "none";
-    const next: Subscription = current === "both" ? "to" : current === "from" ? "none" : current;
-    if (!this.rosterChanges.has(owner)) this.rosterChanges.set(owner, new Map());
-    this.rosterChanges.get(owner)!.set(contact, next);
-  }
-
-  pendingIn(owner: string, contact: string | undefined, assume: Assumptions): boolean {
-    const pending = own(this.data.pending, owner);
-    if (!pending) {
-      assume.add(`no pending subscription requests given for ${owner}: assumed none`);
-      return false;
-    }
-    return contact !== undefined && pending.includes(contact);
   }
 
   /** mod_groups' group_contains; undefined when mod_groups would raise (a group its file does not define). */
@@ -282,6 +378,8 @@ export function validateWorld(value: unknown): string[] {
         const i = item as Record<string, unknown>;
         if (i.subscription !== undefined && !["none", "to", "from", "both"].includes(i.subscription as string)) problems.push(`'${kk}.subscription' must be none, to, from or both`);
         stringArray(`${kk}.groups`, i.groups);
+        if (i.ask !== undefined && i.ask !== "subscribe") problems.push(`'${kk}.ask' must be "subscribe"`);
+        if (i.approved !== undefined && typeof i.approved !== "boolean") problems.push(`'${kk}.approved' must be true or false`);
       }
     }),
   );

@@ -194,6 +194,43 @@ chain deliver {
     steps: [{ from: "alice", to: "bob", xml: "<presence to='TO' type='subscribed'/>", ignoreDelivery: true }, msg("alice", "bob", "1"), msg("alice", "bob", "2"), msg("alice", "bob", "3")],
   },
   {
+    // rostermanager changes the rosters as subscription presence passes: a request is kept as
+    // pending, an approval makes the contact subscribed (and the asker's item `to`), a
+    // cancellation takes it back; later stanzas meet the rosters as changed. (Whether Prosody
+    // shows an approval or a cancellation to the contact's client depends on that client's
+    // presence, which is not what is tested here.)
+    name: "roster changes made by subscription presence in the traffic: later stanzas meet the rosters as they are then",
+    script: "::deliver\nKIND: message\nSUBSCRIBED?\nPASS.\n\nKIND: message\nIN ROSTER?\nBOUNCE=forbidden (roster only)\n\nKIND: message\nBOUNCE=policy-violation (strangers not allowed)\n",
+    steps: [
+      msg("carol", "bob", "before"),
+      { from: "carol", to: "bob", xml: "<presence to='TO' type='subscribe'/>" },
+      msg("carol", "bob", "asked"),
+      { from: "bob", to: "carol", xml: "<presence to='TO' type='subscribed'/>", ignoreDelivery: true },
+      msg("carol", "bob", "approved"),
+      msg("bob", "carol", "back"),
+      { from: "bob", to: "carol", xml: "<presence to='TO' type='unsubscribed'/>", ignoreDelivery: true },
+      msg("carol", "bob", "cancelled"),
+      msg("bob", "carol", "back again"),
+      { from: "alice", to: "bob", xml: "<presence to='TO' type='subscribe'/>" },
+      msg("bob", "alice", "asked by alice"),
+      { from: "bob", to: "alice", xml: "<presence to='TO' type='unsubscribed'/>", ignoreDelivery: true },
+      { from: "alice", to: "bob", xml: "<presence to='TO' type='unsubscribe'/>", ignoreDelivery: true },
+      msg("alice", "bob", "refused"),
+    ],
+  },
+  {
+    // An approval nobody asked for is stored (RFC 6121 §3.4): the contact's later request is
+    // answered with `subscribed` at once, which completes the subscription as the user's own would.
+    name: "a pre-approved subscription: the request that follows makes the contact subscribed",
+    script: "::deliver\nKIND: message\nSUBSCRIBED?\nPASS.\n\nKIND: message\nBOUNCE=policy-violation (strangers not allowed)\n",
+    steps: [
+      { from: "bob", to: "carol", xml: "<presence to='TO' type='subscribed'/>", ignoreDelivery: true },
+      msg("carol", "bob", "not yet"),
+      { from: "carol", to: "bob", xml: "<presence to='TO' type='subscribe'/>", ignoreDelivery: true },
+      msg("carol", "bob", "subscribed now"),
+    ],
+  },
+  {
     name: "a script Prosody refuses: the server runs without the firewall",
     script: "KIND: message\nDORP.\n",
     steps: [msg("alice", "bob", "hello"), msg("bob", "alice", "hello")],
