@@ -5,14 +5,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { handWrittenDeliver } from "./floor.js";
 import { prng, stanza, type Senders } from "./generate-stanzas.js";
 
 /**
  * A capture of `count` stanzas in Prosody's log format (mod_stanza_debug), as remote servers
  * send them: s2sin sessions with RECV lines, some continued on TAB-indented lines, and the log's
- * other lines in between.
+ * other lines in between. With `sends`, also the SEND lines a real log holds of the errors the
+ * server sends back: one for each stanza the rules bounce and for each iq request they let
+ * through (the recipients are offline), as the hand-written deliver chain decides them
+ * (bench/floor.ts; its verdicts are the simulator's, so the log check finds no disagreement).
  */
-export async function writeProsodyLog(path: string, count: number, seed = 7, servers?: number): Promise<void> {
+export async function writeProsodyLog(path: string, count: number, seed = 7, servers?: number, sends = false): Promise<number> {
+  const deliver = sends ? handWrittenDeliver() : undefined;
+  let sent = 0;
   const senders: Senders | undefined = servers !== undefined ? { servers, total: count } : undefined;
   const random = prng(seed);
   const out = createWriteStream(path);
@@ -26,14 +32,33 @@ export async function writeProsodyLog(path: string, count: number, seed = 7, ser
     if (random() < 0.05) xml = xml.replace("<body>", "<body>line one\n\tline two ");
     let line = `${stamp} ${session}\tdebug\tRECV: ${xml}\n`;
     if (random() < 0.3) line += `${stamp} ${session}\tdebug\tReceived[s2sin]: <${xml.slice(1, xml.indexOf(" "))}>\n`;
+    if (deliver) {
+      const verdict = deliver(stamp, xml);
+      const name = xml.slice(1, xml.indexOf(" "));
+      const type = attributeOf(xml, "type");
+      if (verdict === "bounce" || (verdict === "pass" && name === "iq" && (type === "get" || type === "set"))) {
+        const condition = verdict === "bounce" ? "policy-violation" : "service-unavailable";
+        const id = attributeOf(xml, "id");
+        sent++;
+        line += `${stamp} s2sout${session.slice(5)}\tdebug\tSEND: <${name} type='error' from='${attributeOf(xml, "to")}' to='${attributeOf(xml, "from")}'${id !== undefined ? ` id='${id}'` : ""}><error type='cancel'><${condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></${name}>\n`;
+      }
+    }
     if (!out.write(line)) await once(out, "drain");
   }
   out.end();
   await once(out, "finish");
+  return sent;
+}
+
+/** An attribute of the generated stanza's start tag (single-quoted, no entities). */
+function attributeOf(xml: string, name: string): string | undefined {
+  const at = xml.indexOf(` ${name}='`);
+  if (at < 0 || at > xml.indexOf(">")) return undefined;
+  return xml.slice(at + name.length + 3, xml.indexOf("'", at + name.length + 3));
 }
 
 /** Runs `stanzafw sim` on the capture in a child process: stanzas per second and that process's peak memory. */
-export function simOnCapture(path: string, extra: readonly string[] = [], world = fileURLToPath(new URL("../../examples/world.json", import.meta.url))): { seconds: number; stanzas: number; peakRssMb: number; summary: string } {
+export function simOnCapture(path: string, extra: readonly string[] = [], world = fileURLToPath(new URL("../../examples/world.json", import.meta.url))): { seconds: number; stanzas: number; peakRssMb: number; summary: string; disagreements: string } {
   const bin = fileURLToPath(new URL("../../bin/stanzafw.js", import.meta.url));
   const rules = fileURLToPath(new URL("../../rules/public-server.sfw", import.meta.url));
   // The per-stanza output goes to a file (it is as large as the capture); the summary line is read back.
@@ -51,7 +76,8 @@ export function simOnCapture(path: string, extra: readonly string[] = [], world 
   const summary = /(\d+) stanzas?:.*/.exec(tail.toString("utf8"));
   const stanzas = Number(summary?.[1] ?? 0);
   const peakKb = Number(r.stderr.trim().split("\n").pop());
-  return { seconds, stanzas, peakRssMb: peakKb / 1024, summary: summary?.[0] ?? "" };
+  const disagreements = /the log disagrees with the simulation on \d+ stanzas?/.exec(tail.toString("utf8"));
+  return { seconds, stanzas, peakRssMb: peakKb / 1024, summary: summary?.[0] ?? "", disagreements: disagreements?.[0] ?? "" };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -33,6 +33,16 @@ try {
   const quiet = simOnCapture(path, ["--print", "none"]);
   const quietRate = quiet.stanzas / quiet.seconds;
   process.stdout.write(`the same with --print none (summary only): ${Math.round(quietRate)} stanzas/s; peak RSS ${quiet.peakRssMb.toFixed(0)} MB\n`);
+  // A real debug log also holds what the server sent: here the errors it sends back (for 86% of
+  // the stanzas), each read, parsed and compared with the simulation (the log check).
+  const withSendsPath = join(dir, "with-sends.log");
+  const sends = await writeProsodyLog(withSendsPath, count, 7, undefined, true);
+  const withSends = simOnCapture(withSendsPath, ["--print", "none"]);
+  rmSync(withSendsPath, { force: true });
+  process.stdout.write(
+    `the same log with the SEND lines of the errors the server sent back (${sends} of them, compared with the simulation): ${Math.round(withSends.stanzas / withSends.seconds)} stanzas/s; peak RSS ${withSends.peakRssMb.toFixed(0)} MB` +
+      `${withSends.summary === quiet.summary ? "" : ` (verdicts differ: ${withSends.summary})`}${withSends.disagreements ? `; ${withSends.disagreements}` : ""}\n`,
+  );
   // A world file without accounts and rosters: they are inferred from the capture in a first pass.
   const partialWorld = join(dir, "hosts-and-lists.json");
   writeFileSync(partialWorld, JSON.stringify({ hosts: ["example.org"], lists: { blocked_domains: ["spam.example"] } }));
