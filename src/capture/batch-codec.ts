@@ -121,9 +121,11 @@ function fromPlain(p: PlainElement): XmlElement {
 export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendLine[]): EncodedBatch {
   const out: string[] = [];
   const objects: unknown[] = [];
+  // A debug log holds nearly as many SEND lines as stanzas: each is written out without arrays.
+  const token = (v: string | undefined): string => SEP + (v ?? NONE);
+  const fine = (v: string | undefined): boolean => v === undefined || safe(v);
   for (const s of sends) {
-    const values = [s.session, s.name, s.id, s.to, s.from, s.type];
-    if (values.every((v) => v === undefined || safe(v))) out.push("X" + values.map((v) => SEP + (v ?? NONE)).join("") + SEP + s.line);
+    if (fine(s.session) && fine(s.name) && fine(s.id) && fine(s.to) && fine(s.from) && fine(s.type)) out.push("X" + token(s.session) + token(s.name) + token(s.id) + token(s.to) + token(s.from) + token(s.type) + SEP + s.line);
     else {
       out.push("x" + SEP + objects.length);
       objects.push(s);
