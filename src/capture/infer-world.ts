@@ -1,5 +1,5 @@
 import type { TrafficItem } from "../sim/traffic.js";
-import type { RosterItemData, WorldData } from "../sim/world.js";
+import { sendsPresenceTo, type RosterItemData, type WorldData } from "../sim/world.js";
 import type { RosterIq } from "./roster-iq.js";
 import { bareJid, splitJid } from "../sim/xml.js";
 
@@ -8,8 +8,11 @@ import { bareJid, splitJid } from "../sim/xml.js";
  * stanzas from other servers), accounts (client sessions with a bound resource) and presence
  * subscriptions: the roster results and pushes the server sends its clients in a Prosody log (its
  * own word, which also tells of subscriptions older than the capture), and, for the rosters no such
- * iq tells of, the approvals a local user sends (`subscribed`, `unsubscribed`). A world file given
- * by the operator overrides each inferred key.
+ * iq tells of, what a local user's first `subscribed` or `unsubscribed` to a contact says of the
+ * time before it: a request was pending (or, for `unsubscribed`, the contact was subscribed), as
+ * Prosody routes them only then. The world is where the traffic starts: the simulation makes the
+ * changes these presences make when it reaches them (src/sim/world.ts). A world file given by the
+ * operator overrides each inferred key.
  *
  * Directed presence is not inferred: the only condition that reads it (SENT DIRECTED PRESENCE TO
  * SENDER) looks at the sending session's own list, which holds its own address practically never.
@@ -17,7 +20,8 @@ import { bareJid, splitJid } from "../sim/xml.js";
 export class WorldInference {
   private readonly hosts = new Set<string>();
   private readonly accounts = new Set<string>();
-  private readonly rosters = new Map<string, Map<string, "none" | "to" | "from" | "both">>();
+  /** Owner → contact → what the owner's first approval or cancellation to the contact was. */
+  private readonly firstAnswers = new Map<string, Map<string, "subscribed" | "unsubscribed">>();
   /** What the server's roster iqs said, in the log's order: owner → contact → item (undefined: removed). */
   private readonly served = new Map<string, Map<string, RosterItemData | undefined>>();
 
@@ -53,27 +57,45 @@ export class WorldInference {
     const s = item.stanza;
     const to = bareJid(s.attr.to);
     if (s.name !== "presence" || !to) return;
-    if (s.attr.type === "subscribed") {
-      this.set(bare, to, (x) => (x === "to" || x === "both" ? "both" : "from"));
-      this.set(to, bare, (x) => (x === "from" || x === "both" ? "both" : "to"));
-    } else if (s.attr.type === "unsubscribed") {
-      this.set(bare, to, (x) => (x === "both" ? "to" : "none"));
-      this.set(to, bare, (x) => (x === "both" ? "from" : "none"));
-    }
-  }
-
-  private set(owner: string, contact: string, next: (current: string | undefined) => "none" | "to" | "from" | "both"): void {
-    const roster = this.rosters.get(owner) ?? new Map();
-    roster.set(contact, next(roster.get(contact)));
-    this.rosters.set(owner, roster);
+    const type = s.attr.type;
+    if (type !== "subscribed" && type !== "unsubscribed") return;
+    let answers = this.firstAnswers.get(bare);
+    if (!answers) this.firstAnswers.set(bare, (answers = new Map()));
+    if (!answers.has(to)) answers.set(to, type);
   }
 
   /** What was inferred (plain data: it crosses threads); see {@link withGivenWorld}. */
   inferred(): WorldData {
-    const rosters = new Map<string, Record<string, RosterItemData>>();
-    for (const [owner, roster] of this.rosters) {
-      if (this.hosts.has(splitJid(owner)[1] ?? "")) rosters.set(owner, Object.fromEntries([...roster].map(([c, subscription]) => [c, { subscription }])));
+    // Before a local user's first answer to a contact: for `subscribed`, the contact's request
+    // was pending (and asked, in the contact's roster if it is local); for `unsubscribed`, the
+    // contact was subscribed (`from`; `to` on the contact's side).
+    const items = new Map<string, Map<string, { from: boolean; to: boolean; ask: boolean }>>();
+    const local = (jid: string) => this.hosts.has(splitJid(jid)[1] ?? "");
+    const item = (owner: string, contact: string) => {
+      let roster = items.get(owner);
+      if (!roster) items.set(owner, (roster = new Map()));
+      let i = roster.get(contact);
+      if (!i) roster.set(contact, (i = { from: false, to: false, ask: false }));
+      return i;
+    };
+    const pending = new Map<string, string[]>();
+    for (const [owner, answers] of this.firstAnswers) {
+      for (const [contact, type] of answers) {
+        if (type === "subscribed") {
+          pending.set(owner, [...(pending.get(owner) ?? []), contact]);
+          if (local(contact)) item(contact, owner).ask = true;
+        } else {
+          item(owner, contact).from = true;
+          if (local(contact)) item(contact, owner).to = true;
+        }
+      }
     }
+    const rosters = new Map<string, Record<string, RosterItemData>>();
+    for (const [owner, roster] of items) {
+      if (!local(owner)) continue;
+      rosters.set(owner, Object.fromEntries([...roster].map(([c, i]) => [c, { subscription: i.from ? (i.to ? "both" : "from") : i.to ? "to" : "none", ...(i.ask ? { ask: "subscribe" as const } : {}) }])));
+    }
+    for (const owner of pending.keys()) if (!rosters.has(owner)) rosters.set(owner, {});
     // The server's word stands over what presence suggested, contact by contact. (Presence an
     // offline owner's contact sent after the owner's last roster iq is not seen by that iq: what
     // presence alone suggests for other contacts is kept.)
@@ -84,16 +106,25 @@ export class WorldInference {
         else delete roster[contact];
       }
       rosters.set(owner, roster);
+      // A request is never pending from a contact the server says is subscribed.
+      const waiting = pending.get(owner)?.filter((c) => !sendsPresenceTo(roster[c]?.subscription));
+      if (waiting?.length) pending.set(owner, waiting);
+      else pending.delete(owner);
     }
     return {
       ...(this.hosts.size ? { hosts: [...this.hosts].sort() } : {}),
       ...(this.accounts.size ? { accounts: [...this.accounts].sort() } : {}),
       ...(rosters.size ? { rosters: Object.fromEntries(rosters) } : {}),
+      ...(pending.size ? { pending: Object.fromEntries(pending) } : {}),
     };
   }
 }
 
-/** The inferred world under the given one: each key the given world has takes precedence whole. */
+/**
+ * The inferred world under the given one: each key the given world has takes precedence whole.
+ * Pending requests inferred go with the rosters inferred: under given rosters they are dropped.
+ */
 export function withGivenWorld(inferred: WorldData, given: WorldData): WorldData {
-  return { ...inferred, ...given };
+  const { pending, ...rest } = inferred;
+  return { ...rest, ...(pending && !given.rosters ? { pending } : {}), ...given };
 }

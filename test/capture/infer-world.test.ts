@@ -1,6 +1,10 @@
 import test from "ava";
 import { withGivenWorld, WorldInference } from "../../src/capture/infer-world.js";
 import { readTrafficText, type TrafficItem } from "../../src/sim/traffic.js";
+import { readPfw } from "../../src/pfw/read.js";
+import { Simulator } from "../../src/sim/engine.js";
+import { pfwSource } from "../../src/sim/load-rules.js";
+import { World } from "../../src/sim/world.js";
 import { runIn, workdir } from "../helpers/cli.js";
 
 /** Traffic items from XML with `<event origin=…>` wrappers (the traffic format). */
@@ -23,22 +27,44 @@ test("client sessions give local hosts and accounts; stanzas from other servers 
   t.deepEqual(w.accounts, ["alice@example.org"]);
 });
 
-test("subscriptions from approvals, both sides; no directed presence (nothing the firewall reads)", (t) => {
+test("a local user's first approval or cancellation says what was so before it: a request pending (asked on a local contact's side), or a subscription; no directed presence (nothing the firewall reads)", (t) => {
   const w = infer(`
     <event origin='c2s:alice@example.org/phone'><presence to='carol@friends.example' type='subscribed'/></event>
     <event origin='c2s:bob@example.org/desk'><presence to='alice@example.org' type='subscribed'/></event>
     <event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='subscribed'/></event>
+    <event origin='c2s:alice@example.org/phone'><presence to='erin@example.org' type='unsubscribed'/></event>
     <event origin='c2s:alice@example.org/phone'><presence to='room@muc.example/alice'/></event>`);
+  t.deepEqual(w.pending, { "alice@example.org": ["carol@friends.example", "bob@example.org"], "bob@example.org": ["alice@example.org"] });
   t.deepEqual(w.rosters, {
-    "alice@example.org": { "carol@friends.example": { subscription: "from" }, "bob@example.org": { subscription: "both" } },
-    "bob@example.org": { "alice@example.org": { subscription: "both" } },
+    "alice@example.org": { "bob@example.org": { subscription: "none", ask: "subscribe" }, "erin@example.org": { subscription: "from" } },
+    "bob@example.org": { "alice@example.org": { subscription: "none", ask: "subscribe" } },
+    "erin@example.org": { "alice@example.org": { subscription: "to" } },
   });
   t.is(w.sessions, undefined);
-  // An unsubscribed takes the subscription back.
+  // Only the first answer to a contact tells of the time before the traffic: the later ones are simulated.
   const after = infer(`
     <event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='subscribed'/></event>
     <event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='unsubscribed'/></event>`);
-  t.deepEqual(after.rosters, { "alice@example.org": { "bob@example.org": { subscription: "none" } }, "bob@example.org": { "alice@example.org": { subscription: "none" } } });
+  t.deepEqual(after.pending, { "alice@example.org": ["bob@example.org"] });
+  t.deepEqual(after.rosters, { "bob@example.org": { "alice@example.org": { subscription: "none", ask: "subscribe" } }, "alice@example.org": {} });
+  // The server's roster iqs say who is subscribed: no request is pending from them.
+  const inference = new WorldInference();
+  for (const i of items(`<event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='subscribed'/></event><event origin='c2s:alice@example.org/phone'><presence to='carol@example.org' type='subscribed'/></event>`)) inference.add(i);
+  inference.roster("alice@example.org", { full: false, items: new Map([["bob@example.org", { subscription: "from" as const }]]) });
+  t.deepEqual(inference.inferred().pending, { "alice@example.org": ["carol@example.org"] });
+  // Given rosters take the inferred pending requests with them.
+  t.is(infer(`<event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='subscribed'/></event>`, { rosters: {} }).pending, undefined);
+});
+
+test("replayed on the world inferred, a contact is a stranger until the approval and subscribed after it", (t) => {
+  const traffic = `
+    <event origin='s2s:remote.example'><message from='x@remote.example/r' to='alice@example.org' type='chat' id='1'><body>hi</body></message></event>
+    <event origin='c2s:alice@example.org/phone'><presence to='x@remote.example' type='subscribed'/></event>
+    <event origin='s2s:remote.example'><message from='x@remote.example/r' to='alice@example.org' type='chat' id='2'><body>hi</body></message></event>`;
+  const read = readPfw("::deliver\nKIND: message\nSUBSCRIBED?\nPASS.\n\nKIND: message\nBOUNCE=policy-violation\n", "r.pfw");
+  const sim = new Simulator([pfwSource("r.pfw", read.script, read.diagnostics)], new World(infer(traffic)));
+  const verdicts = items(traffic).map((i) => (i.kind === "stanza" ? sim.simulate({ stanza: i.stanza, origin: i.annotations.origin!, time: 1_800_000_000 }).verdict : i.message));
+  t.deepEqual(verdicts, ["bounce", "pass", "pass"]);
 });
 
 test("the server's roster iqs stand over what presence suggests: a result replaces the roster, a push changes an item, remove deletes it", (t) => {
@@ -52,8 +78,8 @@ test("the server's roster iqs stand over what presence suggests: a result replac
   ];
   for (const c of cases) {
     const inference = new WorldInference();
-    // Presence says bob and carol are contacts; the server's iqs have the last word on the contacts they name.
-    for (const i of items(`<event origin='c2s:alice@example.org/phone'><presence to='carol@friends.example' type='subscribed'/></event><event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='subscribed'/></event>`)) inference.add(i);
+    // Presence says bob and carol were subscribed before (alice cancels); the server's iqs have the last word on the contacts they name.
+    for (const i of items(`<event origin='c2s:alice@example.org/phone'><presence to='carol@friends.example' type='unsubscribed'/></event><event origin='c2s:alice@example.org/phone'><presence to='bob@example.org' type='unsubscribed'/></event>`)) inference.add(i);
     for (const [owner, iq] of c.iqs) inference.roster(owner, iq);
     t.deepEqual(inference.inferred().rosters?.["alice@example.org"], { "bob@example.org": { subscription: "from" }, ...c.expected }, c.name);
   }

@@ -154,7 +154,8 @@ test("sim: a large capture (read on a second thread) gives what the same capture
   const inferred = await runIn(dir, ["sim", "r.sfw", "--traffic", "client.log", "--show-world", "--print", "none"]);
   t.is(inferred.code, 0, inferred.stderr);
   const shown = JSON.parse(inferred.stderr.slice(inferred.stderr.indexOf("{"))) as Record<string, unknown>;
-  t.deepEqual(shown, { hosts: ["example.org"], accounts: ["bob@example.org"], rosters: { "bob@example.org": { "alice@example.org": { subscription: "from" } }, "alice@example.org": { "bob@example.org": { subscription: "to" } } } });
+  // Bob's approval says alice's request was pending before it (the approval itself is simulated).
+  t.deepEqual(shown, { hosts: ["example.org"], accounts: ["bob@example.org"], rosters: { "alice@example.org": { "bob@example.org": { subscription: "none", ask: "subscribe" } }, "bob@example.org": {} }, pending: { "bob@example.org": ["alice@example.org"] } });
 });
 
 test("sim: output written as UTF-8 bytes is the same text, long lines and characters beyond ASCII included", async (t) => {
