@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { handWrittenDeliver } from "./floor.js";
+import { attribute, handWrittenDeliver } from "./floor.js";
 import { prng, stanza, type Senders } from "./generate-stanzas.js";
 
 /**
@@ -35,12 +35,12 @@ export async function writeProsodyLog(path: string, count: number, seed = 7, ser
     if (deliver) {
       const verdict = deliver(stamp, xml);
       const name = xml.slice(1, xml.indexOf(" "));
-      const type = attributeOf(xml, "type");
+      const type = attribute(xml, "type");
       if (verdict === "bounce" || (verdict === "pass" && name === "iq" && (type === "get" || type === "set"))) {
         const condition = verdict === "bounce" ? "policy-violation" : "service-unavailable";
-        const id = attributeOf(xml, "id");
+        const id = attribute(xml, "id");
         sent++;
-        line += `${stamp} s2sout${session.slice(5)}\tdebug\tSEND: <${name} type='error' from='${attributeOf(xml, "to")}' to='${attributeOf(xml, "from")}'${id !== undefined ? ` id='${id}'` : ""}><error type='cancel'><${condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></${name}>\n`;
+        line += `${stamp} s2sout${session.slice(5)}\tdebug\tSEND: <${name} type='error' from='${attribute(xml, "to")}' to='${attribute(xml, "from")}'${id !== undefined ? ` id='${id}'` : ""}><error type='cancel'><${condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></${name}>\n`;
       }
     }
     if (!out.write(line)) await once(out, "drain");
@@ -48,13 +48,6 @@ export async function writeProsodyLog(path: string, count: number, seed = 7, ser
   out.end();
   await once(out, "finish");
   return sent;
-}
-
-/** An attribute of the generated stanza's start tag (single-quoted, no entities). */
-function attributeOf(xml: string, name: string): string | undefined {
-  const at = xml.indexOf(` ${name}='`);
-  if (at < 0 || at > xml.indexOf(">")) return undefined;
-  return xml.slice(at + name.length + 3, xml.indexOf("'", at + name.length + 3));
 }
 
 /** Runs `stanzafw sim` on the capture in a child process: stanzas per second and that process's peak memory. */

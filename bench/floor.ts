@@ -70,7 +70,7 @@ export function readFloor(path: string): FloorResult {
 }
 
 /** The value of an attribute of the first tag (no entities in this capture). */
-function attribute(xml: string, name: string): string | undefined {
+export function attribute(xml: string, name: string): string | undefined {
   const gt = xml.indexOf(">");
   let at = xml.indexOf(` ${name}=`);
   if (at < 0 || at > gt) return undefined;

@@ -82,7 +82,9 @@ export class WorldInference {
     for (const [owner, answers] of this.firstAnswers) {
       for (const [contact, type] of answers) {
         if (type === "subscribed") {
-          pending.set(owner, [...(pending.get(owner) ?? []), contact]);
+          let waiting = pending.get(owner);
+          if (!waiting) pending.set(owner, (waiting = []));
+          waiting.push(contact);
           if (local(contact)) item(contact, owner).ask = true;
         } else {
           item(owner, contact).from = true;

@@ -259,20 +259,14 @@ export class World {
     this.setItem(owner, contact, { ...rest, subscription: (item.subscription ?? "none") === "none" ? "to" : "both" });
   }
 
-  /** `process_inbound_subscription_cancellation`: the contact refused the owner's request or cancelled the owner's subscription. */
+  /** `process_inbound_subscription_cancellation`: the contact refused the owner's request or cancelled the owner's subscription; the same change as the owner's own `unsubscribe`. */
   processInboundSubscriptionCancellation(owner: string, contact: string): void {
-    const item = this.item(owner, contact);
-    if (!item) return;
-    const { ask: _, ...rest } = item;
-    const subscription = item.subscription === "to" ? "none" : item.subscription === "both" ? "from" : item.subscription;
-    if (item.ask !== undefined || subscription !== item.subscription) this.setItem(owner, contact, { ...rest, ...(subscription !== undefined ? { subscription } : {}) });
+    this.unsubscribe(owner, contact);
   }
 
-  /** `process_inbound_unsubscribe`: the contact no longer wants the owner's presence. */
+  /** `process_inbound_unsubscribe`: the contact no longer wants the owner's presence; the same change as the owner's own `unsubscribed`. */
   processInboundUnsubscribe(owner: string, contact: string): void {
-    if (this.pendingIn(owner, contact, ignored)) this.setPending(owner, contact, false);
-    const item = this.item(owner, contact);
-    if (item && sendsPresenceTo(item.subscription)) this.setItem(owner, contact, { ...item, subscription: item.subscription === "both" ? "to" : "none" });
+    this.unsubscribed(owner, contact);
   }
 
   /** Full JIDs with available presence when the traffic begins ({@link WorldData.available}), by bare JID. */
