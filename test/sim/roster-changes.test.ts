@@ -3,7 +3,7 @@ import { readPfw } from "../../src/pfw/read.js";
 import { Simulator, type SimResult } from "../../src/sim/engine.js";
 import { pfwSource } from "../../src/sim/load-rules.js";
 import { readTrafficText } from "../../src/sim/traffic.js";
-import { Assumptions, World, type RosterItemData, type WorldData } from "../../src/sim/world.js";
+import { Assumptions, validateWorld, World, type RosterItemData, type WorldData } from "../../src/sim/world.js";
 
 // The roster changes Prosody 0.12's rostermanager makes as mod_presence handles subscription
 // presence, and what later stanzas see of them. Checked against the real server in
@@ -132,4 +132,9 @@ test("a filtered subscription request changes nothing: only what deliver lets th
   const sim = new Simulator([pfwSource("r.pfw", read.script, read.diagnostics)], new World(world));
   t.is(send(sim, "s2s:remote.example", "<presence from='dave@remote.example' to='bob@a.test' type='subscribe'/>").verdict, "drop");
   t.false(sim.world.pendingIn("bob@a.test", "dave@remote.example", new Assumptions()));
+});
+
+test("a world file's roster items: approved is true or false, ask is subscribe, each wrong one named by its path", (t) => {
+  t.deepEqual(validateWorld({ rosters: { "a@x": { "b@y": { subscription: "none", ask: "subscribe", approved: true } } } }), []);
+  t.deepEqual(validateWorld({ rosters: { "a@x": { "b@y": { approved: "yes", ask: "both" } } } }), ["'rosters.a@x.b@y.ask' must be \"subscribe\"", "'rosters.a@x.b@y.approved' must be true or false"]);
 });
