@@ -4,6 +4,7 @@ import { run as listBench } from "./memory-list.js";
 import { simOnCapture, writeProsodyLog } from "./capture.js";
 import { realReplayRate } from "./real-replay.js";
 import { readFloor, rulesFloor } from "./floor.js";
+import { halves } from "./halves.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +67,12 @@ try {
   process.stdout.write(
     `floor, reading only (decode and split the log, nothing parsed): ${Math.round(readOnly.stanzas / readOnly.seconds)} stanzas/s; ` +
       `the deliver chain written by hand for this capture (no XML checked, nothing recorded): ${Math.round(bareRate)} stanzas/s, verdicts ${JSON.stringify(bare.verdicts)} (${sameVerdicts ? "the same as the simulator's" : `NOT the simulator's: ${quiet.summary}`})\n`,
+  );
+  // Which of the run's two threads bounds it (bench/halves.ts).
+  const half = await halves(path, Math.min(count, 200_000));
+  process.stdout.write(
+    `the halves of a run, each alone on one thread: reading and parsing the log ${half.readingMicros.toFixed(2)} µs a stanza (${Math.round(1e6 / half.readingMicros)} stanzas/s); ` +
+      `simulating stanzas read beforehand (the first ${half.simulated}) ${half.simulatingMicros.toFixed(2)} µs a stanza (${Math.round(1e6 / half.simulatingMicros)} stanzas/s)\n`,
   );
   if (!spawnSync("prosodyctl", ["--help"]).error) {
     // Median of three runs at the production log level; one run at debug level for reference.

@@ -1,4 +1,5 @@
 import { noDefaults, type EventAnnotations, type TrafficItem, type TrafficProblem, type TrafficStanza } from "../sim/traffic.js";
+import { RecordElement } from "../sim/stanza-fast-path.js";
 import { XmlElement, type XmlNode } from "../sim/xml.js";
 import type { SendLine } from "./prosody-log.js";
 
@@ -17,7 +18,9 @@ import type { SendLine } from "./prosody-log.js";
  * a well-formed XML document (they are not XML characters, not even as character references), so
  * the names, values and texts of a stanza the XML readers parsed never hold them, and its tree is
  * not searched for them (test/capture/read-in-worker.test.ts checks that both readers refuse
- * them). Anything else that does (a problem's message may quote its input, a session id is the
+ * them). Nor is the text of a record the fast path read (src/sim/stanza-fast-path.ts): a stanza
+ * whose children are unread travels as its tag and that text, which never holds them either (the
+ * fast path takes only XML characters, literally). Anything else that does (a problem's message may quote its input, a session id is the
  * log's) travels as a cloned object instead.
  */
 
@@ -64,8 +67,8 @@ function recordIsSafe(record: object): boolean {
  */
 const KEYS = "\u001e";
 
-/** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
-function treeTokens(e: XmlElement): string {
+/** An element's name and attributes as tokens, each preceded by a separator. */
+function startTokens(e: XmlElement): string {
   let shape = "";
   let values = "";
   let first = true;
@@ -74,7 +77,12 @@ function treeTokens(e: XmlElement): string {
     first = false;
     values += SEP + e.attr[k]!;
   }
-  let s = SEP + e.name + SEP + shape + values + SEP + e.children.length;
+  return SEP + e.name + SEP + shape + values;
+}
+
+/** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
+function treeTokens(e: XmlElement): string {
+  let s = startTokens(e) + SEP + e.children.length;
   for (const c of e.children) s += typeof c === "string" ? SEP + "t" + SEP + c : SEP + "e" + treeTokens(c);
   return s;
 }
@@ -99,13 +107,26 @@ function recordTokens(record: object): string {
 const shapes = new Map<string, readonly string[]>();
 const noKeys: readonly string[] = [];
 
+/**
+ * The last few shapes met, tried before the map: a batch alternates between two or three of them
+ * (an annotation's, a stanza's), and comparing a token with one costs less than hashing it.
+ */
+const recentSize = 4;
+const recentShapes: string[] = new Array<string>(recentSize).fill("");
+const recentKeys: (readonly string[])[] = new Array<readonly string[]>(recentSize).fill(noKeys);
+let recentNext = 0;
+
 function keysOf(shape: string): readonly string[] {
   if (shape === "") return noKeys;
+  for (let k = 0; k < recentSize; k++) if (recentShapes[k] === shape) return recentKeys[k]!;
   let keys = shapes.get(shape);
   if (!keys) {
     keys = shape.split(KEYS);
     if (shapes.size < 10_000) shapes.set(shape, keys);
   }
+  recentShapes[recentNext] = shape;
+  recentKeys[recentNext] = keys;
+  recentNext = (recentNext + 1) % recentSize;
   return keys;
 }
 
@@ -142,7 +163,11 @@ export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendL
       objects.push({ ...item, stanza: plain(item.stanza) });
       continue;
     }
-    out.push("S" + SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults) + treeTokens(item.stanza));
+    const head = SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults);
+    // A stanza whose children are still unread in its record: its own tag, and the record to read them from.
+    const unread = item.stanza instanceof RecordElement ? item.stanza.unread : undefined;
+    if (unread) out.push("R" + head + startTokens(item.stanza) + SEP + unread.namespace + SEP + unread.record);
+    else out.push("S" + head + treeTokens(item.stanza));
   }
   return { tokens: out, objects };
 }
@@ -166,11 +191,15 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
     }
     return r;
   };
-  const tree = (): XmlElement => {
-    const name = t[i++]!;
+  const attributes = (): Record<string, string> => {
     const keys = keysOf(t[i++]!);
     const attr: Record<string, string> = {};
     for (const key of keys) attr[key] = t[i++]!;
+    return attr;
+  };
+  const tree = (): XmlElement => {
+    const name = t[i++]!;
+    const attr = attributes();
     const count = Number(t[i++]);
     const children: XmlNode[] = [];
     for (let k = 0; k < count; k++) children.push(t[i++] === "t" ? t[i++]! : tree());
@@ -180,13 +209,20 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
     t = tokens.split(SEP);
     i = 0;
     const tag = t[i++];
-    if (tag === "S") {
+    if (tag === "S" || tag === "R") {
       const line = Number(t[i++]);
       const column = Number(t[i++]);
       const streamNamespace = t[i++]!;
       const annotations = record() as EventAnnotations;
       const defaults = record();
-      const stanza = tree();
+      let stanza: XmlElement;
+      if (tag === "S") stanza = tree();
+      else {
+        const name = t[i++]!;
+        const attr = attributes();
+        const namespace = t[i++]!;
+        stanza = new RecordElement(name, attr, t[i++]!, namespace);
+      }
       const item: TrafficStanza = { kind: "stanza", file, line, column, stanza, streamNamespace, annotations, defaults: Object.keys(defaults).length === 0 ? noDefaults : defaults };
       items.push(item);
     } else if (tag === "P") items.push(batch.objects[Number(t[i++])] as TrafficProblem);

@@ -326,6 +326,19 @@ function encode(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
+/**
+ * Where `find` and `match` encode their subject: a new array for each call cost more than the
+ * match (a rule matching every message body). Neither keeps the bytes past its return, nor runs
+ * anything that could call them again meanwhile; `gmatch`, a generator, encodes its own.
+ */
+let scratch = new Uint8Array(1 << 12);
+
+function encodeInScratch(s: string): Uint8Array {
+  // UTF-16 to UTF-8: at most 3 bytes per code unit.
+  if (s.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(s.length * 3, scratch.length * 2));
+  return scratch.subarray(0, encoder.encodeInto(s, scratch).written);
+}
+
 /** Patterns come from scripts, a handful of them, matched against every stanza: encoded once. */
 const encodedPatterns = new Map<string, Uint8Array>();
 
@@ -365,7 +378,7 @@ function plainFind(src: Uint8Array, pat: Uint8Array, from: number): number {
 
 /** `string.find(subject, pattern, init, plain)`. */
 export function find(subject: string, pattern: string, init = 1, plain = false): FindResult | undefined {
-  const src = encode(subject);
+  const src = encodeInScratch(subject);
   const pat = encodePattern(pattern);
   const start = startPosition(init, src.length, "find") - 1;
   if (start > src.length) return undefined;
@@ -379,7 +392,7 @@ export function find(subject: string, pattern: string, init = 1, plain = false):
 
 /** `string.match(subject, pattern, init)`: the captures, or the whole match. */
 export function match(subject: string, pattern: string, init = 1): Capture[] | undefined {
-  const src = encode(subject);
+  const src = encodeInScratch(subject);
   const start = startPosition(init, src.length, "match") - 1;
   if (start > src.length) return undefined;
   return search(src, encodePattern(pattern), start, (m, s, e) => m.captures(s, e, true));

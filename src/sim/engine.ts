@@ -357,11 +357,12 @@ export class Simulator {
     // only, unless a rule can change children).
     const given = event.stanza;
     const origin = event.origin ?? this.inferOrigin(given);
-    const originProblem = event.origin !== undefined && !this.sessions.has(origin) ? originProblemOf(origin) : undefined;
+    const known = this.sessions.get(origin);
+    const originProblem = event.origin !== undefined && known === undefined ? originProblemOf(origin) : undefined;
     if (originProblem) return new Outcome("unsimulatable", undefined, undefined, [], [], [], [], this.options.trace ? [] : undefined, originProblem, given, noGenerated);
     // A new connection starts again from what the world says of the session.
     if (event.newSession) this.forgetSession(origin);
-    const session = this.session(origin);
+    const session = known !== undefined && !event.newSession ? known : this.session(origin);
     // Prosody stamps client stanzas with the session's full JID, and removes a `to` that is the sender's own bare JID.
     const stamped = posted === 0 && session.type === "c2s" && session.fullJid !== undefined && (given.attr.from !== session.fullJid || given.attr.to === bareJid(session.fullJid));
     // Only STRIP and INJECT change a stanza (its children), and only stamping its attributes: any

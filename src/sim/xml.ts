@@ -20,11 +20,24 @@ export type XmlNode = XmlElement | string;
 export const maxStanzaDepth = 256;
 
 export class XmlElement {
+  /** Undefined only in a {@link RecordElement} whose children are not read yet. */
+  protected kids: XmlNode[] | undefined;
+
   constructor(
     public name: string,
     public attr: Record<string, string> = {},
-    public children: XmlNode[] = [],
-  ) {}
+    children: XmlNode[] = [],
+  ) {
+    this.kids = children;
+  }
+
+  get children(): XmlNode[] {
+    return this.kids!;
+  }
+
+  set children(children: XmlNode[]) {
+    this.kids = children;
+  }
 
   get tags(): XmlElement[] {
     return this.children.filter((c): c is XmlElement => typeof c !== "string");
