@@ -1,5 +1,4 @@
 import { noDefaults, type EventAnnotations, type TrafficItem, type TrafficProblem, type TrafficStanza } from "../sim/traffic.js";
-import { RecordElement } from "../sim/stanza-fast-path.js";
 import { XmlElement, type XmlNode } from "../sim/xml.js";
 import type { SendLine } from "./prosody-log.js";
 
@@ -18,9 +17,7 @@ import type { SendLine } from "./prosody-log.js";
  * a well-formed XML document (they are not XML characters, not even as character references), so
  * the names, values and texts of a stanza the XML readers parsed never hold them, and its tree is
  * not searched for them (test/capture/read-in-worker.test.ts checks that both readers refuse
- * them). Nor is the text of a record the fast path read (src/sim/stanza-fast-path.ts): a stanza
- * whose children are unread travels as its tag and that text, which never holds them either (the
- * fast path takes only XML characters, literally). Anything else that does (a problem's message may quote its input, a session id is the
+ * them). Anything else that does (a problem's message may quote its input, a session id is the
  * log's) travels as a cloned object instead.
  */
 
@@ -67,8 +64,8 @@ function recordIsSafe(record: object): boolean {
  */
 const KEYS = "\u001e";
 
-/** An element's name and attributes as tokens, each preceded by a separator. */
-function startTokens(e: XmlElement): string {
+/** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
+function treeTokens(e: XmlElement): string {
   let shape = "";
   let values = "";
   let first = true;
@@ -77,12 +74,7 @@ function startTokens(e: XmlElement): string {
     first = false;
     values += SEP + e.attr[k]!;
   }
-  return SEP + e.name + SEP + shape + values;
-}
-
-/** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
-function treeTokens(e: XmlElement): string {
-  let s = startTokens(e) + SEP + e.children.length;
+  let s = SEP + e.name + SEP + shape + values + SEP + e.children.length;
   for (const c of e.children) s += typeof c === "string" ? SEP + "t" + SEP + c : SEP + "e" + treeTokens(c);
   return s;
 }
@@ -163,11 +155,7 @@ export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendL
       objects.push({ ...item, stanza: plain(item.stanza) });
       continue;
     }
-    const head = SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults);
-    // A stanza whose children are still unread in its record: its own tag, and the record to read them from.
-    const unread = item.stanza instanceof RecordElement ? item.stanza.unread : undefined;
-    if (unread) out.push("R" + head + startTokens(item.stanza) + SEP + unread.namespace + SEP + unread.record);
-    else out.push("S" + head + treeTokens(item.stanza));
+    out.push("S" + SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults) + treeTokens(item.stanza));
   }
   return { tokens: out, objects };
 }
@@ -191,15 +179,11 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
     }
     return r;
   };
-  const attributes = (): Record<string, string> => {
+  const tree = (): XmlElement => {
+    const name = t[i++]!;
     const keys = keysOf(t[i++]!);
     const attr: Record<string, string> = {};
     for (const key of keys) attr[key] = t[i++]!;
-    return attr;
-  };
-  const tree = (): XmlElement => {
-    const name = t[i++]!;
-    const attr = attributes();
     const count = Number(t[i++]);
     const children: XmlNode[] = [];
     for (let k = 0; k < count; k++) children.push(t[i++] === "t" ? t[i++]! : tree());
@@ -209,20 +193,13 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
     t = tokens.split(SEP);
     i = 0;
     const tag = t[i++];
-    if (tag === "S" || tag === "R") {
+    if (tag === "S") {
       const line = Number(t[i++]);
       const column = Number(t[i++]);
       const streamNamespace = t[i++]!;
       const annotations = record() as EventAnnotations;
       const defaults = record();
-      let stanza: XmlElement;
-      if (tag === "S") stanza = tree();
-      else {
-        const name = t[i++]!;
-        const attr = attributes();
-        const namespace = t[i++]!;
-        stanza = new RecordElement(name, attr, t[i++]!, namespace);
-      }
+      const stanza = tree();
       const item: TrafficStanza = { kind: "stanza", file, line, column, stanza, streamNamespace, annotations, defaults: Object.keys(defaults).length === 0 ? noDefaults : defaults };
       items.push(item);
     } else if (tag === "P") items.push(batch.objects[Number(t[i++])] as TrafficProblem);

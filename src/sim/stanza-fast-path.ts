@@ -1,4 +1,4 @@
-import { maxStanzaDepth, XmlElement, type XmlNode } from "./xml.js";
+import { maxStanzaDepth, XmlElement } from "./xml.js";
 
 /**
  * The fast path for capture records (a log line, a JSON line): one stanza as Prosody serialises
@@ -123,62 +123,16 @@ function reference(name: string): string | undefined {
   return allowed ? String.fromCodePoint(code) : undefined;
 }
 
-const unreadYet: XmlNode[] = [];
-
-/**
- * A stanza read from a record whose children are read from the record again when first asked
- * for (its name and attributes are read at once). Most stanzas of a replay are decided on their
- * attributes alone (a rate limit, a blocklist, the recipient's host): building their subtrees
- * cost more than deciding them. The record is known to be well-formed: it was read whole once.
- */
-export class RecordElement extends XmlElement {
-  constructor(
-    name: string,
-    attr: Record<string, string>,
-    /** The record, while the children are not read from it. */
-    private record: string | undefined,
-    private readonly namespace: string,
-  ) {
-    super(name, attr, unreadYet);
-    this.kids = undefined;
-  }
-
-  override get children(): XmlNode[] {
-    return this.kids ?? this.readChildren();
-  }
-
-  override set children(children: XmlNode[]) {
-    this.kids = children;
-    this.record = undefined;
-  }
-
-  /** The record, when the children are still unread in it (what the reading thread hands over instead of the tree). */
-  get unread(): { readonly record: string; readonly namespace: string } | undefined {
-    return this.kids === undefined && this.record !== undefined ? { record: this.record, namespace: this.namespace } : undefined;
-  }
-
-  private readChildren(): XmlNode[] {
-    const whole = parseStanzaRecord(this.record!, this.namespace, Number.POSITIVE_INFINITY);
-    if (!whole) throw new Error("internal error: a record read once as well-formed was not read again");
-    this.kids = whole.children;
-    this.record = undefined;
-    return this.kids;
-  }
-}
-
 /**
  * Parses one record holding exactly one stanza (surrounding whitespace allowed). `maxTextChars`:
  * beyond that much text the record is left to saxes, which reports it as too large; so is one
- * nested deeper than {@link maxStanzaDepth}. `lazy`: the whole record is checked, but only the
- * stanza's own name and attributes are built; the answer is a {@link RecordElement}.
+ * nested deeper than {@link maxStanzaDepth}.
  */
-export function parseStanzaRecord(text: string, defaultNamespace: string, maxTextChars: number, lazy = false): XmlElement | undefined {
+export function parseStanzaRecord(text: string, defaultNamespace: string, maxTextChars: number): XmlElement | undefined {
   const n = text.length;
   if (text.indexOf("\r") >= 0) return undefined;
   let i = 0;
   while (i < n && isSpace(text.charCodeAt(i))) i++;
-  // Open elements: their names, and (unless lazy) the elements themselves.
-  const names: string[] = [];
   const elements: XmlElement[] = [];
   const uris: string[] = [];
   const foreign: boolean[] = [];
@@ -187,22 +141,21 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
   for (;;) {
     if (text.charCodeAt(i) !== LT) return undefined;
     if (text.charCodeAt(i + 1) === SLASH) {
-      const top = names.length - 1;
+      const top = elements.length - 1;
       if (top < 0) return undefined;
-      const name = names[top]!;
+      const name = elements[top]!.name;
       if (!text.startsWith(name, i + 2)) return undefined;
       let j = i + 2 + name.length;
       while (j < n && isSpace(text.charCodeAt(j))) j++;
       if (text.charCodeAt(j) !== GT) return undefined;
       i = j + 1;
-      names.pop();
       elements.pop();
       uris.pop();
       foreign.pop();
       if (top === 0) break;
     } else {
       // Deeper than the limit: left to saxes, whose reader reports it (and stops there).
-      if (names.length >= maxStanzaDepth) return undefined;
+      if (elements.length >= maxStanzaDepth) return undefined;
       const end = nameEnd(text, i + 1);
       if (end === i + 1) return undefined;
       const name = nameAt(text, i + 1, end);
@@ -258,7 +211,7 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
         keys.push(key);
         values.push(value);
       }
-      const top = names.length === 0;
+      const top = elements.length === 0;
       const uri = declared ?? (top ? "" : uris[uris.length - 1]!);
       let isForeign: boolean;
       let xmlns: string;
@@ -270,21 +223,17 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
         xmlns = uri === "" ? defaultNamespace : uri;
         isForeign = foreign[foreign.length - 1]! || xmlns !== defaultNamespace;
       }
+      const attr: Record<string, string> = {};
+      if (isForeign) attr.xmlns = xmlns;
+      for (let k = 0; k < keys.length; k++) attr[keys[k]!] = values[k]!;
+      const element = new XmlElement(name, attr);
+      if (top) root = element;
+      else elements[elements.length - 1]!.children.push(element);
       i = j;
-      if (top || !lazy) {
-        const attr: Record<string, string> = {};
-        if (isForeign) attr.xmlns = xmlns;
-        for (let k = 0; k < keys.length; k++) attr[keys[k]!] = values[k]!;
-        // A stanza without children has nothing to read again.
-        const element = top && lazy && !selfClosing ? new RecordElement(name, attr, text, defaultNamespace) : new XmlElement(name, attr);
-        if (top) root = element;
-        else elements[elements.length - 1]!.children.push(element);
-        if (!selfClosing && !lazy) elements.push(element);
-      }
       if (selfClosing) {
         if (top) break;
       } else {
-        names.push(name);
+        elements.push(element);
         uris.push(uri);
         foreign.push(isForeign);
       }
@@ -296,7 +245,7 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
       if (data === undefined) return undefined;
       textChars += data.length;
       if (textChars > maxTextChars) return undefined;
-      if (!lazy) elements[elements.length - 1]!.children.push(data);
+      elements[elements.length - 1]!.children.push(data);
     }
     i = lt;
     const next = text.charCodeAt(i + 1);

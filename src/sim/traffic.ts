@@ -876,7 +876,7 @@ export class RecordParser {
   }
 
   parse(xml: string): TrafficItem | undefined {
-    const stanza = parseStanzaRecord(xml, recordNamespace, this.maxStanzaChars, true);
+    const stanza = parseStanzaRecord(xml, recordNamespace, this.maxStanzaChars);
     if (stanza) return { kind: "stanza", file: this.file, line: 1, column: 1, stanza, streamNamespace: recordNamespace, annotations: {}, defaults: noDefaults };
     return this.parseWithSaxes(xml);
   }

@@ -20,24 +20,11 @@ export type XmlNode = XmlElement | string;
 export const maxStanzaDepth = 256;
 
 export class XmlElement {
-  /** Undefined only in a {@link RecordElement} whose children are not read yet. */
-  protected kids: XmlNode[] | undefined;
-
   constructor(
     public name: string,
     public attr: Record<string, string> = {},
-    children: XmlNode[] = [],
-  ) {
-    this.kids = children;
-  }
-
-  get children(): XmlNode[] {
-    return this.kids!;
-  }
-
-  set children(children: XmlNode[]) {
-    this.kids = children;
-  }
+    public children: XmlNode[] = [],
+  ) {}
 
   get tags(): XmlElement[] {
     return this.children.filter((c): c is XmlElement => typeof c !== "string");
