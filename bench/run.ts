@@ -28,44 +28,62 @@ const dir = mkdtempSync(join(tmpdir(), "stanzafw-bench-"));
 try {
   const path = join(dir, "capture.log");
   await writeProsodyLog(path, count);
-  const cli = simOnCapture(path);
-  const cliRate = cli.stanzas / cli.seconds;
-  process.stdout.write(`stanzafw sim on a ${count}-stanza Prosody log: ${Math.round(cliRate)} stanzas/s; peak RSS of that process ${cli.peakRssMb.toFixed(0)} MB (target < 200 MB)\n`);
-  const quiet = simOnCapture(path, ["--print", "none"]);
-  const quietRate = quiet.stanzas / quiet.seconds;
-  process.stdout.write(`the same with --print none (summary only): ${Math.round(quietRate)} stanzas/s; peak RSS ${quiet.peakRssMb.toFixed(0)} MB\n`);
   // A real debug log also holds what the server sent: here the errors it sends back (for 86% of
   // the stanzas), each read, parsed and compared with the simulation (the log check).
   const withSendsPath = join(dir, "with-sends.log");
   const sends = await writeProsodyLog(withSendsPath, count, 7, undefined, true);
-  const withSends = simOnCapture(withSendsPath, ["--print", "none"]);
-  rmSync(withSendsPath, { force: true });
-  process.stdout.write(
-    `the same log with the SEND lines of the errors the server sent back (${sends} of them, compared with the simulation): ${Math.round(withSends.stanzas / withSends.seconds)} stanzas/s; peak RSS ${withSends.peakRssMb.toFixed(0)} MB` +
-      `${withSends.summary === quiet.summary ? "" : ` (verdicts differ: ${withSends.summary})`}${withSends.disagreements ? `; ${withSends.disagreements}` : ""}\n`,
-  );
   // A world file without accounts and rosters: they are inferred from the capture in a first pass.
   const partialWorld = join(dir, "hosts-and-lists.json");
   writeFileSync(partialWorld, JSON.stringify({ hosts: ["example.org"], lists: { blocked_domains: ["spam.example"] } }));
-  const inferred = simOnCapture(path, ["--print", "none"], partialWorld);
-  process.stdout.write(
-    `the same with accounts and rosters inferred from the capture (a first pass over it): ${Math.round(inferred.stanzas / inferred.seconds)} stanzas/s overall; peak RSS ${inferred.peakRssMb.toFixed(0)} MB` +
-      `${inferred.summary === quiet.summary ? "" : ` (verdicts differ: ${inferred.summary})`}\n`,
-  );
   // Memory stays flat with the number of senders too: 10,000 servers joining over the capture (each
   // a rate limiter entry and a session that live as long as the run).
   const manyPath = join(dir, "many-senders.log");
   await writeProsodyLog(manyPath, count, 7, count / 100);
-  const many = simOnCapture(manyPath, ["--print", "none"]);
+  // The machine's speed drifts from one minute to the next: each run is made three times, the
+  // five in turn (a drift then weighs on all of them alike), and the median rate is reported with
+  // the highest peak memory of the three.
+  const runs = {
+    cli: () => simOnCapture(path),
+    quiet: () => simOnCapture(path, ["--print", "none"]),
+    withSends: () => simOnCapture(withSendsPath, ["--print", "none"]),
+    inferred: () => simOnCapture(path, ["--print", "none"], partialWorld),
+    many: () => simOnCapture(manyPath, ["--print", "none"]),
+  };
+  const results: Record<keyof typeof runs, ReturnType<typeof simOnCapture>[]> = { cli: [], quiet: [], withSends: [], inferred: [], many: [] };
+  for (let round = 0; round < 3; round++) for (const k of Object.keys(runs) as (keyof typeof runs)[]) results[k].push(runs[k]());
+  rmSync(withSendsPath, { force: true });
   rmSync(manyPath, { force: true });
-  process.stdout.write(`the same with ${count / 100} remote servers joining over the capture instead of 50: ${Math.round(many.stanzas / many.seconds)} stanzas/s; peak RSS ${many.peakRssMb.toFixed(0)} MB (target < 200 MB)\n`);
+  const median = (k: keyof typeof runs) => {
+    const rs = [...results[k]].sort((x, y) => x.stanzas / x.seconds - y.stanzas / y.seconds);
+    const m = rs[1]!;
+    return { ...m, rate: m.stanzas / m.seconds, peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)) };
+  };
+  const cli = median("cli");
+  const cliRate = cli.rate;
+  process.stdout.write(`stanzafw sim on a ${count}-stanza Prosody log (each figure below: median of 3 runs, peak memory the highest): ${Math.round(cliRate)} stanzas/s; peak RSS of that process ${cli.peakRssMb.toFixed(0)} MB (target < 200 MB)\n`);
+  const quiet = median("quiet");
+  const quietRate = quiet.rate;
+  process.stdout.write(`the same with --print none (summary only): ${Math.round(quietRate)} stanzas/s; peak RSS ${quiet.peakRssMb.toFixed(0)} MB\n`);
+  const withSends = median("withSends");
+  process.stdout.write(
+    `the same log with the SEND lines of the errors the server sent back (${sends} of them, compared with the simulation): ${Math.round(withSends.rate)} stanzas/s; peak RSS ${withSends.peakRssMb.toFixed(0)} MB` +
+      `${withSends.summary === quiet.summary ? "" : ` (verdicts differ: ${withSends.summary})`}${withSends.disagreements ? `; ${withSends.disagreements}` : ""}\n`,
+  );
+  const inferred = median("inferred");
+  process.stdout.write(
+    `the same with accounts and rosters inferred from the capture (a first pass over it): ${Math.round(inferred.rate)} stanzas/s overall; peak RSS ${inferred.peakRssMb.toFixed(0)} MB` +
+      `${inferred.summary === quiet.summary ? "" : ` (verdicts differ: ${inferred.summary})`}\n`,
+  );
+  const many = median("many");
+  process.stdout.write(`the same with ${count / 100} remote servers joining over the capture instead of 50: ${Math.round(many.rate)} stanzas/s; peak RSS ${many.peakRssMb.toFixed(0)} MB (target < 200 MB)\n`);
   // Yardsticks (bench/floor.ts): what a bare program gets through on this machine, in process.
-  const readOnly = readFloor(path);
-  const bare = rulesFloor(path);
+  const medianRun = <T extends { seconds: number }>(f: () => T): T => [f(), f(), f()].sort((x, y) => x.seconds - y.seconds)[1]!;
+  const readOnly = medianRun(() => readFloor(path));
+  const bare = medianRun(() => rulesFloor(path));
   const bareRate = bare.stanzas / bare.seconds;
   const sameVerdicts = quiet.summary.includes(`${bare.verdicts.pass} pass, ${bare.verdicts.drop} drop, ${bare.verdicts.bounce} bounce`);
   process.stdout.write(
-    `floor, reading only (decode and split the log, nothing parsed): ${Math.round(readOnly.stanzas / readOnly.seconds)} stanzas/s; ` +
+    `floor (medians of 3), reading only (decode and split the log, nothing parsed): ${Math.round(readOnly.stanzas / readOnly.seconds)} stanzas/s; ` +
       `the deliver chain written by hand for this capture (no XML checked, nothing recorded): ${Math.round(bareRate)} stanzas/s, verdicts ${JSON.stringify(bare.verdicts)} (${sameVerdicts ? "the same as the simulator's" : `NOT the simulator's: ${quiet.summary}`})\n`,
   );
   // Which of the run's two threads bounds it (bench/halves.ts).
@@ -76,12 +94,12 @@ try {
   );
   if (!spawnSync("prosodyctl", ["--help"]).error) {
     // Median of three runs at the production log level; one run at debug level for reference.
-    const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await realReplayRate(path, 5000, "info"));
-    const rates = runs.map((r) => r.rate).sort((a, b) => a - b);
-    const real = runs[0]!;
+    const realRuns = [];
+    for (let i = 0; i < 3; i++) realRuns.push(await realReplayRate(path, 5000, "info"));
+    const rates = realRuns.map((r) => r.rate).sort((a, b) => a - b);
+    const real = realRuns[0]!;
     const rate = rates[1]!;
-    const busy = runs.map((r) => r.serverBusy).filter((b): b is number => b !== undefined);
+    const busy = realRuns.map((r) => r.serverBusy).filter((b): b is number => b !== undefined);
     const debug = await realReplayRate(path, 5000, "debug");
     process.stdout.write(
       `real Prosody replay of the first ${real.stanzas} stanzas of the same capture through the integration harness (${real.connections} remote domains as components), logging at info: ` +
