@@ -4,12 +4,12 @@ import { HeapGuard } from "./heap-guard.js";
 import { WorldInference } from "./infer-world.js";
 import { LogSessions, type SendLine } from "./prosody-log.js";
 import { readCaptureBatches, type CaptureOptions } from "./read-capture.js";
-import type { InferRequest, ReadRequest, WorkerMessage, WorkerRequest } from "./read-in-worker.js";
+import { readAhead, type InferRequest, type ReadRequest, type WorkerMessage, type WorkerRequest } from "./read-in-worker.js";
 
 /**
  * The thread that reads captures for {@link readCaptureInWorker} and {@link inferWorldInWorker}:
  * reading, decoding and parsing run here. Reading for a simulation, it stays at most a few batches
- * ahead of it (each batch taken is acknowledged), so memory stays flat however fast it reads.
+ * ahead of it (batches taken are acknowledged, a few at a time), so memory stays flat however fast it reads.
  */
 const request = workerData as WorkerRequest;
 const port = parentPort!;
@@ -18,11 +18,10 @@ const post = (m: WorkerMessage) => port.postMessage(m);
 const heap = new HeapGuard(16 * 2 ** 20);
 
 async function read(r: ReadRequest): Promise<void> {
-  const aheadAtMost = 8;
-  let credits = aheadAtMost;
+  let credits = readAhead;
   let wake: (() => void) | undefined;
-  port.on("message", () => {
-    credits++;
+  port.on("message", (taken: number) => {
+    credits += taken;
     wake?.();
     wake = undefined;
   });
