@@ -124,6 +124,84 @@ function reference(name: string): string | undefined {
 }
 
 /**
+ * The attributes of a start tag whose name ends at `j`, pushed to `keys` and `values` (`xmlns`
+ * among them); the index just past the tag's `>`, or -1 for anything left to saxes (a repeated
+ * attribute among it). A tag that closes itself ends in `/>`: the character before that `>` is
+ * `/` only then, as every value ends with its quote.
+ */
+function readAttributes(text: string, j: number, keys: string[], values: string[]): number {
+  const n = text.length;
+  for (;;) {
+    const spaceStart = j;
+    while (j < n && isSpace(text.charCodeAt(j))) j++;
+    const c = text.charCodeAt(j);
+    if (c === GT) return j + 1;
+    if (c === SLASH) return text.charCodeAt(j + 1) === GT ? j + 2 : -1;
+    if (j === spaceStart) return -1;
+    const attrEnd = nameEnd(text, j);
+    if (attrEnd === j) return -1;
+    let key = nameAt(text, j, attrEnd);
+    j = attrEnd;
+    if (text.charCodeAt(j) === COLON) {
+      // Only the `xml` prefix, bound in every document; other prefixes need real namespace handling.
+      if (key !== "xml") return -1;
+      const localEnd = nameEnd(text, j + 1);
+      if (localEnd === j + 1) return -1;
+      key = intern(`xml:${text.slice(j + 1, localEnd)}`);
+      j = localEnd;
+    }
+    while (j < n && isSpace(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) !== EQ) return -1;
+    j++;
+    while (j < n && isSpace(text.charCodeAt(j))) j++;
+    const quote = text.charCodeAt(j);
+    if (quote !== QUOT && quote !== APOS) return -1;
+    const close = text.indexOf(quote === QUOT ? '"' : "'", j + 1);
+    if (close < 0) return -1;
+    const value = characterData(text, j + 1, close, true);
+    if (value === undefined) return -1;
+    j = close + 1;
+    if (keys.includes(key)) return -1;
+    keys.push(key);
+    values.push(value);
+  }
+}
+
+/**
+ * A record's root element as far as its start tag, for what only its attributes are read of (a
+ * SEND line: what the server sent is its own serialisation, and not simulated): its name and
+ * attributes (`xmlns` left out), or undefined when the start tag holds anything left to saxes or
+ * the record does not end where the element does (a record cut short). What lies between is not
+ * read.
+ */
+export function readStartTag(text: string): { readonly name: string; readonly attr: Readonly<Record<string, string>> } | undefined {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  if (text.charCodeAt(start) !== LT) return undefined;
+  const nameStop = nameEnd(text, start + 1);
+  if (nameStop === start + 1) return undefined;
+  const name = nameAt(text, start + 1, nameStop);
+  const keys: string[] = [];
+  const values: string[] = [];
+  const j = readAttributes(text, nameStop, keys, values);
+  if (j < 0) return undefined;
+  if (text.charCodeAt(j - 2) === SLASH ? j !== end : !(text.endsWith(">", end) && closesAt(text, name, end))) return undefined;
+  const attr: Record<string, string> = {};
+  for (let k = 0; k < keys.length; k++) if (keys[k] !== "xmlns") attr[keys[k]!] = values[k]!;
+  return { name, attr };
+}
+
+/** Whether `</name>` (with spaces before its `>`) ends at `end`. */
+function closesAt(text: string, name: string, end: number): boolean {
+  let i = end - 2;
+  while (i >= 0 && isSpace(text.charCodeAt(i))) i--;
+  const open = i + 1 - name.length - 2;
+  return open >= 0 && text.charCodeAt(open) === LT && text.charCodeAt(open + 1) === SLASH && text.startsWith(name, open + 2);
+}
+
+/**
  * Parses one record holding exactly one stanza (surrounding whitespace allowed). `maxTextChars`:
  * beyond that much text the record is left to saxes, which reports it as too large; so is one
  * nested deeper than {@link maxStanzaDepth}.
@@ -159,57 +237,18 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
       const end = nameEnd(text, i + 1);
       if (end === i + 1) return undefined;
       const name = nameAt(text, i + 1, end);
-      let j = end;
       const keys: string[] = [];
       const values: string[] = [];
+      const j = readAttributes(text, end, keys, values);
+      if (j < 0) return undefined;
+      const selfClosing = text.charCodeAt(j - 2) === SLASH;
+      const at = keys.indexOf("xmlns");
       let declared: string | undefined;
-      let selfClosing = false;
-      for (;;) {
-        const spaceStart = j;
-        while (j < n && isSpace(text.charCodeAt(j))) j++;
-        const c = text.charCodeAt(j);
-        if (c === GT) {
-          j++;
-          break;
-        }
-        if (c === SLASH) {
-          if (text.charCodeAt(j + 1) !== GT) return undefined;
-          selfClosing = true;
-          j += 2;
-          break;
-        }
-        if (j === spaceStart) return undefined;
-        const attrEnd = nameEnd(text, j);
-        if (attrEnd === j) return undefined;
-        let key = nameAt(text, j, attrEnd);
-        j = attrEnd;
-        if (text.charCodeAt(j) === COLON) {
-          // Only the `xml` prefix, bound in every document; other prefixes need real namespace handling.
-          if (key !== "xml") return undefined;
-          const localEnd = nameEnd(text, j + 1);
-          if (localEnd === j + 1) return undefined;
-          key = intern(`xml:${text.slice(j + 1, localEnd)}`);
-          j = localEnd;
-        }
-        while (j < n && isSpace(text.charCodeAt(j))) j++;
-        if (text.charCodeAt(j) !== EQ) return undefined;
-        j++;
-        while (j < n && isSpace(text.charCodeAt(j))) j++;
-        const quote = text.charCodeAt(j);
-        if (quote !== QUOT && quote !== APOS) return undefined;
-        const close = text.indexOf(quote === QUOT ? '"' : "'", j + 1);
-        if (close < 0) return undefined;
-        const value = characterData(text, j + 1, close, true);
-        if (value === undefined) return undefined;
-        j = close + 1;
-        if (key === "xmlns") {
-          if (declared !== undefined || reservedNamespaces.has(value)) return undefined;
-          declared = value;
-          continue;
-        }
-        if (keys.includes(key)) return undefined;
-        keys.push(key);
-        values.push(value);
+      if (at >= 0) {
+        declared = values[at]!;
+        if (reservedNamespaces.has(declared)) return undefined;
+        keys.splice(at, 1);
+        values.splice(at, 1);
       }
       const top = elements.length === 0;
       const uri = declared ?? (top ? "" : uris[uris.length - 1]!);

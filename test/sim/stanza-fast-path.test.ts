@@ -1,6 +1,6 @@
 import test from "ava";
 import fc from "fast-check";
-import { parseStanzaRecord } from "../../src/sim/stanza-fast-path.js";
+import { parseStanzaRecord, readStartTag } from "../../src/sim/stanza-fast-path.js";
 import { RecordParser } from "../../src/sim/traffic.js";
 import type { XmlElement, XmlNode } from "../../src/sim/xml.js";
 
@@ -126,4 +126,52 @@ test("fixed cases: left to saxes, or read", (t) => {
   for (const xml of left) t.is(parseStanzaRecord(xml, "jabber:client", 10), undefined, xml);
   const read = parseStanzaRecord(" <message xmlns='jabber:server' to='b@x' xml:lang='en'><body>a &amp; b</body><x xmlns='urn:x'><y/></x></message> ", "jabber:client", 100);
   t.is(read?.toString(), "<message xmlns='jabber:server' to='b@x' xml:lang='en'><body xmlns='jabber:server'>a &amp; b</body><x xmlns='urn:x'><y xmlns='urn:x'/></x></message>");
+});
+
+/** The root's name and attributes as the whole parse gives them (`xmlns` aside). */
+function rootTag(e: XmlElement): unknown {
+  const { xmlns: _, ...attr } = e.attr;
+  return { name: e.name, attr };
+}
+
+test("start tags alone: on every plain record, the root's name and attributes as the whole parse reads them", (t) => {
+  fc.assert(
+    fc.property(plainRecord, (xml) => {
+      const whole = parseStanzaRecord(xml, "jabber:client", max)!;
+      const tag = readStartTag(xml);
+      t.deepEqual(tag && { name: tag.name, attr: { ...tag.attr } }, rootTag(whole), xml);
+      return tag !== undefined;
+    }),
+    { numRuns: 2000, seed: 11 },
+  );
+});
+
+test("start tags alone: a record cut short anywhere is refused", (t) => {
+  fc.assert(
+    fc.property(plainRecord, fc.nat(), (xml, at) => {
+      const trimmed = xml.trim();
+      const cut = trimmed.slice(0, at % trimmed.length);
+      t.is(readStartTag(cut), undefined, cut);
+      return true;
+    }),
+    { numRuns: 2000, seed: 12 },
+  );
+});
+
+test("start tags alone: fixed cases", (t) => {
+  const read = readStartTag(" <message type='chat' to='a&amp;b@x' xmlns='jabber:server'><body><x></message>\n");
+  t.deepEqual(read && { name: read.name, attr: { ...read.attr } }, { name: "message", attr: { type: "chat", to: "a&b@x" } });
+  t.is(readStartTag("<presence to='a@x'/>")?.attr.to, "a@x");
+  t.is(readStartTag("<presence to='a@x'></presence  >")?.name, "presence");
+  const refused = [
+    "<presence to='a@x'/><presence/>",
+    "<message to='a@x'><body>hi</body></messag>",
+    "<message to='a@x'><body>hi</body>",
+    "<message to='a@x' to='b@x'/>",
+    "<message to='a\nb'/>",
+    "<message xmlns:p='u' p:a='b'/>",
+    "<message to='a&nbsp;'/>",
+    "message/>",
+  ];
+  for (const xml of refused) t.is(readStartTag(xml), undefined, xml);
 });
