@@ -22,32 +22,37 @@ export interface LogDisagreement {
 const window = 4_096;
 
 /**
- * The `window` most recent entries, by stanza id, with the few ids that two senders share
- * chained, newest first. An entry is no object of its own: its data lives in arrays made once, at
- * its sequence number modulo the window, and a sequence number whose slot holds a newer one is
- * gone (so is every entry after it on its chain). (Objects and strings living for thousands of
- * stanzas each were what the collector paid for most in a replay.) An entry replaced or deleted
- * is taken off its chain, so that a chain holds one entry per sender. The ids are kept in two
- * generations of maps, the older dropped whole: evicting one entry at a time costs more, in V8,
- * than the entries themselves.
+ * The `window` most recent entries, by stanza id and sender. An entry is no object of its own:
+ * its data lives in arrays made once, at its sequence number modulo the window, and a sequence
+ * number whose slot holds a newer one is gone (so is every entry after it on its chain).
+ * (Objects and strings living for thousands of stanzas each were what the collector paid for most
+ * in a replay.) Entries are found by a hash of their id and sender ({@link Key}), the few that
+ * share one chained, newest first, each checked against its id and sender: a map keyed by the
+ * strings themselves read a stored key for every lookup, long out of the processor's caches (a
+ * tenth of a debug log's replay, measured), a number is compared in the map's own table. An entry
+ * replaced or deleted is taken off its chain, so that a chain holds one entry per id and sender.
+ * The hashes are kept in two generations of maps, the older dropped whole: evicting one entry at
+ * a time costs more, in V8, than the entries themselves.
  */
 class Recent {
-  private current = new Map<string, number>();
-  private previous = new Map<string, number>();
+  private current = new Map<number, number>();
+  private previous = new Map<number, number>();
   private readonly seqs = new Float64Array(window).fill(-1);
   private readonly older = new Float64Array(window).fill(-1);
+  private readonly ids: string[] = new Array<string>(window).fill("");
   private readonly whos: string[] = new Array<string>(window).fill("");
   private next = 0;
 
   /** Adds an entry (replacing one with the same id and sender): its slot, for the caller's data. */
-  add(id: string, who: string): number {
-    const head = this.remove(id, who);
+  add(key: Key): number {
+    const head = this.remove(key);
     const seq = this.next++;
     const slot = slotOf(seq);
     this.seqs[slot] = seq;
     this.older[slot] = head;
-    this.whos[slot] = unpinned(who);
-    this.current.set(id, seq);
+    this.ids[slot] = unpinned(key.id);
+    this.whos[slot] = unpinned(key.who);
+    this.current.set(key.hash, seq);
     if (this.current.size >= window) {
       this.previous = this.current;
       this.current = new Map();
@@ -56,43 +61,44 @@ class Recent {
   }
 
   /** The slot of the entry with this id and sender, or -1. */
-  find(id: string, who: string): number {
-    for (let seq = this.head(id); seq >= 0; ) {
+  find(key: Key): number {
+    for (let seq = this.head(key.hash); seq >= 0; ) {
       const slot = slotOf(seq);
       if (this.seqs[slot] !== seq) return -1;
-      if (this.whos[slot] === who) return slot;
+      if (this.ids[slot] === key.id && this.whos[slot] === key.who) return slot;
       seq = this.older[slot]!;
     }
     return -1;
   }
 
-  delete(id: string, who: string): void {
-    this.remove(id, who);
+  delete(key: Key): void {
+    this.remove(key);
   }
 
-  /** The newest sequence number with this id (maybe gone), or -1. */
-  private head(id: string): number {
-    return this.current.get(id) ?? this.previous.get(id) ?? -1;
+  /** The newest sequence number with this hash (maybe gone), or -1. */
+  private head(hash: number): number {
+    return this.current.get(hash) ?? this.previous.get(hash) ?? -1;
   }
 
   /** Takes the entry of this id and sender off its chain; the chain's head after that, or -1. */
-  private remove(id: string, who: string): number {
-    const head = this.head(id);
+  private remove(key: Key): number {
+    const { hash } = key;
+    const head = this.head(hash);
     let before = -1;
     for (let seq = head; seq >= 0; ) {
       const slot = slotOf(seq);
       if (this.seqs[slot] !== seq) break;
       const next = this.older[slot]!;
-      if (this.whos[slot] === who) {
+      if (this.ids[slot] === key.id && this.whos[slot] === key.who) {
         if (before >= 0) {
           this.older[slotOf(before)] = next;
           return head;
         }
         if (next < 0) {
-          this.current.delete(id);
-          this.previous.delete(id);
-        } else if (this.current.has(id)) this.current.set(id, next);
-        else this.previous.set(id, next);
+          this.current.delete(hash);
+          this.previous.delete(hash);
+        } else if (this.current.has(hash)) this.current.set(hash, next);
+        else this.previous.set(hash, next);
         return next;
       }
       before = seq;
@@ -100,6 +106,22 @@ class Recent {
     }
     return head;
   }
+}
+
+/** How a stanza and its SEND lines find each other: an id, a sender and a hash of both. */
+interface Key {
+  readonly id: string;
+  readonly who: string;
+  /** FNV-1a of both, cut to 30 bits: a small integer in V8, compared and hashed as one. */
+  readonly hash: number;
+}
+
+function keyOf(id: string, who: string): Key {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  h = Math.imul(h, 0x01000193); // the two apart: U+0000 between them
+  for (let i = 0; i < who.length; i++) h = Math.imul(h ^ who.charCodeAt(i), 0x01000193);
+  return { id, who, hash: h & 0x3fffffff };
 }
 
 /** An entry's slot: `&` keeps the low bits of any integer below 2^53, so the slot stays right past 2^31 entries. */
@@ -137,12 +159,12 @@ function bare(jid: string): string {
  * it an id (seen in real Prosody logs): it is matched by its type, bare sender and bare
  * recipient instead, whatever its id. Undefined: the stanza cannot be matched.
  */
-function matchKey(stanza: StanzaKey | undefined, id: string | undefined, from: string | undefined, to: string | undefined): { id: string; who: string } | undefined {
+function matchKey(stanza: StanzaKey | undefined, id: string | undefined, from: string | undefined, to: string | undefined): Key | undefined {
   if (!from) return undefined;
   if (stanza?.name === "presence" && stanza.type !== undefined && subscriptionTypes.has(stanza.type)) {
-    return to ? { id: `\u0001${stanza.type}\u0001${bare(to)}`, who: bare(from) } : undefined;
+    return to ? keyOf(`\u0001${stanza.type}\u0001${bare(to)}`, bare(from)) : undefined;
   }
-  return id ? { id, who: from } : undefined;
+  return id ? keyOf(id, from) : undefined;
 }
 
 const verdicts: readonly SimResult["verdict"][] = ["pass", "drop", "bounce", "redirect", "default", "error", "unsimulatable"];
@@ -247,9 +269,9 @@ export class LogCheck {
   private index(file: string, line: number, session: string, from: string, id: string | undefined, verdict: number, errorExplained: boolean, stanza: StanzaKey | undefined): void {
     const key = matchKey(stanza, id, from, stanza?.to);
     if (!key) return;
-    const seen = this.sends.find(key.id, key.who);
-    if (seen >= 0 && this.contradicts(key.id, key.who, { file, line, session, verdict: verdicts[verdict]!, errorExplained }, { error: this.sError[seen] === 1, session: this.sSession[seen]!, line: this.sLine[seen]! })) return;
-    const slot = this.predictions.add(key.id, key.who);
+    const seen = this.sends.find(key);
+    if (seen >= 0 && this.contradicts(key, { file, line, session, verdict: verdicts[verdict]!, errorExplained }, { error: this.sError[seen] === 1, session: this.sSession[seen]!, line: this.sLine[seen]! })) return;
+    const slot = this.predictions.add(key);
     this.pFile[slot] = file;
     this.pLine[slot] = line;
     this.pSession[slot] = unpinned(session);
@@ -262,13 +284,13 @@ export class LogCheck {
     if (!this.indexing) this.startIndexing();
     // An error goes back to the sender of the stanza with this id; a delivery comes from it.
     const error = o.type === "error";
-    const key = error ? (o.id && o.to ? { id: o.id, who: o.to } : undefined) : matchKey(o.name !== undefined ? { name: o.name, type: o.type } : undefined, o.id, o.from, o.to);
+    const key = error ? (o.id && o.to ? keyOf(o.id, o.to) : undefined) : matchKey(o.name !== undefined ? { name: o.name, type: o.type } : undefined, o.id, o.from, o.to);
     if (!key) return;
-    const p = this.predictions.find(key.id, key.who);
+    const p = this.predictions.find(key);
     const s: Sent = { error, session: o.session, line: o.line };
-    if (p >= 0) this.contradicts(key.id, key.who, { file: this.pFile[p]!, line: this.pLine[p]!, session: this.pSession[p]!, verdict: verdicts[this.pVerdict[p]!]!, errorExplained: this.pExplained[p] === 1 }, s);
+    if (p >= 0) this.contradicts(key, { file: this.pFile[p]!, line: this.pLine[p]!, session: this.pSession[p]!, verdict: verdicts[this.pVerdict[p]!]!, errorExplained: this.pExplained[p] === 1 }, s);
     else {
-      const slot = this.sends.add(key.id, key.who);
+      const slot = this.sends.add(key);
       this.sError[slot] = error ? 1 : 0;
       this.sSession[slot] = unpinned(o.session);
       this.sLine[slot] = o.line;
@@ -276,14 +298,14 @@ export class LogCheck {
   }
 
   /** Compares; a contradiction is counted once (a stanza delivered to several resources is one). */
-  private contradicts(id: string, who: string, p: Prediction, s: Sent): boolean {
+  private contradicts(key: Key, p: Prediction, s: Sent): boolean {
     const v = p.verdict;
     let logged: string | undefined;
     if (s.error) logged = v === "pass" && !p.errorExplained ? "the server sent an error back" : undefined;
     else if (s.session !== p.session && (v === "drop" || v === "bounce" || v === "default" || v === "error")) logged = "the server delivered it";
     if (logged === undefined) return false;
-    this.predictions.delete(id, who);
-    this.sends.delete(id, who);
+    this.predictions.delete(key);
+    this.sends.delete(key);
     this.count++;
     if (this.disagreements.length < 50) this.disagreements.push({ file: p.file, line: p.line, simulated: v, logged, sendLine: s.line });
     return true;
