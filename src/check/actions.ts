@@ -112,14 +112,14 @@ export function translateAction(ctx: CheckContext, action: ast.Action, chainPfwN
       return out(`${action.unmark ? "UNMARK" : "MARK"} ${action.scope.toUpperCase()}`, action.mark.text);
     }
     case "add": {
+      // The value is checked even when the list is unknown: both mistakes show in one run.
       const list = useSymbol(ctx, action.list, "list");
-      if (!list) return undefined;
+      const value = renderExpression(ctx, action.value);
+      if (!list || !value) return undefined;
       if (list.backend === "http" || list.backend === "pubsub") {
         ctx.report("SFW203", action.list.span, { message: `adding to ${list.backend} list '${list.name}' does nothing in mod_firewall` });
         return undefined;
       }
-      const value = renderExpression(ctx, action.value);
-      if (!value) return undefined;
       return out("ADD TO", `${list.name} ${value.text}`);
     }
     case "jump": {

@@ -374,10 +374,10 @@ function translateIn(ctx: CheckContext, cond: ast.InAtom): Formula | undefined {
       ctx.report("SFW203", cond.span, { message: "zones are tested with entering/leaving, not in" }, { hint: `'entering ${name.text}' (recipient in the zone, sender not) or 'leaving ${name.text}'` });
       return undefined;
     }
+    // Both sides are checked before giving up, so that a misspelt list and a misspelt JID part show in one run.
     const list = useSymbol(ctx, name, "list");
-    if (!list) return undefined;
     const value = renderExpression(ctx, cond.left);
-    if (!value) return undefined;
+    if (!list || !value) return undefined;
     checkElementType(ctx, list.elementType, value.type, cond.left.span, list.name);
     return lit("CHECK LIST", `${list.name} contains ${value.text}`, cond.span);
   }
