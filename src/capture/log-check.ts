@@ -25,22 +25,25 @@ const window = 4_096;
  * The `window` most recent entries, by stanza id and sender. An entry is no object of its own:
  * its data lives in arrays made once, at its sequence number modulo the window, and a sequence
  * number whose slot holds a newer one is gone (so is every entry after it on its chain).
- * (Objects and strings living for thousands of stanzas each were what the collector paid for most
- * in a replay.) Entries are found by a hash of their id and sender ({@link Key}), the few that
- * share one chained, newest first, each checked against its id and sender: a map keyed by the
- * strings themselves read a stored key for every lookup, long out of the processor's caches (a
- * tenth of a debug log's replay, measured), a number is compared in the map's own table. An entry
- * replaced or deleted is taken off its chain, so that a chain holds one entry per id and sender.
- * The hashes are kept in two generations of maps, the older dropped whole: evicting one entry at
- * a time costs more, in V8, than the entries themselves.
+ * An entry holds no string either, only the two hashes of its id and sender ({@link Key}): a
+ * string kept for a window of stanzas outlived two young-generation collections and was copied
+ * into the old one, with the record it was cut from (the simulating thread's collector promoted
+ * 186 bytes a stanza on a debug log, measured, most of them these). Entries are found by the
+ * first hash, the few that share one chained, newest first, each checked against both: a map
+ * keyed by the strings themselves also read a stored key for every lookup, long out of the
+ * processor's caches. Two different entries mistaken for each other need both hashes to agree,
+ * 62 bits: about once in 10^14 lookups with a full window, and it would only misreport one
+ * comparison of the log check, never a verdict. An entry replaced or deleted is taken off its
+ * chain, so that a chain holds one entry per id and sender. The chains' heads are kept in two
+ * generations of maps, the older dropped whole: evicting one entry at a time costs more, in V8,
+ * than the entries themselves.
  */
 class Recent {
   private current = new Map<number, number>();
   private previous = new Map<number, number>();
   private readonly seqs = new Float64Array(window).fill(-1);
   private readonly older = new Float64Array(window).fill(-1);
-  private readonly ids: string[] = new Array<string>(window).fill("");
-  private readonly whos: string[] = new Array<string>(window).fill("");
+  private readonly seconds = new Int32Array(window);
   private next = 0;
 
   /** Adds an entry (replacing one with the same id and sender): its slot, for the caller's data. */
@@ -50,8 +53,7 @@ class Recent {
     const slot = slotOf(seq);
     this.seqs[slot] = seq;
     this.older[slot] = head;
-    this.ids[slot] = unpinned(key.id);
-    this.whos[slot] = unpinned(key.who);
+    this.seconds[slot] = key.second;
     this.current.set(key.hash, seq);
     if (this.current.size >= window) {
       this.previous = this.current;
@@ -65,7 +67,7 @@ class Recent {
     for (let seq = this.head(key.hash); seq >= 0; ) {
       const slot = slotOf(seq);
       if (this.seqs[slot] !== seq) return -1;
-      if (this.ids[slot] === key.id && this.whos[slot] === key.who) return slot;
+      if (this.seconds[slot] === key.second) return slot;
       seq = this.older[slot]!;
     }
     return -1;
@@ -89,7 +91,7 @@ class Recent {
       const slot = slotOf(seq);
       if (this.seqs[slot] !== seq) break;
       const next = this.older[slot]!;
-      if (this.ids[slot] === key.id && this.whos[slot] === key.who) {
+      if (this.seconds[slot] === key.second) {
         if (before >= 0) {
           this.older[slotOf(before)] = next;
           return head;
@@ -108,35 +110,46 @@ class Recent {
   }
 }
 
-/** How a stanza and its SEND lines find each other: an id, a sender and a hash of both. */
+/** How a stanza and its SEND lines find each other: two hashes of an id and a sender. */
 interface Key {
-  readonly id: string;
-  readonly who: string;
   /** FNV-1a of both, cut to 30 bits: a small integer in V8, compared and hashed as one. */
   readonly hash: number;
+  /** Another hash of both (other multipliers, 32 bits), which tells apart entries the first one does not. */
+  readonly second: number;
 }
 
 function keyOf(id: string, who: string): Key {
   let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  h = Math.imul(h, 0x01000193); // the two apart: U+0000 between them
-  for (let i = 0; i < who.length; i++) h = Math.imul(h ^ who.charCodeAt(i), 0x01000193);
-  return { id, who, hash: h & 0x3fffffff };
+  let g = 0x9747b28c;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    h = Math.imul(h ^ c, 0x01000193);
+    g = Math.imul(g ^ c, 0x5bd1e995);
+    g ^= g >>> 15;
+  }
+  // The two apart: U+0000 between them.
+  h = Math.imul(h, 0x01000193);
+  g = Math.imul(g, 0x5bd1e995);
+  g ^= g >>> 15;
+  for (let i = 0; i < who.length; i++) {
+    const c = who.charCodeAt(i);
+    h = Math.imul(h ^ c, 0x01000193);
+    g = Math.imul(g ^ c, 0x5bd1e995);
+    g ^= g >>> 15;
+  }
+  return { hash: h & 0x3fffffff, second: g | 0 };
+}
+
+/** A session's hash, to tell a delivery to another session from an error back to the sender's (the two agree on a collision: one comparison missed in 4 billion). */
+function sessionHash(session: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < session.length; i++) h = Math.imul(h ^ session.charCodeAt(i), 0x01000193);
+  return h | 0;
 }
 
 /** An entry's slot: `&` keeps the low bits of any integer below 2^53, so the slot stays right past 2^31 entries. */
 function slotOf(seq: number): number {
   return seq & (window - 1);
-}
-
-/**
- * A copy of a string that does not keep the text it was cut from alive. A sender's JID is a slice
- * of the few hundred characters its stanza arrived in; kept for a window of stanzas, each slice
- * kept its whole text. (V8 makes a slice of 13 characters or more a view of its parent string;
- * joining and cutting again makes a flat copy first.)
- */
-function unpinned(s: string): string {
-  return s.length < 13 ? s : (" " + s).slice(1);
 }
 
 /** What tells a stanza apart besides its id: its name, type and recipient. */
@@ -173,7 +186,8 @@ const verdicts: readonly SimResult["verdict"][] = ["pass", "drop", "bounce", "re
 interface Prediction {
   readonly file: string;
   readonly line: number;
-  readonly session: string;
+  /** {@link sessionHash} of its session. */
+  readonly session: number;
   readonly verdict: SimResult["verdict"];
   /** An error back is no news: an iq request (any entity may refuse one) or a stanza for an account that does not exist. */
   readonly errorExplained: boolean;
@@ -182,7 +196,7 @@ interface Prediction {
 /** …and of a SEND line. */
 interface Sent {
   readonly error: boolean;
-  readonly session: string;
+  readonly session: number;
   readonly line: number;
 }
 
@@ -191,13 +205,13 @@ export class LogCheck {
   private readonly predictions = new Recent();
   private readonly pFile: string[] = new Array<string>(window).fill("");
   private readonly pLine = new Float64Array(window);
-  private readonly pSession: string[] = new Array<string>(window).fill("");
+  private readonly pSession = new Int32Array(window);
   private readonly pVerdict = new Uint8Array(window);
   private readonly pExplained = new Uint8Array(window);
   /** SEND lines: an error sent back to the sender, or a delivery to another session. */
   private readonly sends = new Recent();
   private readonly sError = new Uint8Array(window);
-  private readonly sSession: string[] = new Array<string>(window).fill("");
+  private readonly sSession = new Int32Array(window);
   private readonly sLine = new Float64Array(window);
   readonly disagreements: LogDisagreement[] = [];
   count = 0;
@@ -213,14 +227,11 @@ export class LogCheck {
   private queueStart = 0;
   private readonly qFile: string[] = new Array<string>(window).fill("");
   private readonly qLine = new Float64Array(window);
-  private readonly qSession: string[] = new Array<string>(window).fill("");
-  private readonly qFrom: string[] = new Array<string>(window).fill("");
-  private readonly qId: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
+  private readonly qSession = new Int32Array(window);
+  private readonly qHash = new Int32Array(window);
+  private readonly qSecond = new Int32Array(window);
   private readonly qVerdict = new Uint8Array(window);
   private readonly qExplained = new Uint8Array(window);
-  private readonly qName: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
-  private readonly qType: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
-  private readonly qTo: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
 
   /**
    * A simulated stanza from a log (keyed by sender and id; stanzas without id cannot be matched).
@@ -228,8 +239,11 @@ export class LogCheck {
    */
   predict(file: string, line: number, session: string | undefined, from: string | undefined, id: string | undefined, result: SimResult, errorExplained = false, stanza?: StanzaKey): void {
     if (!session || !from) return;
+    const key = matchKey(stanza, id, from, stanza?.to);
+    if (!key) return;
+    const verdict = verdicts.indexOf(result.verdict);
     if (this.indexing) {
-      this.index(file, line, session, from, id, verdicts.indexOf(result.verdict), errorExplained, stanza);
+      this.index(key, file, line, sessionHash(session), verdict, errorExplained);
       return;
     }
     let at: number;
@@ -240,14 +254,11 @@ export class LogCheck {
     }
     this.qFile[at] = file;
     this.qLine[at] = line;
-    this.qSession[at] = session;
-    this.qFrom[at] = from;
-    this.qId[at] = id;
-    this.qVerdict[at] = verdicts.indexOf(result.verdict);
+    this.qSession[at] = sessionHash(session);
+    this.qHash[at] = key.hash;
+    this.qSecond[at] = key.second;
+    this.qVerdict[at] = verdict;
     this.qExplained[at] = errorExplained ? 1 : 0;
-    this.qName[at] = stanza?.name;
-    this.qType[at] = stanza?.type;
-    this.qTo[at] = stanza?.to;
   }
 
   /** Indexes the queued predictions, in order, and every later one as it comes. */
@@ -255,26 +266,18 @@ export class LogCheck {
     this.indexing = true;
     for (let k = 0; k < this.queued; k++) {
       const at = (this.queueStart + k) & (window - 1);
-      const name = this.qName[at];
-      this.index(this.qFile[at]!, this.qLine[at]!, this.qSession[at]!, this.qFrom[at]!, this.qId[at], this.qVerdict[at]!, this.qExplained[at] === 1, name !== undefined ? { name, type: this.qType[at], to: this.qTo[at] } : undefined);
+      this.index({ hash: this.qHash[at]!, second: this.qSecond[at]! }, this.qFile[at]!, this.qLine[at]!, this.qSession[at]!, this.qVerdict[at]!, this.qExplained[at] === 1);
     }
     this.queued = 0;
-    this.qFile.fill("");
-    this.qSession.fill("");
-    this.qFrom.fill("");
-    this.qId.fill(undefined);
-    this.qTo.fill(undefined);
   }
 
-  private index(file: string, line: number, session: string, from: string, id: string | undefined, verdict: number, errorExplained: boolean, stanza: StanzaKey | undefined): void {
-    const key = matchKey(stanza, id, from, stanza?.to);
-    if (!key) return;
+  private index(key: Key, file: string, line: number, session: number, verdict: number, errorExplained: boolean): void {
     const seen = this.sends.find(key);
     if (seen >= 0 && this.contradicts(key, { file, line, session, verdict: verdicts[verdict]!, errorExplained }, { error: this.sError[seen] === 1, session: this.sSession[seen]!, line: this.sLine[seen]! })) return;
     const slot = this.predictions.add(key);
     this.pFile[slot] = file;
     this.pLine[slot] = line;
-    this.pSession[slot] = unpinned(session);
+    this.pSession[slot] = session;
     this.pVerdict[slot] = verdict;
     this.pExplained[slot] = errorExplained ? 1 : 0;
   }
@@ -287,12 +290,12 @@ export class LogCheck {
     const key = error ? (o.id && o.to ? keyOf(o.id, o.to) : undefined) : matchKey(o.name !== undefined ? { name: o.name, type: o.type } : undefined, o.id, o.from, o.to);
     if (!key) return;
     const p = this.predictions.find(key);
-    const s: Sent = { error, session: o.session, line: o.line };
-    if (p >= 0) this.contradicts(key, { file: this.pFile[p]!, line: this.pLine[p]!, session: this.pSession[p]!, verdict: verdicts[this.pVerdict[p]!]!, errorExplained: this.pExplained[p] === 1 }, s);
+    const session = sessionHash(o.session);
+    if (p >= 0) this.contradicts(key, { file: this.pFile[p]!, line: this.pLine[p]!, session: this.pSession[p]!, verdict: verdicts[this.pVerdict[p]!]!, errorExplained: this.pExplained[p] === 1 }, { error, session, line: o.line });
     else {
       const slot = this.sends.add(key);
       this.sError[slot] = error ? 1 : 0;
-      this.sSession[slot] = unpinned(o.session);
+      this.sSession[slot] = session;
       this.sLine[slot] = o.line;
     }
   }
