@@ -135,10 +135,11 @@ export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendL
   const out: string[] = [];
   const objects: unknown[] = [];
   // A debug log holds nearly as many SEND lines as stanzas: each is written out without arrays.
+  // Its name and attributes were read by an XML reader, which refuses the separators as any
+  // character XML forbids: only the session, the log's, is searched for them.
   const token = (v: string | undefined): string => SEP + (v ?? NONE);
-  const fine = (v: string | undefined): boolean => v === undefined || safe(v);
   for (const s of sends) {
-    if (fine(s.session) && fine(s.name) && fine(s.id) && fine(s.to) && fine(s.from) && fine(s.type)) out.push("X" + token(s.session) + token(s.name) + token(s.id) + token(s.to) + token(s.from) + token(s.type) + SEP + s.line);
+    if (safe(s.session)) out.push("X" + token(s.session) + token(s.name) + token(s.id) + token(s.to) + token(s.from) + token(s.type) + SEP + s.line);
     else {
       out.push("x" + SEP + objects.length);
       objects.push(s);

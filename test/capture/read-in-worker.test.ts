@@ -151,6 +151,19 @@ test("no stanza parsed from a capture holds the codec's separator characters", a
   }
 });
 
+// The same of what a SEND line hands on (only its session, taken from the log, is searched).
+test("no SEND line read from a log holds the codec's separator characters", async (t) => {
+  const records = ["<message to='a\u001f@b' id='1'/>", "<message to='a@b' id='&#x1e;'/>", "<presence type='\u001e'/>", "<iq from='x@y&#31;' type='error' id='2'><error/></iq>"];
+  for (const [i, record] of records.entries()) {
+    const text = `Nov 25 10:00:00 s2sout1\tdebug\tSEND: ${record}\nNov 25 10:00:01 s2sout1\tdebug\tSEND: <message from='x@y.example' to='ok@b' id='ok'/>\n`;
+    for (const reader of [readCaptureBatches, readCaptureInWorker]) {
+      const { items, sends } = await read(reader, file(`sendsep${i}.log`, text));
+      t.deepEqual(sends.map((x) => (x as SendLine).id), ["ok"], `${JSON.stringify(record)}: only the SEND line after it is handed on`);
+      t.true(items.some((x) => x.kind === "problem" && x.line === 1), `${JSON.stringify(record)}: reported`);
+    }
+  }
+});
+
 test("client sessions go on from one log file to the next, on another thread as in-thread", async (t) => {
   const first = file("p.log.1", "Nov 25 10:00:00 c2s1\tdebug\tSEND: <iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/phone</jid></bind></iq>\nNov 25 10:00:01 c2s1\tdebug\tRECV: <message to='bob@example.org' id='a1'/>\n");
   const second = file(
