@@ -20,99 +20,85 @@ export interface LogDisagreement {
 
 // SEND lines follow their RECV closely in a log: a bounded window keeps memory flat.
 const window = 4_096;
+/** Chain heads of {@link Recent}: a power of two. */
+const buckets = 4 * window;
 
 /**
  * The `window` most recent entries, by stanza id and sender. An entry is no object of its own:
  * its data lives in arrays made once, at its sequence number modulo the window, and a sequence
- * number whose slot holds a newer one is gone (so is every entry after it on its chain).
+ * number whose slot holds a newer one is gone (so is every entry after it on its chain, all
+ * older).
  * An entry holds no string either, only the two hashes of its id and sender ({@link Key}): a
  * string kept for a window of stanzas outlived two young-generation collections and was copied
  * into the old one, with the record it was cut from (the simulating thread's collector promoted
- * 186 bytes a stanza on a debug log, measured, most of them these). Entries are found by the
- * first hash, the few that share one chained, newest first, each checked against both: a map
- * keyed by the strings themselves also read a stored key for every lookup, long out of the
- * processor's caches. Two different entries mistaken for each other need both hashes to agree,
- * 62 bits: about once in 10^14 lookups with a full window, and it would only misreport one
- * comparison of the log check, never a verdict. An entry replaced or deleted is taken off its
- * chain, so that a chain holds one entry per id and sender. The chains' heads are kept in two
- * generations of maps, the older dropped whole: evicting one entry at a time costs more, in V8,
- * than the entries themselves.
+ * 186 bytes a stanza on a debug log, measured, most of them these). Two different entries
+ * mistaken for each other need both hashes to agree, 64 bits: about once in 10^15 lookups with a
+ * full window, and it would only misreport one comparison of the log check, never a verdict.
+ * Entries are chained, newest first, from a table of heads indexed by the low bits of the first
+ * hash (four heads an entry: the chains are short): no map, whose lookups were a tenth of the
+ * simulating thread on a debug log (measured, both with strings and with numbers for keys). An
+ * entry replaced or deleted is taken off its chain, so that a chain holds one entry per id and
+ * sender.
  */
 class Recent {
-  private current = new Map<number, number>();
-  private previous = new Map<number, number>();
+  private readonly heads = new Float64Array(buckets).fill(-1);
   private readonly seqs = new Float64Array(window).fill(-1);
   private readonly older = new Float64Array(window).fill(-1);
+  private readonly hashes = new Int32Array(window);
   private readonly seconds = new Int32Array(window);
   private next = 0;
 
   /** Adds an entry (replacing one with the same id and sender): its slot, for the caller's data. */
   add(key: Key): number {
-    const head = this.remove(key);
+    this.remove(key);
+    const bucket = key.hash & (buckets - 1);
     const seq = this.next++;
     const slot = slotOf(seq);
     this.seqs[slot] = seq;
-    this.older[slot] = head;
+    this.older[slot] = this.heads[bucket]!;
+    this.hashes[slot] = key.hash;
     this.seconds[slot] = key.second;
-    this.current.set(key.hash, seq);
-    if (this.current.size >= window) {
-      this.previous = this.current;
-      this.current = new Map();
-    }
+    this.heads[bucket] = seq;
     return slot;
   }
 
   /** The slot of the entry with this id and sender, or -1. */
   find(key: Key): number {
-    for (let seq = this.head(key.hash); seq >= 0; ) {
+    for (let seq = this.heads[key.hash & (buckets - 1)]!; seq >= 0; ) {
       const slot = slotOf(seq);
       if (this.seqs[slot] !== seq) return -1;
-      if (this.seconds[slot] === key.second) return slot;
+      if (this.hashes[slot] === key.hash && this.seconds[slot] === key.second) return slot;
       seq = this.older[slot]!;
     }
     return -1;
   }
 
+  /** Takes the entry of this id and sender, if any, off its chain. */
   delete(key: Key): void {
     this.remove(key);
   }
 
-  /** The newest sequence number with this hash (maybe gone), or -1. */
-  private head(hash: number): number {
-    return this.current.get(hash) ?? this.previous.get(hash) ?? -1;
-  }
-
-  /** Takes the entry of this id and sender off its chain; the chain's head after that, or -1. */
-  private remove(key: Key): number {
-    const { hash } = key;
-    const head = this.head(hash);
+  private remove(key: Key): void {
+    const bucket = key.hash & (buckets - 1);
     let before = -1;
-    for (let seq = head; seq >= 0; ) {
+    for (let seq = this.heads[bucket]!; seq >= 0; ) {
       const slot = slotOf(seq);
-      if (this.seqs[slot] !== seq) break;
+      if (this.seqs[slot] !== seq) return;
       const next = this.older[slot]!;
-      if (this.seconds[slot] === key.second) {
-        if (before >= 0) {
-          this.older[slotOf(before)] = next;
-          return head;
-        }
-        if (next < 0) {
-          this.current.delete(hash);
-          this.previous.delete(hash);
-        } else if (this.current.has(hash)) this.current.set(hash, next);
-        else this.previous.set(hash, next);
-        return next;
+      if (this.hashes[slot] === key.hash && this.seconds[slot] === key.second) {
+        if (before >= 0) this.older[slotOf(before)] = next;
+        else this.heads[bucket] = next;
+        return;
       }
       before = seq;
       seq = next;
     }
-    return head;
   }
 }
 
 /** How a stanza and its SEND lines find each other: two hashes of an id and a sender. */
 interface Key {
-  /** FNV-1a of both, cut to 30 bits: a small integer in V8, compared and hashed as one. */
+  /** FNV-1a of both (32 bits; its low bits choose the chain). */
   readonly hash: number;
   /** Another hash of both (other multipliers, 32 bits), which tells apart entries the first one does not. */
   readonly second: number;
@@ -137,7 +123,7 @@ function keyOf(id: string, who: string): Key {
     g = Math.imul(g ^ c, 0x5bd1e995);
     g ^= g >>> 15;
   }
-  return { hash: h & 0x3fffffff, second: g | 0 };
+  return { hash: h | 0, second: g | 0 };
 }
 
 /** A session's hash, to tell a delivery to another session from an error back to the sender's (the two agree on a collision: one comparison missed in 4 billion). */

@@ -153,3 +153,20 @@ for (const [title, events, expected] of cases) {
     t.is(c.count, expected.length);
   });
 }
+
+// Entries live in chains that many ids and senders share (the low bits of a hash): each must
+// still be found while in the window, and only it, whatever else joined or left its chain.
+test("log check: of 20,000 distinct stanzas, the last window's are each found by their SEND line, the older ones and the answered ones not", (t) => {
+  const c = new LogCheck();
+  const n = 20_000;
+  for (let i = 0; i < n; i++) c.predict("f", i + 1, "s2s1", `u${i % 997}@x${i % 13}/r`, `id${i}`, result("pass"));
+  // Every other stanza of the last 4,000 answered with an error (a disagreement each), then all of them again.
+  const last = [...Array(4000).keys()].map((k) => n - 4000 + k);
+  for (const i of last.filter((i) => i % 2 === 0)) c.sent(send({ session: "s2s1", id: `id${i}`, to: `u${i % 997}@x${i % 13}/r`, type: "error", line: 100_000 + i }));
+  t.is(c.count, 2000);
+  for (const i of last) c.sent(send({ session: "s2s1", id: `id${i}`, to: `u${i % 997}@x${i % 13}/r`, type: "error", line: 200_000 + i }));
+  t.is(c.count, 4000, "the other half found once each; an answered stanza is not found again");
+  // Long gone: 10,000 stanzas ago.
+  c.sent(send({ session: "s2s1", id: "id10", to: "u10@x10/r", type: "error", line: 300_000 }));
+  t.is(c.count, 4000);
+});
