@@ -1,6 +1,6 @@
 import { noDefaults, type EventAnnotations, type TrafficItem, type TrafficProblem, type TrafficStanza } from "../sim/traffic.js";
 import { XmlElement, type XmlNode } from "../sim/xml.js";
-import type { SendLine } from "./prosody-log.js";
+import type { SentKey } from "./log-check.js";
 
 /**
  * Batches of traffic items as strings, one per item, for handing them from the thread that reads
@@ -13,27 +13,33 @@ import type { SendLine } from "./prosody-log.js";
  * over the capture (over 400 MB for 1,000,000 stanzas from 10,000 servers). Cut from its item's string,
  * a value keeps a few hundred bytes.
  *
- * Tokens are separated by U+001F; U+001E alone stands for an absent value. Neither can occur in
- * a well-formed XML document (they are not XML characters, not even as character references), so
+ * Tokens are separated by U+001F; U+001E separates a record's keys. Neither can occur in a
+ * well-formed XML document (they are not XML characters, not even as character references), so
  * the names, values and texts of a stanza the XML readers parsed never hold them, and its tree is
  * not searched for them (test/capture/read-in-worker.test.ts checks that both readers refuse
- * them). Anything else that does (a problem's message may quote its input, a session id is the
+ * them). Anything else that does (a problem's message may quote its input, an annotation is the
  * log's) travels as a cloned object instead.
+ *
+ * SEND lines travel as numbers (their keys for the log check), in a buffer handed over whole.
  */
 
 const SEP = "\u001f";
-const NONE = "\u001e";
 
 export interface EncodedBatch {
-  /** An item or a SEND line each. */
+  /** An item each. */
   readonly tokens: readonly string[];
   /** Problems, and stanzas holding a separator character: cloned, referred to by index. */
   readonly objects: readonly unknown[];
+  /** The SEND lines' keys, {@link sentFields} numbers each: transferred, not copied. */
+  readonly sent: Float64Array;
 }
+
+/** Numbers of a SEND line's key in {@link EncodedBatch.sent}: hash, second, session, error, line. */
+const sentFields = 5;
 
 export interface DecodedBatch {
   readonly items: TrafficItem[];
-  readonly sends: SendLine[];
+  readonly sends: SentKey[];
 }
 
 /** A tree as plain data (for the rare stanza that cannot be tokenised). */
@@ -44,7 +50,7 @@ interface PlainElement {
 }
 
 function safe(s: string): boolean {
-  return s.indexOf(SEP) < 0 && s.indexOf(NONE) < 0;
+  return s.indexOf(SEP) < 0 && s.indexOf(KEYS) < 0;
 }
 
 function recordIsSafe(record: object): boolean {
@@ -131,19 +137,18 @@ function fromPlain(p: PlainElement): XmlElement {
 }
 
 /** Encodes items (all of one file, their stanzas parsed from XML) and the SEND lines read with them. */
-export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendLine[]): EncodedBatch {
+export function encodeBatch(items: readonly TrafficItem[], sends: readonly SentKey[]): EncodedBatch {
   const out: string[] = [];
   const objects: unknown[] = [];
-  // A debug log holds nearly as many SEND lines as stanzas: each is written out without arrays.
-  // Its name and attributes were read by an XML reader, which refuses the separators as any
-  // character XML forbids: only the session, the log's, is searched for them.
-  const token = (v: string | undefined): string => SEP + (v ?? NONE);
-  for (const s of sends) {
-    if (safe(s.session)) out.push("X" + token(s.session) + token(s.name) + token(s.id) + token(s.to) + token(s.from) + token(s.type) + SEP + s.line);
-    else {
-      out.push("x" + SEP + objects.length);
-      objects.push(s);
-    }
+  // A debug log holds nearly as many SEND lines as stanzas: the log check needs five numbers of each.
+  const sent = new Float64Array(sends.length * sentFields);
+  for (let k = 0, at = 0; k < sends.length; k++, at += sentFields) {
+    const s = sends[k]!;
+    sent[at] = s.hash;
+    sent[at + 1] = s.second;
+    sent[at + 2] = s.session;
+    sent[at + 3] = s.error ? 1 : 0;
+    sent[at + 4] = s.line;
   }
   for (const item of items) {
     if (item.kind === "problem") {
@@ -158,19 +163,18 @@ export function encodeBatch(items: readonly TrafficItem[], sends: readonly SendL
     }
     out.push("S" + SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults) + treeTokens(item.stanza));
   }
-  return { tokens: out, objects };
+  return { tokens: out, objects, sent };
 }
 
 /** The items and SEND lines of an encoded batch, read from `file`. */
 export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
   const items: TrafficItem[] = [];
-  const sends: SendLine[] = [];
+  const sends: SentKey[] = [];
+  const sent = batch.sent;
+  for (let at = 0; at < sent.length; at += sentFields) sends.push({ hash: sent[at]!, second: sent[at + 1]!, session: sent[at + 2]!, error: sent[at + 3] === 1, line: sent[at + 4]! });
   let t: string[] = [];
   let i = 0;
-  const value = (): string | undefined => {
-    const v = t[i++]!;
-    return v === NONE ? undefined : v;
-  };
+
   const record = (): Record<string, string | true> => {
     const keys = keysOf(t[i++]!);
     const r: Record<string, string | true> = {};
@@ -207,16 +211,7 @@ export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
     else if (tag === "O") {
       const o = batch.objects[Number(t[i++])] as Omit<TrafficStanza, "stanza"> & { stanza: PlainElement };
       items.push({ ...o, stanza: fromPlain(o.stanza) });
-    } else if (tag === "X") {
-      const session = t[i++]!;
-      const name = t[i++]!;
-      const id = value();
-      const to = value();
-      const from = value();
-      const type = value();
-      sends.push({ session, name, id, to, from, type, line: Number(t[i++]) });
-    } else if (tag === "x") sends.push(batch.objects[Number(t[i++])] as SendLine);
-    else throw new Error(`internal error: unknown token '${tag}' in an encoded batch`);
+    } else throw new Error(`internal error: unknown token '${tag}' in an encoded batch`);
   }
   return { items, sends };
 }

@@ -2,7 +2,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { encodeBatch } from "./batch-codec.js";
 import { HeapGuard } from "./heap-guard.js";
 import { WorldInference } from "./infer-world.js";
-import { LogSessions, type SendLine } from "./prosody-log.js";
+import type { SentKey } from "./log-check.js";
+import { LogSessions } from "./prosody-log.js";
 import { readCaptureBatches, type CaptureOptions } from "./read-capture.js";
 import { readAhead, type InferRequest, type ReadRequest, type WorkerMessage, type WorkerRequest } from "./read-in-worker.js";
 
@@ -13,7 +14,8 @@ import { readAhead, type InferRequest, type ReadRequest, type WorkerMessage, typ
  */
 const request = workerData as WorkerRequest;
 const port = parentPort!;
-const post = (m: WorkerMessage) => port.postMessage(m);
+// A batch's SEND lines are numbers in a buffer of their own, handed over rather than copied.
+const post = (m: WorkerMessage) => port.postMessage(m, m.type === "batch" || m.type === "end" ? [m.batch.sent.buffer as ArrayBuffer] : []);
 // This thread allocates as fast as the simulation does: its heap is kept near its live size too.
 const heap = new HeapGuard(16 * 2 ** 20);
 
@@ -25,13 +27,13 @@ async function read(r: ReadRequest): Promise<void> {
     wake?.();
     wake = undefined;
   });
-  const sends: SendLine[] = [];
+  const sends: SentKey[] = [];
   let bytes = 0;
   const sessions = r.sessions ? LogSessions.from(r.sessions) : undefined;
   const options: CaptureOptions = {
     ...r.options,
     ...(sessions ? { sessions } : {}),
-    ...(r.wantSends ? { onSend: (s: SendLine) => void sends.push(s) } : {}),
+    ...(r.wantSends ? { onSend: (s: SentKey) => void sends.push(s) } : {}),
     onBytes: (n: number) => void (bytes += n),
   };
   for await (const batch of readCaptureBatches(r.path, r.file, options)) {

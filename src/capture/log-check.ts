@@ -1,4 +1,5 @@
 import type { SimResult } from "../sim/engine.js";
+import type { SendLine } from "./prosody-log.js";
 
 /**
  * A Prosody log also shows what the server really did: its SEND lines. Where they contradict the
@@ -186,6 +187,22 @@ interface Sent {
   readonly line: number;
 }
 
+/**
+ * All the log check needs of a SEND line: numbers only, made where the log is read, so that a
+ * SEND line crosses between threads as five numbers and no strings.
+ */
+export interface SentKey extends Sent, Key {}
+
+/**
+ * A SEND line's key, or undefined when it cannot be matched with a stanza. An error goes back to
+ * the sender of the stanza with its id; a delivery comes from it.
+ */
+export function sentKey(o: SendLine): SentKey | undefined {
+  const error = o.type === "error";
+  const key = error ? (o.id && o.to ? keyOf(o.id, o.to) : undefined) : matchKey({ name: o.name, type: o.type }, o.id, o.from, o.to);
+  return key && { hash: key.hash, second: key.second, error, session: sessionHash(o.session), line: o.line };
+}
+
 export class LogCheck {
   /** Simulated stanzas: file, line, session, verdict, whether an error back says nothing of the firewall. */
   private readonly predictions = new Recent();
@@ -268,21 +285,17 @@ export class LogCheck {
     this.pExplained[slot] = errorExplained ? 1 : 0;
   }
 
-  /** A SEND line of the log. */
-  sent(o: { session: string; name?: string | undefined; id: string | undefined; to: string | undefined; from: string | undefined; type: string | undefined; line: number }): void {
+  /** A SEND line of the log, as {@link sentKey} gives it. */
+  sent(k: SentKey): void {
     if (!this.indexing) this.startIndexing();
-    // An error goes back to the sender of the stanza with this id; a delivery comes from it.
-    const error = o.type === "error";
-    const key = error ? (o.id && o.to ? keyOf(o.id, o.to) : undefined) : matchKey(o.name !== undefined ? { name: o.name, type: o.type } : undefined, o.id, o.from, o.to);
-    if (!key) return;
+    const key: Key = { hash: k.hash, second: k.second };
     const p = this.predictions.find(key);
-    const session = sessionHash(o.session);
-    if (p >= 0) this.contradicts(key, { file: this.pFile[p]!, line: this.pLine[p]!, session: this.pSession[p]!, verdict: verdicts[this.pVerdict[p]!]!, errorExplained: this.pExplained[p] === 1 }, { error, session, line: o.line });
+    if (p >= 0) this.contradicts(key, { file: this.pFile[p]!, line: this.pLine[p]!, session: this.pSession[p]!, verdict: verdicts[this.pVerdict[p]!]!, errorExplained: this.pExplained[p] === 1 }, k);
     else {
       const slot = this.sends.add(key);
-      this.sError[slot] = error ? 1 : 0;
-      this.sSession[slot] = session;
-      this.sLine[slot] = o.line;
+      this.sError[slot] = k.error ? 1 : 0;
+      this.sSession[slot] = k.session;
+      this.sLine[slot] = k.line;
     }
   }
 

@@ -4,6 +4,7 @@ import type { CaptureDecoder } from "./decoder.js";
 import type { Line } from "./lines.js";
 import { bareJid, XmlElement } from "../sim/xml.js";
 import { rosterIq, type RosterIq } from "./roster-iq.js";
+import { sentKey, type SentKey } from "./log-check.js";
 
 /**
  * Prosody logs with stanza traces (mod_stanza_debug at debug level):
@@ -40,8 +41,8 @@ export interface LogReaderOptions {
   readonly maxRecordBytes: number;
   /** Client sessions' JIDs, shared by the files of a run (a rotated log goes on in the next file). */
   readonly sessions?: LogSessions;
-  /** Called for each SEND of a message/presence/iq. */
-  readonly onSend?: (o: SendLine) => void;
+  /** Called for each SEND of a message/presence/iq that the log check can match with a stanza. */
+  readonly onSend?: (k: SentKey) => void;
   /** Called for each roster result or push the server sends a client: `owner` is the client's bare JID. */
   readonly onRoster?: (owner: string, roster: RosterIq) => void;
 }
@@ -287,7 +288,9 @@ export class ProsodyLogDecoder implements CaptureDecoder {
       // A session bound before the log began: what the server delivers to it is addressed to its full JID.
       this.bound.set(p.session, attr.to!);
     }
-    this.options.onSend?.({ session: p.session, name, id: attr.id, to: attr.to, from: attr.from, type: attr.type, line: p.line });
+    if (!this.options.onSend) return;
+    const key = sentKey({ session: p.session, name, id: attr.id, to: attr.to, from: attr.from, type: attr.type, line: p.line });
+    if (key) this.options.onSend(key);
   }
 
   private sawRecord = false;

@@ -1,9 +1,14 @@
 import test from "ava";
-import { LogCheck } from "../../src/capture/log-check.js";
+import { LogCheck, sentKey } from "../../src/capture/log-check.js";
 import type { SimResult } from "../../src/sim/engine.js";
 
 const result = (verdict: SimResult["verdict"]) => ({ verdict }) as SimResult;
-const send = (o: { session: string; name?: string; id?: string; to?: string; from?: string; type?: string; line: number }) => ({ id: undefined, to: undefined, from: undefined, type: undefined, ...o });
+/** A SEND line as the log reader hands it on (a message unless named). */
+const send = (o: { session: string; name?: string; id?: string; to?: string; from?: string; type?: string; line: number }) => {
+  const key = sentKey({ name: "message", id: undefined, to: undefined, from: undefined, type: undefined, ...o });
+  if (!key) throw new Error(`no key for ${JSON.stringify(o)}`);
+  return key;
+};
 
 /** [what happens, in order] → the disagreements found (simulated line, sendLine). */
 const cases: [string, (c: LogCheck) => void, [number, string, string, number][]][] = [

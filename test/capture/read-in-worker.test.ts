@@ -8,7 +8,8 @@ import { Readable } from "node:stream";
 import { createGunzip, gzipSync } from "node:zlib";
 import { decodeBatch, encodeBatch } from "../../src/capture/batch-codec.js";
 import { chunksUntilError, fileChunks, isGzipDamage } from "../../src/capture/lines.js";
-import { LogSessions, type SendLine } from "../../src/capture/prosody-log.js";
+import { LogSessions } from "../../src/capture/prosody-log.js";
+import type { SentKey } from "../../src/capture/log-check.js";
 import { readCaptureBatches, readCaptureStream, type CaptureOptions } from "../../src/capture/read-capture.js";
 import { WorldInference } from "../../src/capture/infer-world.js";
 import { inferWorldInWorker, readCaptureInWorker } from "../../src/capture/read-in-worker.js";
@@ -27,7 +28,7 @@ async function read(reader: typeof readCaptureBatches, path: string, options: Ca
   const events: unknown[] = [];
   let bytes = 0;
   const items: TrafficItem[] = [];
-  for await (const batch of reader(path, "cap", { year: 2026, ...options, onSend: (s: SendLine) => void events.push(s), onBytes: (n) => void (bytes += n) })) {
+  for await (const batch of reader(path, "cap", { year: 2026, ...options, onSend: (s: SentKey) => void events.push(s), onBytes: (n) => void (bytes += n) })) {
     items.push(...batch);
     events.push(batch.length);
   }
@@ -119,14 +120,17 @@ test("damaged gzip: the same items in-thread, on another thread and from standar
   }
 });
 
-test("items holding the codec's separator characters travel whole", (t) => {
+test("items holding the codec's separator characters travel whole, and SEND lines' keys as they were", (t) => {
   const stanza = new XmlElement("message", { to: "a@b.example" }, ["text", new XmlElement("body", {}, ["b"])]);
   const items: TrafficItem[] = [
     { kind: "stanza", file: "f", line: 3, column: 2, stanza, streamNamespace: "jabber:client", annotations: { comment: "c\u001f", session: "s\u001e" }, defaults: {} },
     { kind: "stanza", file: "f", line: 4, column: 1, stanza: new XmlElement("presence"), streamNamespace: "jabber:server", annotations: { newSession: true, origin: "c2s:a@b/c" }, defaults: { start: "2026-01-01T00:00:00Z" } },
     { kind: "problem", file: "f", line: 5, column: 1, message: "bad \u001f" },
   ];
-  const sends: SendLine[] = [{ session: "s\u001f", name: "message", id: undefined, to: "t", from: undefined, type: "error", line: 9 }, { session: "s", name: "presence", id: "i", to: undefined, from: "f", type: undefined, line: 10 }];
+  const sends: SentKey[] = [
+    { hash: -0x80000000, second: 0x7fffffff, session: -1, error: true, line: 9 },
+    { hash: 12345, second: -6789, session: 0, error: false, line: 2 ** 40 },
+  ];
   const decoded = decodeBatch(encodeBatch(items, sends), "f");
   t.deepEqual(decoded.items, items);
   t.deepEqual(decoded.sends, sends);
@@ -158,7 +162,7 @@ test("no SEND line read from a log holds the codec's separator characters", asyn
     const text = `Nov 25 10:00:00 s2sout1\tdebug\tSEND: ${record}\nNov 25 10:00:01 s2sout1\tdebug\tSEND: <message from='x@y.example' to='ok@b' id='ok'/>\n`;
     for (const reader of [readCaptureBatches, readCaptureInWorker]) {
       const { items, sends } = await read(reader, file(`sendsep${i}.log`, text));
-      t.deepEqual(sends.map((x) => (x as SendLine).id), ["ok"], `${JSON.stringify(record)}: only the SEND line after it is handed on`);
+      t.deepEqual(sends.map((x) => (x as SentKey).line), [2], `${JSON.stringify(record)}: only the SEND line after it is handed on`);
       t.true(items.some((x) => x.kind === "problem" && x.line === 1), `${JSON.stringify(record)}: reported`);
     }
   }
