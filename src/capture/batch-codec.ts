@@ -13,21 +13,38 @@ import type { SentKey } from "./log-check.js";
  * over the capture (over 400 MB for 1,000,000 stanzas from 10,000 servers). Cut from its item's string,
  * a value keeps a few hundred bytes.
  *
- * Tokens are separated by U+001F; U+001E separates a record's keys. Neither can occur in a
- * well-formed XML document (they are not XML characters, not even as character references), so
- * the names, values and texts of a stanza the XML readers parsed never hold them, and its tree is
- * not searched for them (test/capture/read-in-worker.test.ts checks that both readers refuse
- * them). Anything else that does (a problem's message may quote its input, an annotation is the
- * log's) travels as a cloned object instead.
+ * An item's string holds its values only (attribute values, texts, annotations): what is the same
+ * in thousands of stanzas, the structure (namespace, element names, attribute and annotation keys,
+ * where texts are), travels once, as a numbered {@link Structure}, and the item names its number.
+ * The simulating thread, which bounds a run, then splits half as many tokens, and makes the
+ * objects of a structure met often with a function made for it (object literals, which V8 builds
+ * from one template), not key by key.
+ *
+ * The separators are U+001C to U+001F. None can occur in a well-formed XML document (they are not
+ * XML characters, not even as character references), so the names, values and texts of a stanza
+ * the XML readers parsed never hold them, and its tree is not searched for them
+ * (test/capture/read-in-worker.test.ts checks that both readers refuse them). Anything else that
+ * does (a problem's message may quote its input, an annotation is the log's) travels as a cloned
+ * object instead.
  *
  * SEND lines travel as numbers (their keys for the log check), in a buffer handed over whole.
  */
 
+/** Between an item's tokens. */
 const SEP = "\u001f";
+/** Between the keys of a record or an element. */
+const KEYS = "\u001e";
+/** Between the parts of a structure. */
+const PARTS = "\u001d";
+/** Before a record's key whose value is `true` (newSession, unbound: the one value that is not a string). */
+const TRUE = "\u001c";
+const separators = /[\u001c-\u001f]/;
 
 export interface EncodedBatch {
   /** An item each. */
   readonly tokens: readonly string[];
+  /** The structures first met in this batch, numbered on from those of the batches before. */
+  readonly structures: readonly string[];
   /** Problems, and stanzas holding a separator character: cloned, referred to by index. */
   readonly objects: readonly unknown[];
   /** The SEND lines' keys, {@link sentFields} numbers each: transferred, not copied. */
@@ -49,83 +66,28 @@ interface PlainElement {
   readonly children: readonly (PlainElement | string)[];
 }
 
-function safe(s: string): boolean {
-  return s.indexOf(SEP) < 0 && s.indexOf(KEYS) < 0;
+/**
+ * Names (a namespace, a record's keys) go into a structure: they must hold no separator at all.
+ * A capture repeats a handful of them, the same strings each time (a record's keys are its
+ * literal's): those found safe are remembered.
+ */
+const safeNames = new Set<string>();
+
+function safeName(s: string): boolean {
+  if (safeNames.has(s)) return true;
+  if (separators.test(s)) return false;
+  if (safeNames.size < 1000) safeNames.add(s);
+  return true;
 }
 
 function recordIsSafe(record: object): boolean {
   const values = record as Readonly<Record<string, unknown>>;
   for (const k in values) {
     const v = values[k];
-    if (!safe(k) || (typeof v === "string" && !safe(v))) return false;
+    // A value is a token: it must not hold the tokens' separator.
+    if (!safeName(k) || (typeof v === "string" && v.indexOf(SEP) >= 0)) return false;
   }
   return true;
-}
-
-/**
- * A record's keys travel as one token, its shape (the keys in order, joined by U+001E), and its
- * values after it: a batch repeats a few shapes (`from to type id`) thousands of times, and the
- * other side makes the objects with the same key strings each time, which V8 gives one layout.
- * A key never holds U+001E: keys are checked as every token is ({@link safe}).
- */
-const KEYS = "\u001e";
-
-/** The tokens of a tree, each preceded by a separator (string concatenation beats an array of tokens here). */
-function treeTokens(e: XmlElement): string {
-  let shape = "";
-  let values = "";
-  let first = true;
-  for (const k in e.attr) {
-    shape += first ? k : KEYS + k;
-    first = false;
-    values += SEP + e.attr[k]!;
-  }
-  let s = SEP + e.name + SEP + shape + values + SEP + e.children.length;
-  for (const c of e.children) s += typeof c === "string" ? SEP + "t" + SEP + c : SEP + "e" + treeTokens(c);
-  return s;
-}
-
-function recordTokens(record: object): string {
-  const entries = record as Readonly<Record<string, unknown>>;
-  let shape = "";
-  let values = "";
-  let first = true;
-  for (const k in entries) {
-    const v = entries[k];
-    if (v === undefined) continue;
-    shape += first ? k : KEYS + k;
-    first = false;
-    // `true` (newSession, unbound) is the one value that is not a string.
-    values += SEP + (v === true ? "\u0001true" : String(v));
-  }
-  return SEP + shape + values;
-}
-
-/** The keys of a shape, made once per shape (a bounded number of them: a capture may invent names). */
-const shapes = new Map<string, readonly string[]>();
-const noKeys: readonly string[] = [];
-
-/**
- * The last few shapes met, tried before the map: a batch alternates between two or three of them
- * (an annotation's, a stanza's), and comparing a token with one costs less than hashing it.
- */
-const recentSize = 4;
-const recentShapes: string[] = new Array<string>(recentSize).fill("");
-const recentKeys: (readonly string[])[] = new Array<readonly string[]>(recentSize).fill(noKeys);
-let recentNext = 0;
-
-function keysOf(shape: string): readonly string[] {
-  if (shape === "") return noKeys;
-  for (let k = 0; k < recentSize; k++) if (recentShapes[k] === shape) return recentKeys[k]!;
-  let keys = shapes.get(shape);
-  if (!keys) {
-    keys = shape.split(KEYS);
-    if (shapes.size < 10_000) shapes.set(shape, keys);
-  }
-  recentShapes[recentNext] = shape;
-  recentKeys[recentNext] = keys;
-  recentNext = (recentNext + 1) % recentSize;
-  return keys;
 }
 
 function plain(e: XmlElement): PlainElement {
@@ -136,82 +98,331 @@ function fromPlain(p: PlainElement): XmlElement {
   return new XmlElement(p.name, { ...p.attr }, p.children.map((c): XmlNode => (typeof c === "string" ? c : fromPlain(c))));
 }
 
-/** Encodes items (all of one file, their stanzas parsed from XML) and the SEND lines read with them. */
-export function encodeBatch(items: readonly TrafficItem[], sends: readonly SentKey[]): EncodedBatch {
-  const out: string[] = [];
-  const objects: unknown[] = [];
-  // A debug log holds nearly as many SEND lines as stanzas: the log check needs five numbers of each.
-  const sent = new Float64Array(sends.length * sentFields);
-  for (let k = 0, at = 0; k < sends.length; k++, at += sentFields) {
-    const s = sends[k]!;
-    sent[at] = s.hash;
-    sent[at + 1] = s.second;
-    sent[at + 2] = s.session;
-    sent[at + 3] = s.error ? 1 : 0;
-    sent[at + 4] = s.line;
-  }
-  for (const item of items) {
-    if (item.kind === "problem") {
-      out.push("P" + SEP + objects.length);
-      objects.push(item);
-      continue;
+/**
+ * How many structures a reading numbers; the items of any structure after that carry it inline
+ * (a capture may invent names, and a roster of each length is a structure of its own).
+ */
+const maxStructures = 10_000;
+
+type NumberedStructure = Structure & { readonly id: string };
+
+/** How many of the last structures met the encoder compares an item with. */
+const recentSize = 8;
+
+/**
+ * The reading thread's half: numbers structures as it meets them (one encoder per capture read,
+ * its batches decoded in order by one {@link BatchDecoder}).
+ */
+export class BatchEncoder {
+  private readonly ids = new Map<string, number>();
+  private structure = "";
+  private values = "";
+  /**
+   * The last structures met, which an item is compared with before its structure is written out:
+   * a run of a capture's items repeats a few of them, and walking one costs less than writing a
+   * structure's string and hashing it (a third of this thread's encoding time, measured).
+   */
+  private readonly recent: NumberedStructure[] = [];
+  /** By number, read once each. */
+  private readonly shapes: NumberedStructure[] = [];
+  private recentNext = 0;
+
+  /** The number of a recent structure the item has (its values in {@link values}), or undefined. */
+  private recentMatch(item: TrafficStanza): string | undefined {
+    const e = item.stanza;
+    for (const s of this.recent) {
+      if (s.tree.name !== e.name || s.tree.children.length !== e.children.length || s.streamNamespace !== item.streamNamespace) continue;
+      this.values = "";
+      if (this.sameRecord(s.annotations, item.annotations) && this.sameRecord(s.defaults, item.defaults) && this.sameTree(s.tree, e)) return s.id;
     }
-    if (!safe(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
-      out.push("O" + SEP + objects.length);
-      objects.push({ ...item, stanza: plain(item.stanza) });
-      continue;
-    }
-    out.push("S" + SEP + item.line + SEP + item.column + SEP + item.streamNamespace + recordTokens(item.annotations) + recordTokens(item.defaults) + treeTokens(item.stanza));
+    return undefined;
   }
-  return { tokens: out, objects, sent };
+
+  private sameRecord(r: RecordShape, record: object): boolean {
+    const entries = record as Readonly<Record<string, unknown>>;
+    let j = 0;
+    for (const k in entries) {
+      const v = entries[k];
+      if (v === undefined) continue;
+      if (r.keys[j] !== k || r.trues[j] !== (v === true)) return false;
+      if (v !== true) this.values += SEP + String(v);
+      j++;
+    }
+    return j === r.keys.length;
+  }
+
+  private sameTree(s: ElementShape, e: XmlElement): boolean {
+    if (e.name !== s.name || e.children.length !== s.children.length) return false;
+    let j = 0;
+    for (const k in e.attr) {
+      if (s.keys[j] !== k) return false;
+      this.values += SEP + e.attr[k]!;
+      j++;
+    }
+    if (j !== s.keys.length) return false;
+    for (let c = 0; c < s.children.length; c++) {
+      const child = e.children[c]!;
+      const shape = s.children[c]!;
+      if (typeof child === "string") {
+        if (shape !== null) return false;
+        this.values += SEP + child;
+      } else if (shape === null || !this.sameTree(shape, child)) return false;
+    }
+    return true;
+  }
+
+  /** Encodes items (all of one file, their stanzas parsed from XML) and the SEND lines read with them. */
+  encode(items: readonly TrafficItem[], sends: readonly SentKey[]): EncodedBatch {
+    const out: string[] = [];
+    const structures: string[] = [];
+    const objects: unknown[] = [];
+    // A debug log holds nearly as many SEND lines as stanzas: the log check needs five numbers of each.
+    const sent = new Float64Array(sends.length * sentFields);
+    for (let k = 0, at = 0; k < sends.length; k++, at += sentFields) {
+      const s = sends[k]!;
+      sent[at] = s.hash;
+      sent[at + 1] = s.second;
+      sent[at + 2] = s.session;
+      sent[at + 3] = s.error ? 1 : 0;
+      sent[at + 4] = s.line;
+    }
+    for (const item of items) {
+      if (item.kind === "problem") {
+        out.push("P" + SEP + objects.length);
+        objects.push(item);
+        continue;
+      }
+      if (!safeName(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
+        out.push("O" + SEP + objects.length);
+        objects.push({ ...item, stanza: plain(item.stanza) });
+        continue;
+      }
+      const known = this.recentMatch(item);
+      if (known !== undefined) {
+        out.push(known + SEP + item.line + SEP + item.column + this.values);
+        continue;
+      }
+      this.structure = item.streamNamespace;
+      this.values = "";
+      this.record(item.annotations);
+      this.record(item.defaults);
+      this.tree(item.stanza);
+      const structure = this.structure;
+      let id = this.ids.get(structure);
+      if (id === undefined && this.ids.size < maxStructures) {
+        id = this.ids.size;
+        this.ids.set(structure, id);
+        structures.push(structure);
+      }
+      if (id !== undefined) {
+        const shape = (this.shapes[id] ??= { ...parseStructure(structure), id: String(id) });
+        this.recent[this.recentNext] = shape;
+        this.recentNext = (this.recentNext + 1) % recentSize;
+      }
+      out.push((id === undefined ? "I" + SEP + structure : String(id)) + SEP + item.line + SEP + item.column + this.values);
+    }
+    return { tokens: out, structures, objects, sent };
+  }
+
+  private record(record: object): void {
+    const entries = record as Readonly<Record<string, unknown>>;
+    let shape = "";
+    let first = true;
+    for (const k in entries) {
+      const v = entries[k];
+      if (v === undefined) continue;
+      const key = v === true ? TRUE + k : k;
+      shape += first ? key : KEYS + key;
+      first = false;
+      if (v !== true) this.values += SEP + String(v);
+    }
+    this.structure += PARTS + shape;
+  }
+
+  /** String concatenation beats arrays of parts here (measured). */
+  private tree(e: XmlElement): void {
+    let shape = "";
+    let values = "";
+    let first = true;
+    for (const k in e.attr) {
+      shape += first ? k : KEYS + k;
+      first = false;
+      values += SEP + e.attr[k]!;
+    }
+    this.structure += PARTS + e.name + PARTS + shape + PARTS + e.children.length;
+    this.values += values;
+    for (const c of e.children) {
+      if (typeof c === "string") {
+        this.structure += PARTS + "t";
+        this.values += SEP + c;
+      } else {
+        this.structure += PARTS + "e";
+        this.tree(c);
+      }
+    }
+  }
 }
 
-/** The items and SEND lines of an encoded batch, read from `file`. */
-export function decodeBatch(batch: EncodedBatch, file: string): DecodedBatch {
-  const items: TrafficItem[] = [];
-  const sends: SentKey[] = [];
-  const sent = batch.sent;
-  for (let at = 0; at < sent.length; at += sentFields) sends.push({ hash: sent[at]!, second: sent[at + 1]!, session: sent[at + 2]!, error: sent[at + 3] === 1, line: sent[at + 4]! });
-  let t: string[] = [];
-  let i = 0;
+/** A record's keys, and which of them hold `true` (no token). */
+interface RecordShape {
+  readonly keys: readonly string[];
+  readonly trues: readonly boolean[];
+}
 
-  const record = (): Record<string, string | true> => {
-    const keys = keysOf(t[i++]!);
-    const r: Record<string, string | true> = {};
-    for (const key of keys) {
-      const v = t[i++]!;
-      r[key] = v === "\u0001true" ? true : v;
+/** An element's name and attribute keys, and its children: elements, or texts (null). */
+interface ElementShape {
+  readonly name: string;
+  readonly keys: readonly string[];
+  readonly children: readonly (ElementShape | null)[];
+}
+
+type Build = (t: readonly string[], file: string, element: typeof XmlElement, defaults: typeof noDefaults) => TrafficStanza;
+
+/** What the items of a structure share, read from its string; made into a function once met often. */
+interface Structure {
+  readonly streamNamespace: string;
+  readonly annotations: RecordShape;
+  readonly defaults: RecordShape;
+  readonly tree: ElementShape;
+  /** How many tokens its items carry (line and column included). */
+  readonly tokens: number;
+  /** The structure's string, for its function. */
+  readonly text: string;
+  uses: number;
+  build: Build | undefined;
+}
+
+/** A structure's items are made by a function of their own from this many on (fewer: not worth compiling). */
+const compileAfter = 16;
+/** At most this many such functions (each a few kilobytes of code). */
+const maxCompiled = 2000;
+
+function parseStructure(text: string): Structure {
+  const parts = text.split(PARTS);
+  let p = 0;
+  let tokens = 3;
+  const record = (): RecordShape => {
+    const shape = parts[p++]!;
+    if (shape === "") return { keys: [], trues: [] };
+    const keys: string[] = [];
+    const trues: boolean[] = [];
+    for (const key of shape.split(KEYS)) {
+      const isTrue = key.startsWith(TRUE);
+      keys.push(isTrue ? key.slice(1) : key);
+      trues.push(isTrue);
+      if (!isTrue) tokens++;
     }
-    return r;
+    return { keys, trues };
   };
-  const tree = (): XmlElement => {
-    const name = t[i++]!;
-    const keys = keysOf(t[i++]!);
-    const attr: Record<string, string> = {};
-    for (const key of keys) attr[key] = t[i++]!;
-    const count = Number(t[i++]);
-    const children: XmlNode[] = [];
-    for (let k = 0; k < count; k++) children.push(t[i++] === "t" ? t[i++]! : tree());
-    return new XmlElement(name, attr, children);
+  const element = (): ElementShape => {
+    const name = parts[p++]!;
+    const shape = parts[p++]!;
+    const keys = shape === "" ? [] : shape.split(KEYS);
+    tokens += keys.length;
+    const count = Number(parts[p++]);
+    const children: (ElementShape | null)[] = [];
+    for (let k = 0; k < count; k++) {
+      if (parts[p++] === "t") {
+        children.push(null);
+        tokens++;
+      } else children.push(element());
+    }
+    return { name, keys, children };
   };
-  for (const tokens of batch.tokens) {
-    t = tokens.split(SEP);
-    i = 0;
-    const tag = t[i++];
-    if (tag === "S") {
-      const line = Number(t[i++]);
-      const column = Number(t[i++]);
-      const streamNamespace = t[i++]!;
-      const annotations = record() as EventAnnotations;
-      const defaults = record();
-      const stanza = tree();
-      const item: TrafficStanza = { kind: "stanza", file, line, column, stanza, streamNamespace, annotations, defaults: Object.keys(defaults).length === 0 ? noDefaults : defaults };
-      items.push(item);
-    } else if (tag === "P") items.push(batch.objects[Number(t[i++])] as TrafficProblem);
-    else if (tag === "O") {
-      const o = batch.objects[Number(t[i++])] as Omit<TrafficStanza, "stanza"> & { stanza: PlainElement };
-      items.push({ ...o, stanza: fromPlain(o.stanza) });
-    } else throw new Error(`internal error: unknown token '${tag}' in an encoded batch`);
+  const streamNamespace = parts[p++]!;
+  const annotations = record();
+  const defaults = record();
+  const tree = element();
+  if (p !== parts.length) throw new Error("internal error: a structure in an encoded batch does not end where its tree does");
+  return { streamNamespace, annotations, defaults, tree, tokens, text, uses: 0, build: undefined };
+}
+
+/**
+ * The function that makes a structure's items from their tokens, as the interpreter
+ * ({@link BatchDecoder.interpret}) does: same objects, same key order (tested against it). Keys are
+ * written as JSON string literals; a structure with a `__proto__` key (which an object literal
+ * reads as the prototype) is left to the interpreter.
+ */
+function compile(s: Structure): Build | undefined {
+  let at = 3;
+  let proto = false;
+  const key = (k: string): string => {
+    if (k === "__proto__") proto = true;
+    return JSON.stringify(k);
+  };
+  const record = (r: RecordShape): string => `{${r.keys.map((k, i) => `${key(k)}: ${r.trues[i] ? "true" : `t[${at++}]`}`).join(", ")}}`;
+  const element = (e: ElementShape): string => {
+    const attr = `{${e.keys.map((k) => `${key(k)}: t[${at++}]`).join(", ")}}`;
+    const children = e.children.map((c) => (c === null ? `t[${at++}]` : element(c)));
+    return `new X(${JSON.stringify(e.name)}, ${attr}, [${children.join(", ")}])`;
+  };
+  // Tokens in the order they were written: annotations, defaults, then the tree.
+  const annotations = record(s.annotations);
+  const defaults = s.defaults.keys.length === 0 ? "noDefaults" : record(s.defaults);
+  const stanza = element(s.tree);
+  if (proto || at !== s.tokens) return undefined;
+  const code = `return { kind: "stanza", file, line: Number(t[1]), column: Number(t[2]), stanza: ${stanza}, streamNamespace: ${JSON.stringify(s.streamNamespace)}, annotations: ${annotations}, defaults: ${defaults} };`;
+  return new Function("t", "file", "X", "noDefaults", code) as Build;
+}
+
+/** The simulating thread's half: the batches of one {@link BatchEncoder}, in the order it made them. */
+export class BatchDecoder {
+  private readonly structures: Structure[] = [];
+  private compiled = 0;
+
+  /** Whether often-met structures get functions of their own (off: every item interpreted, for testing the two agree). */
+  constructor(private readonly compiling = true) {}
+
+  /** The items and SEND lines of an encoded batch, read from `file`. */
+  decode(batch: EncodedBatch, file: string): DecodedBatch {
+    const items: TrafficItem[] = [];
+    const sends: SentKey[] = [];
+    const sent = batch.sent;
+    for (let at = 0; at < sent.length; at += sentFields) sends.push({ hash: sent[at]!, second: sent[at + 1]!, session: sent[at + 2]!, error: sent[at + 3] === 1, line: sent[at + 4]! });
+    for (const s of batch.structures) this.structures.push(parseStructure(s));
+    for (const tokens of batch.tokens) {
+      const t = tokens.split(SEP);
+      const tag = t[0]!;
+      const c = tag.charCodeAt(0);
+      if (c >= 0x30 && c <= 0x39) {
+        const s = this.structures[Number(tag)];
+        if (s === undefined) throw new Error(`internal error: structure ${tag} of an encoded batch was never given`);
+        items.push(s.build ? s.build(t, file, XmlElement, noDefaults) : this.interpret(s, t, 0, file));
+      } else if (tag === "I") items.push(this.interpret(parseStructure(t[1]!), t, 1, file));
+      else if (tag === "P") items.push(batch.objects[Number(t[1])] as TrafficProblem);
+      else if (tag === "O") {
+        const o = batch.objects[Number(t[1])] as Omit<TrafficStanza, "stanza"> & { stanza: PlainElement };
+        items.push({ ...o, stanza: fromPlain(o.stanza) });
+      } else throw new Error(`internal error: unknown token '${tag}' in an encoded batch`);
+    }
+    return { items, sends };
   }
-  return { items, sends };
+
+  /** An item from its structure and tokens (`skip`: tokens before the line, past the tag). */
+  private interpret(s: Structure, t: readonly string[], skip: number, file: string): TrafficStanza {
+    if (t.length !== s.tokens + skip) throw new Error("internal error: an item of an encoded batch does not have its structure's tokens");
+    if (skip === 0 && ++s.uses === compileAfter && this.compiling && this.compiled < maxCompiled) {
+      s.build = compile(s);
+      if (s.build) this.compiled++;
+    }
+    let i = 1 + skip;
+    const line = Number(t[i++]);
+    const column = Number(t[i++]);
+    const record = (r: RecordShape): Record<string, string | true> => {
+      const o: Record<string, string | true> = {};
+      for (let k = 0; k < r.keys.length; k++) o[r.keys[k]!] = r.trues[k] ? true : t[i++]!;
+      return o;
+    };
+    const element = (e: ElementShape): XmlElement => {
+      const attr: Record<string, string> = {};
+      for (const key of e.keys) attr[key] = t[i++]!;
+      const children: XmlNode[] = [];
+      for (const c of e.children) children.push(c === null ? t[i++]! : element(c));
+      return new XmlElement(e.name, attr, children);
+    };
+    const annotations = record(s.annotations) as EventAnnotations;
+    const defaults = s.defaults.keys.length === 0 ? noDefaults : record(s.defaults);
+    const stanza = element(s.tree);
+    return { kind: "stanza", file, line, column, stanza, streamNamespace: s.streamNamespace, annotations, defaults };
+  }
 }

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { encodeBatch } from "./batch-codec.js";
+import { BatchEncoder } from "./batch-codec.js";
 import { HeapGuard } from "./heap-guard.js";
 import { WorldInference } from "./infer-world.js";
 import type { SentKey } from "./log-check.js";
@@ -28,6 +28,7 @@ async function read(r: ReadRequest): Promise<void> {
     wake = undefined;
   });
   const sends: SentKey[] = [];
+  const encoder = new BatchEncoder();
   let bytes = 0;
   const sessions = r.sessions ? LogSessions.from(r.sessions) : undefined;
   const options: CaptureOptions = {
@@ -37,13 +38,13 @@ async function read(r: ReadRequest): Promise<void> {
     onBytes: (n: number) => void (bytes += n),
   };
   for await (const batch of readCaptureBatches(r.path, r.file, options)) {
-    post({ type: "batch", batch: encodeBatch(batch, sends), bytes });
+    post({ type: "batch", batch: encoder.encode(batch, sends), bytes });
     sends.length = 0;
     bytes = 0;
     heap.check();
     if (--credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
   }
-  post({ type: "end", batch: encodeBatch([], sends), bytes, ...(sessions ? { sessions: sessions.data() } : {}) });
+  post({ type: "end", batch: encoder.encode([], sends), bytes, ...(sessions ? { sessions: sessions.data() } : {}) });
 }
 
 /** The whole pass here: only the world inferred crosses over (and how far the pass is). */

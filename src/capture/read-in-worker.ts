@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { TrafficItem } from "../sim/traffic.js";
 import type { WorldData } from "../sim/world.js";
-import { decodeBatch, type EncodedBatch } from "./batch-codec.js";
+import { BatchDecoder, type EncodedBatch } from "./batch-codec.js";
 import type { CaptureOptions } from "./read-capture.js";
 import type { LogSessionsData } from "./prosody-log.js";
 
@@ -111,11 +111,12 @@ class ReaderThread {
  */
 export async function* readCaptureInWorker(path: string, file: string, options: CaptureOptions = {}): AsyncGenerator<TrafficItem[]> {
   const thread = new ReaderThread({ kind: "read", path, file, options: threadOptions(options), wantSends: options.onSend !== undefined, ...(options.sessions ? { sessions: options.sessions.data() } : {}) });
+  const decoder = new BatchDecoder();
   try {
     for (;;) {
       const m = await thread.next();
       if (m.type === "inferred" || m.type === "progress") throw new Error("internal error: the capture reader answered a read as an inference");
-      const { items, sends } = decodeBatch(m.batch, file);
+      const { items, sends } = decoder.decode(m.batch, file);
       for (const s of sends) options.onSend?.(s);
       if (m.bytes > 0) options.onBytes?.(m.bytes);
       if (m.type === "end") {

@@ -6,7 +6,7 @@ import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Readable } from "node:stream";
 import { createGunzip, gzipSync } from "node:zlib";
-import { decodeBatch, encodeBatch } from "../../src/capture/batch-codec.js";
+import { BatchDecoder, BatchEncoder } from "../../src/capture/batch-codec.js";
 import { chunksUntilError, fileChunks, isGzipDamage } from "../../src/capture/lines.js";
 import { LogSessions } from "../../src/capture/prosody-log.js";
 import type { SentKey } from "../../src/capture/log-check.js";
@@ -131,7 +131,7 @@ test("items holding the codec's separator characters travel whole, and SEND line
     { hash: -0x80000000, second: 0x7fffffff, session: -1, error: true, line: 9 },
     { hash: 12345, second: -6789, session: 0, error: false, line: 2 ** 40 },
   ];
-  const decoded = decodeBatch(encodeBatch(items, sends), "f");
+  const decoded = new BatchDecoder().decode(new BatchEncoder().encode(items, sends), "f");
   t.deepEqual(decoded.items, items);
   t.deepEqual(decoded.sends, sends);
 });
@@ -208,7 +208,7 @@ test("a value kept from a decoded batch (a rate limiter's key, a session's origi
   const kept: string[] = [];
   for (let b = 0; b < 200; b++) {
     const items: TrafficItem[] = Array.from({ length: 500 }, (_, i) => ({ kind: "stanza", file: "f", line: i + 1, column: 1, stanza: new XmlElement("message", { from: `user${i}@server-number-${b}.example/resource` }, [new XmlElement("body", {}, [body])]), streamNamespace: "jabber:client", annotations: { origin: `s2s:server-number-${b}.example` }, defaults: {} }));
-    const decoded = decodeBatch(encodeBatch(items, []), "f").items[0] as TrafficStanza;
+    const decoded = new BatchDecoder().decode(new BatchEncoder().encode(items, []), "f").items[0] as TrafficStanza;
     kept.push(decoded.stanza.attr.from!.split("@")[1]!, decoded.annotations.origin!);
   }
   // 200 batches of about 550 KB: pinned by what is kept, they would hold over 100 MB.
