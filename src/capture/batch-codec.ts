@@ -104,7 +104,31 @@ function fromPlain(p: PlainElement): XmlElement {
  */
 const maxStructures = 10_000;
 
-type NumberedStructure = Structure & { readonly id: string };
+/** What the encoder compares an item with: a structure, made of the strings of the first item that had it. */
+interface NumberedStructure {
+  readonly id: string;
+  readonly streamNamespace: string;
+  readonly annotations: RecordShape;
+  readonly defaults: RecordShape;
+  readonly tree: ElementShape;
+}
+
+function recordShape(record: object): RecordShape {
+  const entries = record as Readonly<Record<string, unknown>>;
+  const keys: string[] = [];
+  const trues: boolean[] = [];
+  for (const k in entries) {
+    const v = entries[k];
+    if (v === undefined) continue;
+    keys.push(k);
+    trues.push(v === true);
+  }
+  return { keys, trues };
+}
+
+function elementShape(e: XmlElement): ElementShape {
+  return { name: e.name, keys: Object.keys(e.attr), children: e.children.map((c) => (typeof c === "string" ? null : elementShape(c))) };
+}
 
 /** How many of the last structures met the encoder compares an item with. */
 const recentSize = 8;
@@ -123,8 +147,6 @@ export class BatchEncoder {
    * structure's string and hashing it (a third of this thread's encoding time, measured).
    */
   private readonly recent: NumberedStructure[] = [];
-  /** By number, read once each. */
-  private readonly shapes: NumberedStructure[] = [];
   private recentNext = 0;
 
   /** The number of a recent structure the item has (its values in {@link values}), or undefined. */
@@ -145,7 +167,12 @@ export class BatchEncoder {
       const v = entries[k];
       if (v === undefined) continue;
       if (r.keys[j] !== k || r.trues[j] !== (v === true)) return false;
-      if (v !== true) this.values += SEP + String(v);
+      if (v !== true) {
+        const value = String(v);
+        // A value is a token: one holding the tokens' separator travels as an object.
+        if (value.indexOf(SEP) >= 0) return false;
+        this.values += SEP + value;
+      }
       j++;
     }
     return j === r.keys.length;
@@ -192,14 +219,15 @@ export class BatchEncoder {
         objects.push(item);
         continue;
       }
-      if (!safeName(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
-        out.push("O" + SEP + objects.length);
-        objects.push({ ...item, stanza: plain(item.stanza) });
-        continue;
-      }
+      // A structure met lately: its names were found safe, and the walk checks the values.
       const known = this.recentMatch(item);
       if (known !== undefined) {
         out.push(known + SEP + item.line + SEP + item.column + this.values);
+        continue;
+      }
+      if (!safeName(item.streamNamespace) || !recordIsSafe(item.annotations) || !recordIsSafe(item.defaults)) {
+        out.push("O" + SEP + objects.length);
+        objects.push({ ...item, stanza: plain(item.stanza) });
         continue;
       }
       this.structure = item.streamNamespace;
@@ -215,8 +243,10 @@ export class BatchEncoder {
         structures.push(structure);
       }
       if (id !== undefined) {
-        const shape = (this.shapes[id] ??= { ...parseStructure(structure), id: String(id) });
-        this.recent[this.recentNext] = shape;
+        // Made of this item's strings, which the walk then compares by identity mostly (a
+        // parser gives common names as the same strings); held by the few recent ones only, as
+        // they keep the record they were cut from alive.
+        this.recent[this.recentNext] = { id: String(id), streamNamespace: item.streamNamespace, annotations: recordShape(item.annotations), defaults: recordShape(item.defaults), tree: elementShape(item.stanza) };
         this.recentNext = (this.recentNext + 1) % recentSize;
       }
       out.push((id === undefined ? "I" + SEP + structure : String(id)) + SEP + item.line + SEP + item.column + this.values);

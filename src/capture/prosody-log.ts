@@ -454,11 +454,22 @@ function findLogLine(line: string, accept: Accept): number {
   const n = line.length;
   // Where a name may start: after each space before the first TAB (the timestamp's end), then at 0.
   const tab = line.indexOf("\t");
-  for (let at = line.indexOf(" "); at >= 0; at = line.indexOf(" ", at + 1)) {
+  for (let at = firstCandidate(line); at >= 0; at = line.indexOf(" ", at + 1)) {
     if (tab >= 0 && tab < at) break;
     if (nameAndLevel(line, at + 1, n) && accept(line, found.levelEnd + 1, found.levelStart, found.levelEnd)) return at;
   }
   return nameAndLevel(line, 0, n) && accept(line, found.levelEnd + 1, found.levelStart, found.levelEnd) ? 0 : -1;
+}
+
+/**
+ * The first space after which a name may start. Behind Prosody's default timestamp
+ * (`Nov 25 05:43:30 `, one space before the name) the first two spaces cannot be one: the name
+ * after them (`25`, `05:43:30`) is followed by one space only, not a TAB or two spaces.
+ */
+function firstCandidate(line: string): number {
+  const digits = (at: number) => isDigit(line.charCodeAt(at)) && isDigit(line.charCodeAt(at + 1));
+  const defaultStamp = isUpper(line.charCodeAt(0)) && isLower(line.charCodeAt(1)) && isLower(line.charCodeAt(2)) && line.charCodeAt(3) === 0x20 && digits(4) && line.charCodeAt(6) === 0x20 && digits(7) && line.charCodeAt(9) === 0x3a && digits(10) && line.charCodeAt(12) === 0x3a && digits(13) && line.charCodeAt(15) === 0x20 && line.length > 16 && line.charCodeAt(16) !== 0x20;
+  return defaultStamp ? 15 : line.indexOf(" ");
 }
 
 /** `NAME(\t| {2,})LEVEL\t` from `start`: whether it is there (its parts in {@link found}). */

@@ -168,6 +168,18 @@ function readAttributes(text: string, j: number, keys: string[], values: string[
 }
 
 /**
+ * The parsers' scratch: a tag's attributes, and the elements open (with their namespaces and
+ * whether they are outside the stream's), reused by each call rather than made for each record
+ * (seven arrays a stanza were a good part of the reading thread's garbage). Neither parser calls
+ * itself or the other.
+ */
+const tagKeys: string[] = [];
+const tagValues: string[] = [];
+const openElements: XmlElement[] = [];
+const openUris: string[] = [];
+const openForeign: boolean[] = [];
+
+/**
  * A record's root element as far as its start tag, for what only its attributes are read of (a
  * SEND line: what the server sent is its own serialisation, and not simulated): its name and
  * attributes (`xmlns` left out), or undefined when the start tag holds anything left to saxes or
@@ -183,8 +195,10 @@ export function readStartTag(text: string): { readonly name: string; readonly at
   const nameStop = nameEnd(text, start + 1);
   if (nameStop === start + 1) return undefined;
   const name = nameAt(text, start + 1, nameStop);
-  const keys: string[] = [];
-  const values: string[] = [];
+  const keys = tagKeys;
+  const values = tagValues;
+  keys.length = 0;
+  values.length = 0;
   const j = readAttributes(text, nameStop, keys, values);
   if (j < 0) return undefined;
   if (text.charCodeAt(j - 2) === SLASH ? j !== end : !(text.endsWith(">", end) && closesAt(text, name, end))) return undefined;
@@ -211,9 +225,12 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
   if (text.indexOf("\r") >= 0) return undefined;
   let i = 0;
   while (i < n && isSpace(text.charCodeAt(i))) i++;
-  const elements: XmlElement[] = [];
-  const uris: string[] = [];
-  const foreign: boolean[] = [];
+  const elements = openElements;
+  const uris = openUris;
+  const foreign = openForeign;
+  elements.length = 0;
+  uris.length = 0;
+  foreign.length = 0;
   let root: XmlElement | undefined;
   let textChars = 0;
   for (;;) {
@@ -237,8 +254,10 @@ export function parseStanzaRecord(text: string, defaultNamespace: string, maxTex
       const end = nameEnd(text, i + 1);
       if (end === i + 1) return undefined;
       const name = nameAt(text, i + 1, end);
-      const keys: string[] = [];
-      const values: string[] = [];
+      const keys = tagKeys;
+      const values = tagValues;
+      keys.length = 0;
+      values.length = 0;
       const j = readAttributes(text, end, keys, values);
       if (j < 0) return undefined;
       const selfClosing = text.charCodeAt(j - 2) === SLASH;

@@ -162,9 +162,11 @@ function computeSplit(jid: string): JidParts {
 export function bareJid(jid: string | undefined): string | undefined {
   if (jid === undefined) return undefined;
   for (let i = 0; i < memoSize; i++) if (bareKeys[i] === jid) return bareValues[i];
-  const [node, host, resource] = splitJid(jid);
-  // A valid JID without a resource is its own bare JID: no new string.
-  const bare = host === undefined ? undefined : resource === undefined ? jid : node !== undefined ? `${node}@${host}` : host;
+  const [, host, resource] = splitJid(jid);
+  // A valid JID without a resource is its own bare JID: no new string. With one, the bare JID is
+  // what precedes the first '/' (node@host or host): one slice, not a concatenation to flatten
+  // when it is used as a key.
+  const bare = host === undefined ? undefined : resource === undefined ? jid : jid.slice(0, jid.indexOf("/"));
   bareKeys[bareNext] = jid;
   bareValues[bareNext] = bare;
   bareNext = (bareNext + 1) % memoSize;

@@ -26,6 +26,11 @@ const table: readonly string[] = [
   "Nov 25 10:00:00 \tdebug\tRECV: <x/>",
   "Nov 25 10:00:00 c2s1\tdebug",
   "",
+  // Prosody's default timestamp, then a name padded with spaces (the console sink), or nothing after it.
+  "Nov 25 10:00:00 c2s1    debug\tRECV: <x/>",
+  "Nov 25 10:00:00 25  debug\tRECV: <x/>",
+  "Nov 25 10:00:00 ",
+  "Nov 25 10:00:00",
   // Other timestamps (any os.date format), none, and the console sink's padded names.
   "2026-11-25 10:00:00 c2s1\tdebug\tRECV: <x/>",
   "c2s1\tdebug\tRECV: <x/>",
