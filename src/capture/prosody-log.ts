@@ -498,10 +498,22 @@ const isResumption: Accept = (line, message) => line.startsWith("mod_smacks sess
 const isUnbinding: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 5 && line.startsWith("debug", levelStart) && line.startsWith("Unbinding resource for ", message);
 const isDisconnection: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 4 && line.startsWith("info", levelStart) && line.startsWith("Client disconnected", message);
 
+function isMarkedAt(line: string, at: number): boolean {
+  return line.startsWith("RECV: ", at) || line.startsWith("SEND: ", at);
+}
+
 /** A record's first line (RECV or SEND), or undefined. */
 export function recordLine(line: string): RecordLine | undefined {
-  // Most lines of a log are not records: look for the marker before reading the line.
-  if (line.indexOf("RECV: ") < 0 && line.indexOf("SEND: ") < 0) return undefined;
+  // Most lines of a log are not records: look for the marker before reading the line. The
+  // message follows the TAB after the level, which is the line's first TAB (a name padded with
+  // spaces) or its second (a name and a TAB): neither a timestamp nor a name holds one. Looked for
+  // there, not along the whole line (a SEND line was searched twice through, for RECV first).
+  const first = line.indexOf("\t");
+  if (first < 0) return undefined;
+  if (!isMarkedAt(line, first + 1)) {
+    const second = line.indexOf("\t", first + 1);
+    if (second < 0 || !isMarkedAt(line, second + 1)) return undefined;
+  }
   const at = findLogLine(line, isRecord);
   if (at < 0) return undefined;
   const message = found.levelEnd + 1;
