@@ -99,10 +99,14 @@ function fromPlain(p: PlainElement): XmlElement {
 }
 
 /**
- * How many structures a reading numbers; the items of any structure after that carry it inline
- * (a capture may invent names, and a roster of each length is a structure of its own).
+ * How many structures a reading numbers, how long one may be, and how many characters they may
+ * hold in all: both threads keep each one for the rest of the reading. The items of any other
+ * structure carry it inline (a capture may invent names, and a client's pubsub publish or roster
+ * set of each size is a structure of its own).
  */
 const maxStructures = 10_000;
+const maxStructureChars = 4096;
+const maxStructuresChars = 4_000_000;
 
 /** What the encoder compares an item with: a structure, made of the strings of the first item that had it. */
 interface NumberedStructure {
@@ -139,6 +143,8 @@ const recentSize = 8;
  */
 export class BatchEncoder {
   private readonly ids = new Map<string, number>();
+  /** The numbered structures' length in all. */
+  private chars = 0;
   private structure = "";
   private values = "";
   /**
@@ -237,7 +243,8 @@ export class BatchEncoder {
       this.tree(item.stanza);
       const structure = this.structure;
       let id = this.ids.get(structure);
-      if (id === undefined && this.ids.size < maxStructures) {
+      if (id === undefined && this.ids.size < maxStructures && structure.length <= maxStructureChars && this.chars + structure.length <= maxStructuresChars) {
+        this.chars += structure.length;
         id = this.ids.size;
         this.ids.set(structure, id);
         structures.push(structure);

@@ -64,3 +64,14 @@ test("more structures than the encoder numbers: the rest travel inline, and deco
   t.true(inline >= 150, `${inline} items inline`);
   t.deepEqual(out, many);
 });
+
+test("a structure too long to keep for the rest of the reading travels inline, each time", (t) => {
+  // A pubsub publish of 600 items: one structure of several kilobytes.
+  const big = (i: number): TrafficStanza => ({ kind: "stanza", file: "f", line: i + 1, column: 1, stanza: new XmlElement("iq", { type: "set", id: `p${i}` }, [new XmlElement("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }, Array.from({ length: 600 }, (_, k) => new XmlElement("item", { id: `i${k}` }, [`v${k}`])))]), streamNamespace: "jabber:client", annotations: { session: "c2s1" }, defaults: noDefaults });
+  const all = [...Array.from({ length: 20 }, (_, i) => big(i)), stanza(1)];
+  const encoder = new BatchEncoder();
+  const encoded = encoder.encode(all, []);
+  t.is(encoded.tokens.filter((s) => s.startsWith("I\u001f")).length, 20);
+  t.is(encoded.structures.length, 1, "only the small stanza's structure is numbered");
+  t.deepEqual(new BatchDecoder().decode(encoded, "f").items, all);
+});
