@@ -170,8 +170,8 @@ function readAttributes(text: string, j: number, keys: string[], values: string[
 /**
  * The parsers' scratch: a tag's attributes, and the elements open (with their namespaces and
  * whether they are outside the stream's), reused by each call rather than made for each record
- * (seven arrays a stanza were a good part of the reading thread's garbage). Neither parser calls
- * itself or the other.
+ * (seven arrays a stanza, made and dropped at once: garbage for the reading thread's collector).
+ * Neither parser calls itself or the other.
  */
 const tagKeys: string[] = [];
 const tagValues: string[] = [];
