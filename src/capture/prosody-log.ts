@@ -467,9 +467,12 @@ function findLogLine(line: string, accept: Accept): number {
  * after them (`25`, `05:43:30`) is followed by one space only, not a TAB or two spaces.
  */
 function firstCandidate(line: string): number {
-  const digits = (at: number) => isDigit(line.charCodeAt(at)) && isDigit(line.charCodeAt(at + 1));
-  const defaultStamp = isUpper(line.charCodeAt(0)) && isLower(line.charCodeAt(1)) && isLower(line.charCodeAt(2)) && line.charCodeAt(3) === 0x20 && digits(4) && line.charCodeAt(6) === 0x20 && digits(7) && line.charCodeAt(9) === 0x3a && digits(10) && line.charCodeAt(12) === 0x3a && digits(13) && line.charCodeAt(15) === 0x20 && line.length > 16 && line.charCodeAt(16) !== 0x20;
+  const defaultStamp = isUpper(line.charCodeAt(0)) && isLower(line.charCodeAt(1)) && isLower(line.charCodeAt(2)) && line.charCodeAt(3) === 0x20 && twoDigitsAt(line, 4) && line.charCodeAt(6) === 0x20 && twoDigitsAt(line, 7) && line.charCodeAt(9) === 0x3a && twoDigitsAt(line, 10) && line.charCodeAt(12) === 0x3a && twoDigitsAt(line, 13) && line.charCodeAt(15) === 0x20 && line.length > 16 && line.charCodeAt(16) !== 0x20;
   return defaultStamp ? 15 : line.indexOf(" ");
+}
+
+function twoDigitsAt(line: string, at: number): boolean {
+  return isDigit(line.charCodeAt(at)) && isDigit(line.charCodeAt(at + 1));
 }
 
 /** `NAME(\t| {2,})LEVEL\t` from `start`: whether it is there (its parts in {@link found}). */
@@ -493,14 +496,15 @@ function nameAndLevel(line: string, start: number, n: number): boolean {
   return true;
 }
 
-const isRecord: Accept = (line, message) => line.startsWith("RECV: ", message) || line.startsWith("SEND: ", message);
-const isResumption: Accept = (line, message) => line.startsWith("mod_smacks session resumed from ", message);
-const isUnbinding: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 5 && line.startsWith("debug", levelStart) && line.startsWith("Unbinding resource for ", message);
-const isDisconnection: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 4 && line.startsWith("info", levelStart) && line.startsWith("Client disconnected", message);
-
+/** Whether a record's marker (RECV or SEND) starts at `at`. */
 function isMarkedAt(line: string, at: number): boolean {
   return line.startsWith("RECV: ", at) || line.startsWith("SEND: ", at);
 }
+
+const isRecord: Accept = isMarkedAt;
+const isResumption: Accept = (line, message) => line.startsWith("mod_smacks session resumed from ", message);
+const isUnbinding: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 5 && line.startsWith("debug", levelStart) && line.startsWith("Unbinding resource for ", message);
+const isDisconnection: Accept = (line, message, levelStart, levelEnd) => levelEnd - levelStart === 4 && line.startsWith("info", levelStart) && line.startsWith("Client disconnected", message);
 
 /** A record's first line (RECV or SEND), or undefined. */
 export function recordLine(line: string): RecordLine | undefined {
